@@ -1,0 +1,76 @@
+"""Read a task file into a validated `TaskSpec`, or raise `TaskFileError` naming every problem by line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tasks._step_checks import step_problems
+from tasks._validation import shown_value, validate
+from tasks._yaml_lines import read_yaml
+from tasks.errors import Problem, TaskFileError
+from tasks.spec import FolderWorkspace, RepoWorkspace, TaskSpec
+
+_SCRIPTED = "scripted:"
+
+
+def load(path: str | Path) -> TaskSpec:
+    """Load the task file at `path`; relative paths in it are resolved against its folder."""
+    file = Path(path)
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise TaskFileError([Problem(file, None, "", "no such file")]) from None
+    except IsADirectoryError:
+        raise TaskFileError([Problem(file, None, "", "is a folder, not a task file")]) from None
+    except OSError as error:
+        raise TaskFileError([Problem(file, None, "", f"cannot read the file: {error.strerror or error}")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        byte = raw[error.start : error.start + 1].hex()
+        message = f"not UTF-8 text (byte 0x{byte} cannot be decoded); save the file as UTF-8"
+        raise TaskFileError([Problem(file, line, "", message)]) from None
+    return load_text(text, file)
+
+
+def load_text(text: str, path: str | Path) -> TaskSpec:
+    """Load a task from `text`, as if read from `path`: problems name `path`, relative paths resolve from its folder."""
+    file = Path(path)
+    doc = read_yaml(text, file)
+    if doc is None or doc.data is None:
+        message = "the file is empty; a task file needs at least version, name, goal and workspace"
+        raise TaskFileError([Problem(file, None, "", message)])
+    if not isinstance(doc.data, dict):
+        message = (
+            "the top level must be a mapping of keys such as version, name, goal and workspace; "
+            f"got {shown_value(doc.data)}"
+        )
+        raise TaskFileError([Problem(file, doc.line_of(()), "", message)])
+    spec, problems = validate(doc, file)
+    at_fault = {(p.line, p.field) for p in problems}
+    # a need already reported as malformed is not reported again as missing
+    problems += [p for p in step_problems(doc, file) if (p.line, p.field) not in at_fault]
+    problems += doc.problems
+    if problems or spec is None:
+        raise TaskFileError(problems)
+    return _resolve_paths(spec, file.expanduser().absolute().parent)
+
+
+def _resolve_paths(spec: TaskSpec, folder: Path) -> TaskSpec:
+    """The spec with workspace, exemplar and `scripted:` model paths made absolute (`~` expanded) from `folder`."""
+    workspace = spec.workspace
+    if isinstance(workspace, RepoWorkspace):
+        workspace = workspace.model_copy(update={"repo": _absolute(workspace.repo, folder)})
+    elif isinstance(workspace, FolderWorkspace):
+        workspace = workspace.model_copy(update={"folder": _absolute(workspace.folder, folder)})
+    exemplars = [str(_absolute(Path(exemplar), folder)) for exemplar in spec.context.exemplars]
+    context = spec.context.model_copy(update={"exemplars": exemplars})
+    model = spec.model
+    if model is not None and model.startswith(_SCRIPTED):
+        model = _SCRIPTED + str(_absolute(Path(model.removeprefix(_SCRIPTED)), folder))
+    return spec.model_copy(update={"workspace": workspace, "context": context, "model": model})
+
+
+def _absolute(path: Path, folder: Path) -> Path:
+    return (folder / path.expanduser()).resolve()

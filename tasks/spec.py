@@ -1,0 +1,154 @@
+"""The task file, format version 1, as pydantic models: the source of truth for its schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+StepId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
+ToolName = Literal["read", "write", "edit", "list", "search", "run"]
+SandboxKind = Literal["bubblewrap", "docker", "local"]
+
+ALL_TOOLS: tuple[ToolName, ...] = ("read", "write", "edit", "list", "search", "run")
+
+
+class _Model(BaseModel):
+    """Strict base: unknown keys are errors, and field docstrings become schema descriptions."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+
+class RepoWorkspace(_Model):
+    """A git repository: workers get a worktree on a branch of its own; the checkout is never touched."""
+
+    repo: Path
+    """Path to the repository, relative to the task file."""
+    base: str = "HEAD"
+    """The commit, branch or tag work starts from."""
+
+
+class FolderWorkspace(_Model):
+    """A plain folder: workers get a copy of it; the original is never touched."""
+
+    folder: Path
+    """Path to the folder, relative to the task file."""
+
+
+class Context(_Model):
+    """What an intern would need to know, rendered into every worker's prompt."""
+
+    files: list[str] = []
+    """Glob patterns of workspace files whose contents the worker is shown up front."""
+    notes: str = ""
+    """Free-form background: conventions, constraints, who the work is for."""
+    exemplars: list[str] = []
+    """Paths of good outputs to match in feel, not in phrasing."""
+    do_not: list[str] = []
+    """Things the worker must not do, stated plainly."""
+
+
+class Step(_Model):
+    """One unit of work handed to one worker."""
+
+    id: StepId
+    """A short unique name: lowercase letters, digits, '-' and '_'."""
+    instructions: str
+    """What this step must achieve, in the words you would give an intern."""
+    needs: list[StepId] = []
+    """Ids of the steps that must finish before this one starts."""
+    tools: list[ToolName] = list(ALL_TOOLS)
+    """The tools this step's worker may use."""
+    done_when: list[str] = []
+    """Shell commands run in the sandbox after the worker stops; all must exit 0 for the step to pass."""
+
+
+class CommandRules(_Model):
+    """Shell-style patterns matched against each command a worker runs; deny wins over ask over allow."""
+
+    allow: list[str] = ["*"]
+    """Commands that may run. A command matching no rule is denied."""
+    ask: list[str] = []
+    """Commands that need a person's yes on the terminal; denied when no one can answer."""
+    deny: list[str] = []
+    """Commands that never run."""
+
+
+# Numbers are strict: YAML already gives numbers, and lax mode would read `turns: yes` as 1 or `retries: no` as 0.
+
+
+class Limits(_Model):
+    """Bounds on one step's worker; reaching one ends the step and the run as `limit_exceeded`."""
+
+    turns: int = Field(30, ge=1, strict=True)
+    """Model requests per attempt."""
+    tokens: int = Field(200_000, ge=1, strict=True)
+    """Input plus output tokens per attempt."""
+    cost_usd: float | None = Field(None, gt=0, strict=True)
+    """Spend per attempt in US dollars, where the model's price is known."""
+    minutes: float = Field(20.0, gt=0, strict=True)
+    """Wall-clock minutes per attempt."""
+    changed_lines: int | None = Field(None, ge=1, strict=True)
+    """Lines a step may add or remove in the workspace."""
+    command_seconds: float = Field(300.0, gt=0, strict=True)
+    """Seconds one command may run before its whole process group is killed."""
+
+
+class Guardrails(_Model):
+    """What workers may do, enforced by the policy and the sandbox rather than by the prompt."""
+
+    sandbox: SandboxKind = "bubblewrap"
+    """Where commands run: `bubblewrap` (default), `docker`, or `local` (no isolation, explicit opt-in)."""
+    network: bool = False
+    """Whether commands may reach the network."""
+    write: list[str] = ["**"]
+    """Glob patterns, relative to the workspace, of the paths a worker may create or change."""
+    commands: CommandRules = CommandRules()
+    """Which commands run, which need a person's yes, which never run."""
+    limits: Limits = Limits()
+    """Turns, tokens, cost, time and size bounds for each step."""
+    env: list[str] = []
+    """Names of host environment variables passed into the sandbox; nothing else is."""
+
+
+class Review(_Model):
+    """How finished work is checked before it is accepted."""
+
+    retries: int = Field(2, ge=0, strict=True)
+    """How many times a step that fails its checks is sent back with the failing output."""
+    human: bool = True
+    """Whether a person accepts or rejects the result before it leaves the workspace."""
+
+
+class TaskSpec(_Model):
+    """A task file: the goal, its context, its steps, its guardrails and how to tell it is done."""
+
+    version: Literal[1]
+    """Format version of this file; always 1 for now."""
+    name: StepId
+    """A short name for the task, used in run listings and branch names."""
+    goal: str
+    """What the whole task must achieve."""
+    workspace: RepoWorkspace | FolderWorkspace
+    """Where the work happens: `{repo: PATH, base: REF}` or `{folder: PATH}`."""
+    context: Context = Context()
+    """What every worker is told before it starts."""
+    steps: list[Step] = []
+    """The steps, run in dependency order; without steps the whole goal is one step."""
+    done_when: list[str] = []
+    """Commands run on the finished workspace after every step; all must exit 0 for the run to succeed."""
+    guardrails: Guardrails = Guardrails()
+    """What workers may do."""
+    review: Review = Review()
+    """How work is checked and accepted."""
+    workers: int = Field(1, ge=1, le=32, strict=True)
+    """How many steps may run at the same time."""
+    model: str | None = None
+    """A pydantic-ai model string such as `anthropic:claude-sonnet-4-5`, or `scripted:FILE` for offline runs."""
+
+    def effective_steps(self) -> list[Step]:
+        """The steps to run: the file's, or one step carrying the whole goal when the file has none."""
+        if self.steps:
+            return list(self.steps)
+        return [Step(id="goal", instructions=self.goal, done_when=list(self.done_when))]

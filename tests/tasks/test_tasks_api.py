@@ -1,0 +1,38 @@
+"""The package's public surface is exactly the intended names."""
+
+from __future__ import annotations
+
+import tasks
+
+
+def test_the_exported_names_are_the_intended_ones() -> None:
+    assert sorted(tasks.__all__) == sorted(
+        [
+            "TaskSpec",
+            "Step",
+            "Guardrails",
+            "CommandRules",
+            "Limits",
+            "Context",
+            "Review",
+            "RepoWorkspace",
+            "FolderWorkspace",
+            "ALL_TOOLS",
+            "load",
+            "load_text",
+            "TaskFileError",
+            "Problem",
+            "topological_order",
+            "plan_levels",
+            "find_cycle",
+            "json_schema",
+        ]
+    )
+    for name in tasks.__all__:
+        assert getattr(tasks, name) is not None, name
+
+
+def test_public_functions_and_classes_have_docstrings() -> None:
+    missing = [name for name in tasks.__all__ if callable(getattr(tasks, name)) and not getattr(tasks, name).__doc__]
+
+    assert missing == []
