@@ -1,0 +1,223 @@
+"""Typed run events: one discriminated union, one JSON object per line of `events.jsonl`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+RunStatus = Literal["running", "succeeded", "failed", "limit_exceeded", "cancelled", "interrupted"]
+"""A run's status. Writers use the first five; "interrupted" is only ever reported by readers, for a run still
+marked "running" whose writing process is gone."""
+FinalStatus = Literal["succeeded", "failed", "limit_exceeded", "cancelled"]
+"""The statuses a run may finish with."""
+StepStatus = Literal["succeeded", "failed", "limit_exceeded", "cancelled"]
+Verdict = Literal["allow", "ask", "deny"]
+
+
+def now() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class Usage(BaseModel):
+    """Tokens and requests spent, and their cost where the price is known."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    requests: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float | None = None
+
+    @property
+    def total_tokens(self) -> int:
+        """Input plus output tokens."""
+        return self.input_tokens + self.output_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        cost = (
+            None if self.cost_usd is None and other.cost_usd is None else (self.cost_usd or 0) + (other.cost_usd or 0)
+        )
+        return Usage(
+            requests=self.requests + other.requests,
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            cache_read_tokens=self.cache_read_tokens + other.cache_read_tokens,
+            cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
+            cost_usd=cost,
+        )
+
+
+class _Event(BaseModel):
+    """Fields every event carries; unknown fields (from a newer version) are ignored when read."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    seq: int = 0
+    """Position in the run's journal, from 1; set by the journal when recorded."""
+    ts: datetime = Field(default_factory=now)
+    step: str | None = None
+    """The step this event belongs to; None for run-level events."""
+
+
+class RunStarted(_Event):
+    """The run began: what it is for, on which model and workspace, and the steps known so far."""
+
+    type: Literal["run_started"] = "run_started"
+    task: str
+    goal: str
+    model: str
+    workspace: str
+    steps: list[str]
+
+
+class StepStarted(_Event):
+    """A worker began an attempt at a step."""
+
+    type: Literal["step_started"] = "step_started"
+    attempt: int
+    instructions: str
+
+
+class ModelResponse(_Event):
+    """One model turn: what it said and which tools it called, with the usage of that request."""
+
+    type: Literal["model_response"] = "model_response"
+    attempt: int
+    text: str = ""
+    tool_calls: list[dict[str, Any]] = []
+    usage: Usage = Usage()
+
+
+class PolicyDecision(_Event):
+    """The policy's verdict on one tool call, with the rule that made it."""
+
+    type: Literal["policy_decision"] = "policy_decision"
+    tool: str
+    target: str
+    verdict: Verdict
+    rule: str
+    reason: str
+    asked: bool = False
+
+
+class ToolCall(_Event):
+    """A tool call the worker made and what it got back."""
+
+    type: Literal["tool_call"] = "tool_call"
+    tool: str
+    args: dict[str, Any]
+    ok: bool
+    result: str
+
+
+class CommandRun(_Event):
+    """A command run in the sandbox, by a worker or by the supervisor's checks."""
+
+    type: Literal["command_run"] = "command_run"
+    argv: list[str]
+    exit_code: int
+    duration: float
+    stdout: str = ""
+    stderr: str = ""
+    timed_out: bool = False
+    truncated: bool = False
+    by: Literal["worker", "check", "setup"] = "worker"
+
+
+class CheckResult(_Event):
+    """One `done_when` check and whether it passed."""
+
+    type: Literal["check_result"] = "check_result"
+    command: str
+    passed: bool
+    exit_code: int
+    output: str = ""
+
+
+class StepRetry(_Event):
+    """A step sent back to its worker with feedback."""
+
+    type: Literal["step_retry"] = "step_retry"
+    attempt: int
+    feedback: str
+
+
+class StepFinished(_Event):
+    """A step ended, with its status, how many attempts it took and what it spent."""
+
+    type: Literal["step_finished"] = "step_finished"
+    status: StepStatus
+    attempts: int
+    reason: str = ""
+    summary: str = ""
+    usage: Usage = Usage()
+
+
+class Notice(_Event):
+    """Something a reviewer should know that is not an action: a warning, a skipped item."""
+
+    type: Literal["notice"] = "notice"
+    level: Literal["info", "warning", "error"] = "info"
+    message: str
+
+
+class RunFinished(_Event):
+    """The run ended, with its final status and total usage."""
+
+    type: Literal["run_finished"] = "run_finished"
+    status: RunStatus
+    reason: str = ""
+    failed_step: str | None = None
+    usage: Usage = Usage()
+
+
+Event = Annotated[
+    RunStarted
+    | StepStarted
+    | ModelResponse
+    | PolicyDecision
+    | ToolCall
+    | CommandRun
+    | CheckResult
+    | StepRetry
+    | StepFinished
+    | Notice
+    | RunFinished,
+    Field(discriminator="type"),
+]
+
+EventAdapter: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+class UnknownEvent(_Event):
+    """A journal line this version cannot read as an `Event`: a type from a newer version, or a malformed line.
+
+    Readers yield it instead of failing, so a newer or damaged journal still shows everything else.
+    """
+
+    type: str
+    data: dict[str, Any] = {}
+    """The line as it was parsed (empty when it was not even JSON)."""
+    error: str = ""
+    """Why it could not be read as a known event."""
+
+
+def parse_event(data: dict[str, Any]) -> Event | UnknownEvent:
+    """Validate one decoded journal line as an `Event`, or wrap it as an `UnknownEvent`."""
+    try:
+        return EventAdapter.validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"])
+        error = f"{where}: {first['msg']}" if where else first["msg"]
+    known = {key: data[key] for key in ("seq", "ts", "step") if key in data}
+    unknown = {"type": str(data.get("type", "")), "data": data, "error": error}
+    try:
+        return UnknownEvent.model_validate(known | unknown)
+    except ValidationError:  # even seq, ts or step is malformed: keep the line, drop those
+        return UnknownEvent.model_validate(unknown)

@@ -1,0 +1,145 @@
+"""The run index: one SQLite table of run headers, a cache of the run directories that can always be rebuilt."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable
+from contextlib import closing, suppress
+from pathlib import Path
+from typing import TypeVar
+
+from journal.header import RunHeader
+
+SCHEMA_VERSION = 1
+"""Kept in SQLite's `user_version`; an index of another schema is dropped and rebuilt, never migrated."""
+
+_SCHEMA = (
+    """CREATE TABLE runs (
+        run_id TEXT PRIMARY KEY,
+        task TEXT NOT NULL,
+        status TEXT NOT NULL,
+        model TEXT NOT NULL,
+        started REAL NOT NULL,
+        finished REAL,
+        cost_usd REAL,
+        total_tokens INTEGER NOT NULL,
+        header TEXT NOT NULL
+    )""",
+    "CREATE INDEX runs_by_started ON runs (started DESC, run_id DESC)",
+    "CREATE INDEX runs_by_task ON runs (task, started DESC)",
+    "CREATE INDEX runs_by_status ON runs (status, started DESC)",
+    f"PRAGMA user_version = {SCHEMA_VERSION}",
+)
+_UPSERT = "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+T = TypeVar("T")
+
+
+def _row(header: RunHeader) -> tuple[object, ...]:
+    return (
+        header.run_id,
+        header.task,
+        header.status,
+        header.model,
+        header.started.timestamp(),
+        header.finished.timestamp() if header.finished else None,
+        header.usage.cost_usd,
+        header.usage.total_tokens,
+        header.model_dump_json(),
+    )
+
+
+def _is_corrupt(exc: sqlite3.DatabaseError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # the primary code, without the extended bits
+    return code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+class RunIndex:
+    """Run headers in SQLite (WAL mode), for listing and filtering many runs without reading their directories.
+
+    A missing, corrupt or outdated index file is replaced by an empty one on first use; `RunStore` fills it from
+    the run directories. Each call opens its own connection, so one index may be used from threads and processes.
+    """
+
+    def __init__(self, path: Path) -> None:
+        """An index kept in the SQLite file at `path` (not opened until used)."""
+        self.path = path
+
+    def upsert(self, headers: Iterable[RunHeader]) -> None:
+        """Add these runs, or replace what the index held for them."""
+        rows = [_row(header) for header in headers]
+        self._use(lambda conn: conn.executemany(_UPSERT, rows))
+
+    def delete(self, run_ids: Iterable[str]) -> None:
+        """Forget these runs."""
+        rows = [(run_id,) for run_id in run_ids]
+        self._use(lambda conn: conn.executemany("DELETE FROM runs WHERE run_id = ?", rows))
+
+    def replace_all(self, headers: Iterable[RunHeader]) -> int:
+        """Make the index hold exactly these runs; returns how many."""
+        rows = [_row(header) for header in headers]
+
+        def replace(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM runs")
+            conn.executemany(_UPSERT, rows)
+
+        self._use(replace)
+        return len(rows)
+
+    def run_ids(self) -> set[str]:
+        """The ids of every run in the index."""
+        return self._use(lambda conn: {run_id for (run_id,) in conn.execute("SELECT run_id FROM runs")})
+
+    def query(self, *, status: str | None = None, task: str | None = None, limit: int | None = None) -> list[RunHeader]:
+        """Headers as stored, newest first, optionally only of one status and one task, at most `limit` of them."""
+        where: list[str] = []
+        params: list[object] = []
+        for column, value in (("status", status), ("task", task)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        sql = "SELECT header FROM runs" + (" WHERE " + " AND ".join(where) if where else "")
+        sql += " ORDER BY started DESC, run_id DESC LIMIT ?"
+        params.append(-1 if limit is None else limit)  # SQLite reads a negative limit as none
+        rows = self._use(lambda conn: conn.execute(sql, params).fetchall())
+        return [RunHeader.model_validate_json(header) for (header,) in rows]
+
+    def _use(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work` in one transaction; an index found corrupt is deleted and the work done on a fresh one."""
+        try:
+            return self._transaction(work)
+        except sqlite3.DatabaseError as exc:
+            if not _is_corrupt(exc):
+                raise
+        for path in (
+            self.path,
+            self.path.with_name(self.path.name + "-wal"),
+            self.path.with_name(self.path.name + "-shm"),
+        ):
+            path.unlink(missing_ok=True)
+        return self._transaction(work)
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(sqlite3.connect(self.path, timeout=10.0, isolation_level=None)) as conn:
+            conn.execute("PRAGMA journal_mode = WAL")
+            if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                self._create_schema(conn)
+            conn.execute("BEGIN")
+            try:
+                result = work(conn)
+            except BaseException:
+                with suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
+
+    @staticmethod
+    def _create_schema(conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")  # the write lock first, then look again: another process may have just done it
+        if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            conn.execute("DROP TABLE IF EXISTS runs")
+            for statement in _SCHEMA:
+                conn.execute(statement)
+        conn.execute("COMMIT")

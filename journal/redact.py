@@ -1,0 +1,112 @@
+"""Secret redaction: the host environment's secret values and well-known token formats, replaced before writing."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+SECRET_NAME_WORDS = (
+    "KEY",
+    "TOKEN",
+    "SECRET",
+    "PASSWORD",
+    "PASSWD",
+    "CREDENTIAL",
+    "AUTH",
+    "PRIVATE",
+    "SESSION",
+    "COOKIE",
+)
+"""An environment variable whose name contains one of these (any case) holds a secret."""
+
+MIN_SECRET_LENGTH = 8
+"""Shorter values are too likely to occur by chance ("true", a port number) to be worth redacting."""
+
+_TOKEN = r"[A-Za-z0-9_\-]"
+_NOT_AFTER_WORD = r"(?<![A-Za-z0-9_\-])"
+
+# Each pattern's group name is the hint shown in its place; a `_head` group inside one is kept as it was.
+# Order matters where two match at the same place: the more specific comes first (Anthropic before OpenAI).
+PATTERNS: dict[str, str] = {
+    "PRIVATE_KEY": r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z0-9 ]*PRIVATE KEY-----|\Z)",
+    "ANTHROPIC_API_KEY": rf"{_NOT_AFTER_WORD}sk-ant-{_TOKEN}{{16,}}",
+    "OPENAI_API_KEY": rf"{_NOT_AFTER_WORD}sk-(?:proj-|svcacct-|admin-)?{_TOKEN}{{20,}}",
+    "GITHUB_TOKEN": rf"{_NOT_AFTER_WORD}(?:gh[pousr]_[A-Za-z0-9]{{20,}}|github_pat_[A-Za-z0-9_]{{20,}})",
+    "AWS_ACCESS_KEY_ID": r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])",
+    "SLACK_TOKEN": r"(?<![A-Za-z0-9])xox[abprs]-[A-Za-z0-9\-]{10,}",
+    "GOOGLE_API_KEY": rf"(?<![A-Za-z0-9])AIza{_TOKEN}{{35}}",
+    "JWT": rf"(?<![A-Za-z0-9])eyJ{_TOKEN}{{5,}}\.eyJ{_TOKEN}{{5,}}\.{_TOKEN}{{10,}}",
+    # `Authorization: Bearer <token>` (also `Basic`), and a bare `Bearer <token>` whose token has a digit in it.
+    "AUTHORIZATION": r"(?P<auth_head>(?i:authorization)[\"']?\s*[:=]\s*[\"']?(?i:bearer|basic)\s+|"
+    r"(?<![A-Za-z])(?i:bearer)\s+(?=[A-Za-z0-9._~+/=\-]*[0-9]))[A-Za-z0-9._~+/=\-]{8,}",
+    # The password in `scheme://user:password@host`.
+    "URL_PASSWORD": r"(?P<url_head>://[^\s/:@\"']+:)[^\s/@\"']{3,}(?=@)",
+}
+_PATTERN_FIRST_CHARS = "-sgAxeaAbB:"
+"""Every character a match of `PATTERNS` can start with. Checking it first makes the scan several times faster."""
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether an environment variable's name says that it holds a secret."""
+    upper = name.upper()
+    return any(word in upper for word in SECRET_NAME_WORDS)
+
+
+class Redactor:
+    """Replaces known secret values and token-shaped strings with `[REDACTED:HINT]`; the hint names the kind only."""
+
+    def __init__(self, secrets: Mapping[str, str] | None = None) -> None:
+        """Redact the given secret values (value → hint, e.g. the variable's name) and every pattern in `PATTERNS`."""
+        self._hints: dict[str, str] = {}
+        for value, hint in (secrets or {}).items():
+            if len(value) < MIN_SECRET_LENGTH:
+                continue
+            self._hints.setdefault(value, hint)
+            # The same value as it appears inside JSON text, where quotes, backslashes and controls are escaped.
+            self._hints.setdefault(json.dumps(value, ensure_ascii=False)[1:-1], hint)
+            self._hints.setdefault(json.dumps(value)[1:-1], hint)
+        alternatives = []
+        first_chars = set(_PATTERN_FIRST_CHARS)
+        if self._hints:
+            # Longest first, so a secret that contains another is replaced whole.
+            literals = sorted(self._hints, key=len, reverse=True)
+            alternatives.append("(?P<literal>" + "|".join(re.escape(value) for value in literals) + ")")
+            first_chars.update(value[0] for value in literals)
+        alternatives += [f"(?P<{name}>{pattern})" for name, pattern in PATTERNS.items()]
+        first = "".join(re.escape(char) for char in sorted(first_chars))
+        self._pattern = re.compile(f"(?=[{first}])(?:{'|'.join(alternatives)})")
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str], extra: Iterable[str] = ()) -> Redactor:
+        """A redactor for the values of `environ`'s secret-looking variables, plus `extra` values (hint `SECRET`).
+
+        Values shorter than `MIN_SECRET_LENGTH` are ignored, here and in the constructor.
+        """
+        secrets = {value: name for name, value in sorted(environ.items()) if is_secret_name(name)}
+        for value in extra:
+            secrets.setdefault(value, "SECRET")
+        return cls(secrets)
+
+    def redact(self, text: str) -> str:
+        """`text` with every secret replaced by `[REDACTED:HINT]`."""
+        return self._pattern.sub(self._replacement, text)
+
+    def redact_obj(self, obj: Any) -> Any:
+        """A copy of `obj` with every string in it redacted, walking dicts (keys too), lists and tuples."""
+        if isinstance(obj, str):
+            return self.redact(obj)
+        if isinstance(obj, dict):
+            return {self.redact_obj(key): self.redact_obj(value) for key, value in obj.items()}
+        if isinstance(obj, list | tuple):
+            return type(obj)(self.redact_obj(item) for item in obj)
+        return obj
+
+    def _replacement(self, match: re.Match[str]) -> str:
+        kind = match.lastgroup or "SECRET"
+        if kind == "literal":
+            return f"[REDACTED:{self._hints[match.group()]}]"
+        head = match.group("auth_head") if kind == "AUTHORIZATION" else None
+        head = match.group("url_head") if kind == "URL_PASSWORD" else head
+        return f"{head or ''}[REDACTED:{kind}]"

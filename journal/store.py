@@ -1,0 +1,145 @@
+"""Reading runs back: list them through the index, find one by id, prefix or `last`, stream its events."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from journal.events import Event, RunStatus, UnknownEvent, parse_event
+from journal.formats import stored_version, upgrade_event
+from journal.header import HEADER_FILE, RunHeader, read_header, read_stored_header
+from journal.index import RunIndex
+from journal.run import EVENTS_FILE, INDEX_FILE, RUNS_DIR
+
+LATEST_REFS = ("last", "latest")
+
+
+class RunLookupError(LookupError):
+    """A run reference that names no single run."""
+
+
+class RunNotFound(RunLookupError):
+    """No run matches the reference."""
+
+
+class AmbiguousRun(RunLookupError):
+    """More than one run starts with the reference; `candidates` lists them."""
+
+    def __init__(self, ref: str, candidates: list[str]) -> None:
+        """Name the reference and the runs it matches."""
+        self.candidates = candidates
+        shown = "\n  ".join(candidates[:10]) + ("\n  ..." if len(candidates) > 10 else "")
+        super().__init__(f"{ref!r} matches {len(candidates)} runs; give more of the id:\n  {shown}")
+
+
+class RunStore:
+    """The runs under one journal root (`<root>/runs/`, `<root>/index.db`), as written by `open_run`."""
+
+    def __init__(self, root: Path) -> None:
+        """Read the runs under `root`; nothing is opened until asked for."""
+        self.root = root
+        self.runs_dir = root / RUNS_DIR
+        self.index = RunIndex(root / INDEX_FILE)
+
+    def list(
+        self, status: RunStatus | None = None, task: str | None = None, limit: int | None = None
+    ) -> list[RunHeader]:
+        """Run headers, newest first, optionally only of one status (`interrupted` too) and one task."""
+        self._sync_index()
+        # The index holds statuses as written: "interrupted" is a "running" whose writer is gone.
+        stored_status = "running" if status == "interrupted" else status
+        live_filter = status in ("running", "interrupted")
+        headers = self.index.query(status=stored_status, task=task, limit=None if live_filter else limit)
+        headers = [self._refresh(header) if header.status == "running" else header for header in headers]
+        if live_filter:
+            headers = [header for header in headers if header.status == status][:limit]
+        return headers
+
+    def rebuild_index(self) -> int:
+        """Rebuild the index from the run directories; returns how many runs it now holds."""
+        return self.index.replace_all(self._read_headers(self._run_ids_on_disk()))
+
+    def load(self, ref: str) -> RunHeader:
+        """The header of the run `ref` names: a full run id, a unique prefix of one, or `last` / `latest`."""
+        return read_header(self.dir(ref))
+
+    def dir(self, ref: str) -> Path:
+        """The directory of the run `ref` names (see `load`)."""
+        return self.runs_dir / self.resolve(ref)
+
+    def resolve(self, ref: str) -> str:
+        """The full id of the run `ref` names (see `load`); raises `RunNotFound` or `AmbiguousRun`."""
+        if ref in LATEST_REFS:
+            newest = self.list(limit=1)
+            if not newest:
+                raise RunNotFound(f"there are no runs in {self.runs_dir}")
+            return newest[0].run_id
+        on_disk = self._run_ids_on_disk()
+        if ref in on_disk:
+            return ref
+        matches = sorted((run_id for run_id in on_disk if ref and run_id.startswith(ref)), reverse=True)
+        if len(matches) > 1:
+            raise AmbiguousRun(ref, matches)
+        if not matches:
+            recent = "\n  ".join(sorted(on_disk, reverse=True)[:5])
+            hint = f"; the most recent are:\n  {recent}" if recent else f"; there are no runs in {self.runs_dir}"
+            raise RunNotFound(f"no run matches {ref!r}{hint}")
+        return matches[0]
+
+    def events(self, ref: str) -> Iterator[Event | UnknownEvent]:
+        """Stream a run's events in order, line by line; safe to call while the run is still being written.
+
+        A line this version cannot read (a newer event type, damage) comes as an `UnknownEvent`, except an
+        incomplete last line, left by a crash in the middle of a write or by a write still under way: it is skipped.
+        """
+        run_dir = self.dir(ref)
+        version = stored_version(json.loads((run_dir / HEADER_FILE).read_bytes()))
+        with (run_dir / EVENTS_FILE).open("rb") as file:
+            for line in file:
+                try:
+                    data = json.loads(line)
+                except ValueError as exc:
+                    if not line.endswith(b"\n"):
+                        return
+                    text = line.decode("utf-8", "replace")
+                    yield UnknownEvent(type="", data={"line": text[:1000]}, error=f"not a JSON line: {exc}")
+                    continue
+                if isinstance(data, dict):
+                    yield parse_event(upgrade_event(data, version))
+                else:
+                    yield UnknownEvent(type="", data={"line": data}, error="not a JSON object")
+
+    def _run_ids_on_disk(self) -> set[str]:
+        try:
+            with os.scandir(self.runs_dir) as entries:
+                return {entry.name for entry in entries if entry.is_dir() and not entry.name.startswith(".")}
+        except FileNotFoundError:
+            return set()
+
+    def _read_headers(self, run_ids: set[str]) -> Iterator[RunHeader]:
+        """Headers as written (never "interrupted": the index keeps what is on disk, liveness is judged on reading)."""
+        for run_id in run_ids:
+            try:
+                yield read_stored_header(self.runs_dir / run_id)
+            except (OSError, ValueError):
+                continue  # not a run (yet): a directory being created, or a stray one
+
+    def _sync_index(self) -> None:
+        """Add runs the index lacks and drop those whose directories are gone (a missing index is made anew)."""
+        on_disk, indexed = self._run_ids_on_disk(), self.index.run_ids()
+        if indexed - on_disk:
+            self.index.delete(indexed - on_disk)
+        if on_disk - indexed:
+            self.index.upsert(self._read_headers(on_disk - indexed))
+
+    def _refresh(self, header: RunHeader) -> RunHeader:
+        """A header the index shows as running, re-read from its directory: finished since, or interrupted."""
+        try:
+            current = read_header(self.runs_dir / header.run_id)
+        except (OSError, ValueError):
+            return header
+        if current.status not in ("running", "interrupted"):
+            self.index.upsert([current])  # the writer could not update the index when it finished
+        return current

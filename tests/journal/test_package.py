@@ -1,0 +1,44 @@
+"""The package's public surface and its place in the import order."""
+
+import inspect
+import subprocess
+import sys
+from pathlib import Path
+
+import journal
+
+PUBLIC = {
+    # events
+    "CheckResult", "CommandRun", "Event", "EventAdapter", "FinalStatus", "ModelResponse", "Notice", "PolicyDecision",
+    "RunFinished", "RunStarted", "RunStatus", "StepFinished", "StepRetry", "StepStarted", "StepStatus", "ToolCall",
+    "UnknownEvent", "Usage", "Verdict", "parse_event",
+    # writing
+    "FORMAT_VERSION", "Journal", "JournalClosed", "Redactor", "RunHeader", "open_run",
+    # reading
+    "AmbiguousRun", "RunIndex", "RunLookupError", "RunNotFound", "RunStore",
+}  # fmt: skip
+
+
+def test_the_exported_names_are_the_intended_ones() -> None:
+    assert set(journal.__all__) == PUBLIC
+    assert all(hasattr(journal, name) for name in journal.__all__)
+
+
+def test_every_exported_class_and_function_has_a_docstring() -> None:
+    undocumented = [
+        name
+        for name in journal.__all__
+        if (inspect.isclass(getattr(journal, name)) or inspect.isfunction(getattr(journal, name)))
+        and not getattr(journal, name).__doc__
+    ]
+
+    assert undocumented == []
+
+
+def test_journal_imports_neither_agents_nor_sandbox() -> None:
+    check = "import sys, journal; print(sorted(m for m in sys.modules if m.split('.')[0] in ('agents', 'sandbox')))"
+    package_parent = Path(journal.__file__).resolve().parents[1]
+
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, cwd=package_parent)
+
+    assert (result.returncode, result.stdout.strip()) == (0, "[]")
