@@ -1,0 +1,92 @@
+"""The local backend: no isolation, commands run on the host in the workspace folder with a clean env."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from sandbox.base import ExecResult, SandboxSpec, SandboxUnavailable
+from sandbox.process import clean_env, run_process
+
+COMMAND_NOT_RUN_EXIT_CODE = 127
+
+
+class LocalSandbox:
+    """Runs commands directly on the host, in the workspace folder: for trusted tasks only."""
+
+    WARNING = (
+        "guardrails.sandbox is `local`: commands run on this machine without isolation. "
+        "They can read and change anything your user can, and reach the network. "
+        "Use it only for tasks you trust."
+    )
+
+    def __init__(self, spec: SandboxSpec) -> None:
+        if not spec.workspace.is_dir():
+            raise SandboxUnavailable(f"the workspace {spec.workspace} is not a folder")
+        self.spec = spec
+        self._root = spec.workspace.resolve()
+        # A private HOME, so tools do not read or litter the user's own home.
+        self._home = Path(tempfile.mkdtemp(prefix="interns-home-"))
+
+    @classmethod
+    async def open(cls, spec: SandboxSpec) -> LocalSandbox:
+        """Open a local sandbox over spec.workspace."""
+        return cls(spec)
+
+    @property
+    def workdir(self) -> str:
+        """The workspace root: on the host, since nothing is mounted elsewhere."""
+        return str(self._root)
+
+    async def exec(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: str | None = None,
+        env: Mapping[str, str] | None = None,
+        stdin: str | bytes | None = None,
+        timeout: float | None = None,
+    ) -> ExecResult:
+        """Run argv on the host; `cwd` is relative to the workspace root."""
+        data = stdin.encode() if isinstance(stdin, str) else stdin
+        try:
+            result = await run_process(
+                argv,
+                env=clean_env(str(self._home), self.spec.env, env),
+                cwd=str(self._root / (cwd or ".")),
+                stdin=data,
+                timeout=self.spec.timeout if timeout is None else timeout,
+                output_limit=self.spec.output_limit,
+            )
+        except OSError as exc:  # the program or the folder is missing: a failed command, like a shell reports it
+            return ExecResult(exit_code=COMMAND_NOT_RUN_EXIT_CODE, stdout="", stderr=f"{exc}\n", duration=0.0)
+        return result.to_exec_result()
+
+    def _inside(self, path: str) -> Path:
+        """The host path for `path`, refusing one that resolves (symlinks included) outside the workspace."""
+        resolved = (self._root / path).resolve()
+        if not resolved.is_relative_to(self._root):
+            raise PermissionError(errno.EACCES, "path is outside the workspace", path)
+        return resolved
+
+    async def read_file(self, path: str) -> bytes:
+        """Read a file by its path relative to the workspace root."""
+        return await asyncio.to_thread(self._inside(path).read_bytes)
+
+    async def write_file(self, path: str, data: bytes) -> None:
+        """Create or replace a file by its path relative to the workspace root, making parent folders."""
+        target = self._inside(path)
+
+        def write() -> None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+
+        await asyncio.to_thread(write)
+
+    async def aclose(self) -> None:
+        """Remove the private HOME."""
+        shutil.rmtree(self._home, ignore_errors=True)
