@@ -1,0 +1,138 @@
+"""Rendering run events for the terminal: one line each, live during a run and again in `interns show`."""
+
+from __future__ import annotations
+
+import shlex
+
+from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.text import Text
+
+from journal import (
+    CheckResult,
+    CommandRun,
+    Event,
+    ModelResponse,
+    Notice,
+    PolicyDecision,
+    RunFinished,
+    RunStarted,
+    StepFinished,
+    StepRetry,
+    StepStarted,
+    ToolCall,
+    UnknownEvent,
+    Usage,
+)
+
+__all__ = ["STATUS_STYLE", "event_line", "fold", "usage_text"]
+
+STATUS_STYLE = {
+    "succeeded": "bold green",
+    "failed": "bold red",
+    "limit_exceeded": "bold yellow",
+    "cancelled": "bold magenta",
+    "running": "bold cyan",
+    "interrupted": "bold magenta",
+}
+
+
+def usage_text(usage: Usage) -> str:
+    """Tokens, cache reads and cost in a few words."""
+    parts = [f"{usage.total_tokens:,} tokens"]
+    if usage.cache_read_tokens:
+        parts.append(f"{usage.cache_read_tokens:,} cached")
+    parts.append(f"${usage.cost_usd:.4f}" if usage.cost_usd is not None else "cost n/a")
+    return ", ".join(parts)
+
+
+def fold(text: str, lines: int) -> str:
+    """The first `lines` lines of a text, saying how many more there are."""
+    rows = text.rstrip().splitlines()
+    if len(rows) <= lines:
+        return "\n".join(rows)
+    return "\n".join([*rows[:lines], f"… {len(rows) - lines} more lines"])
+
+
+def _when(event: Event | UnknownEvent) -> Text:
+    return Text(event.ts.strftime("%H:%M:%S "), style="dim")
+
+
+def event_line(event: Event | UnknownEvent, *, detail: int = 0) -> RenderableType | None:
+    """One event as a terminal line; `detail` > 0 adds up to that many lines of output under commands and checks."""
+    line = _when(event)
+    body: str | None = None
+    match event:
+        case RunStarted():
+            line.append(f"run of '{event.task}' started with {event.model}: ", style="bold")
+            line.append(" → ".join(event.steps))
+        case StepStarted():
+            line.append(f"[{event.step}] ", style="bold cyan")
+            line.append("started" if event.attempt == 1 else f"attempt {event.attempt}")
+        case ModelResponse():
+            line.append(f"[{event.step}] ", style="cyan")
+            said = event.text.strip().replace("\n", " ")
+            calls = ", ".join(c.get("tool", "?") for c in event.tool_calls)
+            line.append("model: ", style="dim")
+            line.append((said[:100] + ("…" if len(said) > 100 else "")) if said else "")
+            if calls:
+                line.append(f"{' ' if said else ''}→ {calls}", style="blue")
+            line.append(f"  ({event.usage.total_tokens:,} tokens)", style="dim")
+        case PolicyDecision() if event.verdict != "allow" or event.asked:
+            line.append(f"[{event.step}] ", style="cyan")
+            style = "bold red" if event.verdict == "deny" else "bold green"
+            line.append(f"{'DENIED' if event.verdict == 'deny' else 'APPROVED'} {event.tool} ", style=style)
+            line.append(f"{event.target} — {event.reason} ({event.rule})")
+        case PolicyDecision():
+            return None
+        case ToolCall() if event.tool == "run" or event.ok or event.result.startswith("Refused by policy"):
+            return None
+        case ToolCall():
+            line.append(f"[{event.step}] ", style="cyan")
+            line.append(f"{event.tool} failed: ", style="yellow")
+            line.append(event.result.splitlines()[0] if event.result else "")
+        case CommandRun():
+            line.append(f"[{event.step or 'task'}] ", style="cyan")
+            style = "green" if event.exit_code == 0 and not event.timed_out else "red"
+            line.append("$ " if event.by == "worker" else f"{event.by} $ ", style="dim")
+            command = event.argv[2] if event.argv[:2] == ["bash", "-c"] else shlex.join(event.argv)
+            line.append(command[:120])
+            outcome = "timed out" if event.timed_out else f"exit {event.exit_code}"
+            line.append(f"  {outcome}", style=style)
+            line.append(f" in {event.duration:.2f}s", style="dim")
+            body = (event.stdout + ("\n" + event.stderr if event.stderr else "")).strip()
+        case CheckResult():
+            line.append(f"[{event.step or 'task'}] ", style="cyan")
+            line.append(
+                "check passed: " if event.passed else "check FAILED: ", style="green" if event.passed else "red"
+            )
+            line.append(event.command)
+        case StepRetry():
+            line.append(f"[{event.step}] ", style="cyan")
+            line.append(f"sent back for attempt {event.attempt} with the failing output", style="yellow")
+        case StepFinished():
+            line.append(f"[{event.step}] ", style="bold cyan")
+            line.append(event.status, style=STATUS_STYLE.get(event.status, ""))
+            line.append(f" after {event.attempts} attempt{'s' if event.attempts != 1 else ''}")
+            if event.reason:
+                line.append(f": {event.reason}")
+            line.append(f"  ({usage_text(event.usage)})", style="dim")
+            body = event.summary
+        case Notice():
+            style = {"info": "dim", "warning": "yellow", "error": "bold red"}[event.level]
+            line.append(event.message, style=style)
+        case RunFinished():
+            line.append("run ", style="bold")
+            line.append(event.status, style=STATUS_STYLE.get(event.status, ""))
+            if event.failed_step:
+                line.append(f" at step '{event.failed_step}'")
+            if event.reason:
+                line.append(f": {event.reason}")
+            line.append(f"  ({usage_text(event.usage)})", style="dim")
+        case UnknownEvent():
+            line.append(f"an event of a kind this version does not know: {event.type}", style="dim")
+        case _:
+            return None
+    if detail and body:
+        return Group(line, Padding(Text(fold(body, detail), style="dim"), (0, 0, 0, 11)))
+    return line

@@ -1,0 +1,104 @@
+"""One worker: a pydantic-ai agent that works on one step through the sandboxed tools, within the step's limits."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from pydantic_ai import Agent
+from pydantic_ai.exceptions import AgentRunError, UsageLimitExceeded
+from pydantic_ai.messages import ModelMessage, TextPart
+from pydantic_ai.messages import ModelResponse as PaiModelResponse
+from pydantic_ai.usage import RequestUsage, UsageLimits
+
+import prompts
+from agents.models import ModelChoice
+from agents.tools import WorkerDeps, worker_tools
+from journal import ModelResponse, Usage
+from sandbox import SandboxUnavailable
+from tasks import Limits
+
+__all__ = ["AttemptOutcome", "Worker"]
+
+
+@dataclass
+class AttemptOutcome:
+    """How one attempt of a worker ended."""
+
+    status: Literal["done", "limit_exceeded", "failed"]
+    summary: str = ""
+    reason: str = ""
+    usage: Usage = field(default_factory=Usage)
+
+
+def usage_of(response: PaiModelResponse) -> Usage:
+    """The journal's usage record of one model response."""
+    u: RequestUsage = response.usage
+    return Usage(
+        requests=1,
+        input_tokens=u.input_tokens,
+        output_tokens=u.output_tokens,
+        cache_read_tokens=u.cache_read_tokens,
+        cache_write_tokens=u.cache_write_tokens,
+        cost_usd=float(u.cost) if u.cost is not None else None,
+    )
+
+
+class Worker:
+    """Works on one step; keeps its conversation so a retry continues where the last attempt stopped."""
+
+    def __init__(self, step_id: str, tools: list[str], model: ModelChoice, limits: Limits) -> None:
+        self.step_id = step_id
+        self.limits = limits
+        self.messages: list[ModelMessage] = []
+        self.agent: Agent[WorkerDeps, str] = Agent(
+            model.for_agent(step_id),
+            deps_type=WorkerDeps,
+            output_type=str,
+            instructions=prompts.render("worker_instructions", tools=tools),
+            tools=worker_tools(tools),
+            model_settings=model.settings,
+            retries=2,
+            name=step_id,
+        )
+
+    async def attempt(self, prompt: str, deps: WorkerDeps) -> AttemptOutcome:
+        """Run the agent on `prompt` until it answers or a limit ends it; journal each model turn as it happens."""
+        limits = UsageLimits(
+            request_limit=self.limits.turns,
+            total_tokens_limit=self.limits.tokens,
+            cost_limit=Decimal(str(self.limits.cost_usd)) if self.limits.cost_usd else None,
+        )
+        spent = Usage()
+        try:
+            async with asyncio.timeout(self.limits.minutes * 60):
+                async with self.agent.iter(
+                    prompt, deps=deps, message_history=self.messages, usage_limits=limits
+                ) as run:
+                    try:
+                        async for node in run:
+                            if Agent.is_call_tools_node(node):
+                                spent = spent + self._journal_response(node.model_response, deps)
+                    finally:
+                        self.messages = list(run.all_messages())
+                    summary = run.result.output if run.result else ""
+        except UsageLimitExceeded as exc:
+            return AttemptOutcome("limit_exceeded", reason=f"limit reached: {exc}", usage=spent)
+        except TimeoutError:
+            return AttemptOutcome(
+                "limit_exceeded", reason=f"limit reached: {self.limits.minutes:g} minutes", usage=spent
+            )
+        except SandboxUnavailable:
+            raise
+        except AgentRunError as exc:
+            return AttemptOutcome("failed", reason=f"the model run failed: {exc}", usage=spent)
+        return AttemptOutcome("done", summary=summary, usage=spent)
+
+    def _journal_response(self, response: PaiModelResponse, deps: WorkerDeps) -> Usage:
+        usage = usage_of(response)
+        text = "".join(p.content for p in response.parts if isinstance(p, TextPart))
+        calls = [{"tool": c.tool_name, "args": c.args_as_dict(), "id": c.tool_call_id} for c in response.tool_calls]
+        deps.record(ModelResponse(step=self.step_id, attempt=deps.attempt, text=text, tool_calls=calls, usage=usage))
+        return usage
