@@ -189,7 +189,7 @@ class Supervisor:
         sandbox = await open_sandbox(self._sandbox_spec(workspace))
         try:
             for attempt in range(1, max_attempts + 1):
-                self.record(StepStarted(step=step.id, attempt=attempt, instructions=step.instructions))
+                self.record(StepStarted(step=step.id, attempt=attempt, instructions=step.instructions, prompt=prompt))
                 deps = WorkerDeps(step.id, attempt, sandbox, policy, self.asker, self.record, limits.command_seconds)
                 try:
                     outcome = await worker.attempt(prompt, deps)

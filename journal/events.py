@@ -81,6 +81,8 @@ class StepStarted(_Event):
     type: Literal["step_started"] = "step_started"
     attempt: int
     instructions: str
+    prompt: str = ""
+    """The message the worker was sent for this attempt: the rendered step prompt, or the feedback of a retry."""
 
 
 class ModelResponse(_Event):

@@ -200,3 +200,23 @@ async def test_a_step_whose_checks_keep_failing_fails_the_run_with_its_output(ta
     assert "checks still failing after 2 attempts" in result.reason
     retry = next(e for e in events if e.type == "step_retry")
     assert "not yet" in retry.feedback and "exit code 3" in retry.feedback
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_time_limit_stops_a_running_command_and_ends_the_run(task_dir: TaskDir, backend: str) -> None:
+    task = task_dir.write(
+        one_step(backend, limits={"minutes": 0.02}),
+        {"work": [{"call": {"run": {"command": "sleep 30"}}}, {"final": "never"}]},
+    )
+    result, events = await task_dir.run(task)
+    assert (result.status, result.failed_step) == ("limit_exceeded", "work")
+    assert "minutes" in result.reason
+    assert events[-1].type == "run_finished"
+
+
+async def test_a_token_limit_ends_the_step(task_dir: TaskDir) -> None:
+    long_turn = {"text": "words " * 400, "call": {"run": {"command": "true"}}}
+    task = task_dir.write(one_step("local", limits={"tokens": 500}), {"work": [long_turn, long_turn, {"final": "x"}]})
+    result, _ = await task_dir.run(task)
+    assert result.status == "limit_exceeded"
+    assert "token" in result.reason
