@@ -112,10 +112,12 @@ class GitWorktree:
         repo = self._repo()
         index = Path(self.path, repo.git.rev_parse("--git-path", "index"))
         # Stage into a scratch copy of the index, so showing the diff never changes the worktree's state.
+        # copy2 keeps the index's mtime: a fresh mtime would defeat git's racy-clean check, and a file edited in
+        # the same second as the checkout, with the same size, would look unchanged.
         with tempfile.TemporaryDirectory(prefix="interns-index-") as scratch:
             scratch_index = Path(scratch, "index")
             if index.exists():
-                shutil.copyfile(index, scratch_index)
+                shutil.copy2(index, scratch_index)
             env = {"GIT_INDEX_FILE": str(scratch_index)}
             repo.git.add("--all", env=env)
             diff = str(repo.git.diff("--cached", self.base_commit, env=env))
