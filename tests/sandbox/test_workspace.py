@@ -183,4 +183,3 @@ def test_is_dirty(repo: Path, tmp_path: Path) -> None:
     (clean.path / "untracked.txt").write_text("x")
     assert is_dirty(clean.path)
     clean.remove()
-
