@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from dataclasses import dataclass
 from typing import Protocol, TextIO
 
@@ -45,7 +46,16 @@ class TerminalAsker:
     async def ask(self, question: str, detail: str) -> Answer:
         """Print the question and the detail, and read y/N from the terminal."""
         async with self._lock:
-            return await asyncio.to_thread(self._ask_blocking, question, detail)
+            loop = asyncio.get_running_loop()
+            answer: asyncio.Future[Answer] = loop.create_future()
+
+            def read() -> None:
+                result = self._ask_blocking(question, detail)
+                loop.call_soon_threadsafe(lambda: answer.done() or answer.set_result(result))
+
+            # A daemon thread, not the default executor: on Ctrl-C the run must end without waiting for a reply.
+            threading.Thread(target=read, name="interns-ask", daemon=True).start()
+            return await answer
 
     def _ask_blocking(self, question: str, detail: str) -> Answer:
         self._stdout.write(f"\n{question}\n    {detail}\nAllow? [y/N] ")
