@@ -121,7 +121,9 @@ def run(
     except KeyboardInterrupt:
         journal_dir = supervisor.journal.dir if supervisor.journal else runs_dir
         raise _fail(f"cancelled; the journal is in {journal_dir}", EXIT_CANCELLED) from None
-    out.print(f"\njournal: {result.run_dir}    see it with: interns show {result.run_id}", markup=False)
+    out.print(f"\nwork:    {result.output}", markup=False)
+    out.print(f"journal: {result.run_dir}", markup=False)
+    out.print(f"review:  interns show {result.run_id}", markup=False)
     if result.status != "succeeded":
         raise typer.Exit(EXIT_FAILED)
 

@@ -64,6 +64,13 @@ class RunResult:
     failed_step: str | None = None
     usage: Usage = field(default_factory=Usage)
 
+    @property
+    def output(self) -> str:
+        """Where the work is: the worked copy of a folder, or the run's branch of a repository."""
+        if (self.run_dir / "workspace").is_dir():
+            return str(self.run_dir / "workspace")
+        return f"branch interns/{self.run_id}"
+
 
 class Supervisor:
     """Runs one task file: a workspace, a sandbox and a worker per step, checks after each, a journal throughout."""

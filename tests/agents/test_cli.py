@@ -94,6 +94,8 @@ def test_the_example_runs_offline_and_its_journal_shows_every_step(example: Path
     assert "check FAILED: python3 -m unittest -q" in result.stdout
     assert "check passed: python3 -m unittest -q" in result.stdout
     assert (example / "project" / "calc.py").read_text() == before, "the source folder is never touched"
+    work_line = next(line for line in result.stdout.splitlines() if line.startswith("work:"))
+    assert "return a + b" in (tmp_path / work_line.split(maxsplit=1)[1] / "calc.py").read_text()
 
     listing = interns("runs", cwd=tmp_path)
     assert listing.returncode == 0
