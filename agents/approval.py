@@ -49,9 +49,12 @@ class TerminalAsker:
             loop = asyncio.get_running_loop()
             answer: asyncio.Future[Answer] = loop.create_future()
 
+            def settle(result: Answer) -> None:
+                if not answer.done():
+                    answer.set_result(result)
+
             def read() -> None:
-                result = self._ask_blocking(question, detail)
-                loop.call_soon_threadsafe(lambda: answer.done() or answer.set_result(result))
+                loop.call_soon_threadsafe(settle, self._ask_blocking(question, detail))
 
             # A daemon thread, not the default executor: on Ctrl-C the run must end without waiting for a reply.
             threading.Thread(target=read, name="interns-ask", daemon=True).start()

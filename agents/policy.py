@@ -1,7 +1,7 @@
 """The worker policy: each tool call is allowed, put to a person, or denied with a reason, before it runs.
 
 The policy fails closed. A path is judged by where it really is (`..` and symbolic links resolved against the
-workspace on the host), a command line by every command it would run (see `agents.commands`), and anything
+workspace on the host), a command line by every command it would run (see `agents.shell`), and anything
 that cannot be judged with certainty is denied. Tools must act on `Decision.target`, the normalized path the
 policy judged, never on the path the model wrote.
 
@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from agents.commands import Command, CommandParseError, parse_line
 from agents.globs import Hole, always_matches, could_match, matches
+from agents.shell import Command, CommandParseError, parse_line
 from sandbox.base import WORKSPACE_MOUNT
 from tasks.spec import Guardrails
 

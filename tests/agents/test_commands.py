@@ -6,8 +6,8 @@ import shlex
 
 import pytest
 
-from agents.commands import CommandParseError, parse_command, parse_line
 from agents.globs import Hole
+from agents.shell import CommandParseError, parse_command, parse_line
 
 
 def texts(line: str) -> list[str]:
