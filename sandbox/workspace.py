@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -69,12 +71,28 @@ class FolderCopy:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
+# No hooks (they are the user's code, not ours), no recorded resolutions and no auto gc in the user's repo.
+_QUIET_GIT_OPTIONS = ["core.hooksPath=" + os.devnull, "rerere.enabled=false", "gc.auto=0", "maintenance.auto=false"]
+
+
+def open_repo(path: Path) -> git.Repo:
+    """The repository or worktree at path, opened so that its git commands run no hooks and no auto gc."""
+    repo = git.Repo(path)
+    repo.git.set_persistent_git_options(c=_QUIET_GIT_OPTIONS)
+    return repo
+
+
+def head_commit(repo: git.Repo) -> str:
+    """The sha HEAD points at (asked of git itself: GitPython's object reader leaves processes running)."""
+    return str(repo.git.rev_parse("--verify", "HEAD"))
+
+
 def is_dirty(repo: Path) -> bool:
     """Whether the checkout at repo has uncommitted changes or untracked files."""
     return bool(git.Repo(repo).is_dirty(untracked_files=True))
 
 
-def _identity_env(repo: git.Repo) -> dict[str, str]:
+def identity_env(repo: git.Repo) -> dict[str, str]:
     """Author and committer for commits: the configured ones, else interns' own."""
     reader = repo.config_reader()
     name = os.environ.get("GIT_AUTHOR_NAME") or reader.get_value("user", "name", default="")
@@ -90,12 +108,13 @@ class GitWorktree:
     path: Path
     branch: str
     base_commit: str
+    exclude: tuple[str, ...] = ()  # paths (relative, as git status names them) that diff and commit leave out
 
     @classmethod
     def create(cls, repo: Path, dest: Path, branch: str, base: str) -> GitWorktree:
         """Add a worktree at dest on a new branch started from base."""
-        main = git.Repo(repo)
-        base_commit = main.commit(base).hexsha
+        main = open_repo(repo)
+        base_commit = str(main.git.rev_parse("--verify", "--end-of-options", f"{base}^{{commit}}"))
         main.git.worktree("add", "-b", branch, str(dest), base_commit)
         return cls(
             repo=Path(main.working_tree_dir or repo).resolve(),
@@ -105,13 +124,23 @@ class GitWorktree:
         )
 
     def _repo(self) -> git.Repo:
-        return git.Repo(self.path)
+        return open_repo(self.path)
 
-    def diff(self) -> str:
-        """Everything changed since the base commit: commits on the branch, uncommitted and untracked files."""
+    def pathspec(self) -> list[str]:
+        """The whole worktree less the excluded paths, as git pathspecs."""
+        ignored: set[str] = set()
+        if self.exclude:
+            # git adds no ignored path anyway, and `git add` fails when told to leave out one that is ignored.
+            listed = self._repo().git.check_ignore("--", *self.exclude, with_exceptions=False)
+            ignored = set(str(listed).splitlines())
+        return [":(top)", *(f":(exclude,literal,top){path}" for path in self.exclude if path not in ignored)]
+
+    @contextmanager
+    def all_changes_staged(self) -> Iterator[dict[str, str]]:
+        """An environment whose GIT_INDEX_FILE, a scratch copy of the index, holds every change in the worktree."""
         repo = self._repo()
         index = Path(self.path, repo.git.rev_parse("--git-path", "index"))
-        # Stage into a scratch copy of the index, so showing the diff never changes the worktree's state.
+        # Stage into a scratch copy of the index, so looking at the changes never changes the worktree's state.
         # copy2 keeps the index's mtime: a fresh mtime would defeat git's racy-clean check, and a file edited in
         # the same second as the checkout, with the same size, would look unchanged.
         with tempfile.TemporaryDirectory(prefix="interns-index-") as scratch:
@@ -119,19 +148,24 @@ class GitWorktree:
             if index.exists():
                 shutil.copy2(index, scratch_index)
             env = {"GIT_INDEX_FILE": str(scratch_index)}
-            repo.git.add("--all", env=env)
-            diff = str(repo.git.diff("--cached", self.base_commit, env=env))
+            repo.git.add("--all", "--", *self.pathspec(), env=env)
+            yield env
+
+    def diff(self) -> str:
+        """Everything changed since the base commit: commits on the branch, uncommitted and untracked files."""
+        with self.all_changes_staged() as env:
+            diff = str(self._repo().git.diff("--cached", self.base_commit, env=env))
         return diff + "\n" if diff else ""  # git's own output ends with a newline; GitPython strips it
 
     def commit(self, message: str) -> str | None:
         """Stage everything and commit it on the branch; the new sha, or None when nothing changed."""
         repo = self._repo()
-        repo.git.add("--all")
+        repo.git.add("--all", "--", *self.pathspec())
         if not repo.git.diff("--cached", "--name-only"):
             return None
-        repo.git.commit("--no-verify", "--no-gpg-sign", "-m", message, env=_identity_env(repo))
-        return str(repo.head.commit.hexsha)
+        repo.git.commit("--no-verify", "--no-gpg-sign", "-m", message, env=identity_env(repo))
+        return head_commit(repo)
 
     def remove(self) -> None:
         """Remove the worktree folder; the branch and its commits stay in the repo."""
-        git.Repo(self.repo).git.worktree("remove", "--force", str(self.path))
+        open_repo(self.repo).git.worktree("remove", "--force", str(self.path))
