@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import types
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -13,14 +14,18 @@ from pydantic_core import ErrorDetails
 
 from tasks._yaml_lines import PathKey, YamlDocument
 from tasks.errors import Problem, field_path
-from tasks.spec import FolderWorkspace, RepoWorkspace, StepId, TaskSpec
+from tasks.spec import EnvName, FolderWorkspace, RepoWorkspace, StepId, TaskSpec, Text
 
 _WORKSPACE_KINDS: dict[str, type[BaseModel]] = {"repo": RepoWorkspace, "folder": FolderWorkspace}
 _WORKSPACE_HELP = "'repo' (a git repository) or 'folder' (a plain folder)"
 _STEP_ID_PATTERN = get_args(StepId)[1].pattern
+_TEXT_PATTERN = get_args(Text)[1].pattern
+_ENV_NAME_PATTERN = get_args(EnvName)[1].pattern
+_CUSTOM_ERRORS = {"glob_outside_workspace"}
+"""Errors raised by spec.py's own validators, whose messages are already written for a person."""
 
 _INTEGER_ERRORS = {"int_type", "int_parsing", "int_parsing_size", "int_from_float"}
-_NUMBER_ERRORS = {"float_type", "float_parsing", "finite_number"}
+_NUMBER_ERRORS = {"float_type", "float_parsing"}
 _EXPECTED = {
     "bool_type": "true or false",
     "bool_parsing": "true or false",
@@ -73,6 +78,8 @@ def shown_value(value: object) -> str:
         return "an empty value"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")  # as YAML writes them
     if isinstance(value, str):
         text = value if len(value) <= 60 else value[:57] + "..."
         return f"'{text}'"
@@ -161,22 +168,41 @@ def _message(detail: ErrorDetails, target: Any, model: type[BaseModel] | None) -
         return f"required key '{name}' is missing"
     if kind == "invalid_key":
         return f"keys must be strings, got {shown_value(value)}"
+    if kind in _CUSTOM_ERRORS:
+        return detail["msg"]
+    if kind in _INTEGER_ERRORS and isinstance(value, float) and value.is_integer():
+        return f"expected an integer, got {shown_value(value)}; write it as {int(value)}"
     if kind in _EXPECTED:
         return f"expected {_EXPECTED[kind]}, got {shown_value(value)}"
+    if kind == "finite_number":
+        return f"must be a finite number, got {shown_value(value)}"
     if kind == "literal_error":
         return _literal_message(name, value, target, ctx)
-    if kind == "string_pattern_mismatch" and ctx.get("pattern") == _STEP_ID_PATTERN:
-        what = "task name" if name == "name" else "step id"
-        return (
-            f"{shown_value(value)} is not a valid {what}: use up to 63 lowercase letters, digits, '-' and '_', "
-            "starting with a letter or digit"
-        )
+    if kind == "string_pattern_mismatch":
+        return _pattern_message(name, value, ctx.get("pattern"))
     bounds = {"greater_than_equal": "at least", "greater_than": "more than", "less_than_equal": "at most"}
     if kind in bounds:
         limit = _number(next(iter(ctx.values()), "?"))
         return f"must be {bounds[kind]} {limit}, got {shown_value(value)}"
     text = detail["msg"]
     return f"{text[:1].lower()}{text[1:]}, got {shown_value(value)}"
+
+
+def _pattern_message(name: object, value: object, pattern: object) -> str:
+    if pattern == _STEP_ID_PATTERN:
+        what = "task name" if name == "name" else "step id"
+        return (
+            f"{shown_value(value)} is not a valid {what}: use up to 63 lowercase letters, digits, '-' and '_', "
+            "starting with a letter or digit"
+        )
+    if pattern == _TEXT_PATTERN:
+        return "must not be empty; name a model or leave the key out" if name == "model" else "must not be empty"
+    if pattern == _ENV_NAME_PATTERN:
+        return (
+            f"{shown_value(value)} is not a valid environment variable name: use letters, digits and '_', "
+            "not starting with a digit"
+        )
+    return f"must match the pattern {pattern}, got {shown_value(value)}"
 
 
 def _literal_message(name: object, value: object, target: Any, ctx: Mapping[str, Any]) -> str:

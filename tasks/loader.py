@@ -12,18 +12,25 @@ from tasks.spec import FolderWorkspace, RepoWorkspace, TaskSpec
 
 _SCRIPTED = "scripted:"
 
+MAX_FILE_BYTES = 1024 * 1024
+"""Task files are read up to this size (1 MiB, about a second of parsing); a bigger one is refused unread."""
+_TOO_BIG = "too big for a task file (more than 1 MiB); put long material in files that context.files or exemplars name"
+
 
 def load(path: str | Path) -> TaskSpec:
     """Load the task file at `path`; relative paths in it are resolved against its folder."""
     file = Path(path)
     try:
-        raw = file.read_bytes()
+        with file.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # no further: the path may be a huge file or a device
     except FileNotFoundError:
         raise TaskFileError([Problem(file, None, "", "no such file")]) from None
     except IsADirectoryError:
         raise TaskFileError([Problem(file, None, "", "is a folder, not a task file")]) from None
     except OSError as error:
         raise TaskFileError([Problem(file, None, "", f"cannot read the file: {error.strerror or error}")]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise TaskFileError([Problem(file, None, "", _TOO_BIG)])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -37,6 +44,8 @@ def load(path: str | Path) -> TaskSpec:
 def load_text(text: str, path: str | Path) -> TaskSpec:
     """Load a task from `text`, as if read from `path`: problems name `path`, relative paths resolve from its folder."""
     file = Path(path)
+    if len(text) > MAX_FILE_BYTES:  # characters, not bytes: close enough, and cheap on a huge text
+        raise TaskFileError([Problem(file, None, "", _TOO_BIG)])
     doc = read_yaml(text, file)
     if doc is None or doc.data is None:
         message = "the file is empty; a task file needs at least version, name, goal and workspace"

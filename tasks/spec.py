@@ -5,13 +5,37 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 StepId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
+Text = Annotated[str, StringConstraints(pattern=r"\S")]
+"""A string with something in it: not empty, not only spaces."""
+EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+"""The name of an environment variable."""
 ToolName = Literal["read", "write", "edit", "list", "search", "run"]
 SandboxKind = Literal["bubblewrap", "docker", "local"]
 
 ALL_TOOLS: tuple[ToolName, ...] = ("read", "write", "edit", "list", "search", "run")
+
+MAX_RETRIES = 10
+"""The most times `review.retries` may send a step back."""
+
+
+def _inside_workspace(pattern: str) -> str:
+    """Refuse a glob that could only name paths outside the workspace: absolute, `~`, or with a `..` part."""
+    if pattern.startswith(("/", "~")) or ".." in pattern.split("/"):
+        raise PydanticCustomError(
+            "glob_outside_workspace",
+            "{pattern} is not a workspace glob: globs are relative to the workspace root, "
+            "so they cannot start with '/' or '~' or have a '..' part",
+            {"pattern": f"'{pattern}'"},
+        )
+    return pattern
+
+
+WorkspaceGlob = Annotated[str, StringConstraints(pattern=r"\S"), AfterValidator(_inside_workspace)]
+"""A glob pattern relative to the workspace root, such as `src/**/*.py`."""
 
 
 class _Model(BaseModel):
@@ -27,6 +51,8 @@ class RepoWorkspace(_Model):
     """Path to the repository, relative to the task file."""
     base: str = "HEAD"
     """The commit, branch or tag work starts from."""
+    setup: list[str] = []
+    """Commands run once per run, with network, before any worker starts (e.g. `uv sync`); what they make is reused."""
 
 
 class FolderWorkspace(_Model):
@@ -34,12 +60,14 @@ class FolderWorkspace(_Model):
 
     folder: Path
     """Path to the folder, relative to the task file."""
+    setup: list[str] = []
+    """Commands run once per run, with network, before any worker starts; what they make is reused."""
 
 
 class Context(_Model):
     """What an intern would need to know, rendered into every worker's prompt."""
 
-    files: list[str] = []
+    files: list[WorkspaceGlob] = []
     """Glob patterns of workspace files whose contents the worker is shown up front."""
     notes: str = ""
     """Free-form background: conventions, constraints, who the work is for."""
@@ -54,13 +82,13 @@ class Step(_Model):
 
     id: StepId
     """A short unique name: lowercase letters, digits, '-' and '_'."""
-    instructions: str
+    instructions: Text
     """What this step must achieve, in the words you would give an intern."""
     needs: list[StepId] = []
     """Ids of the steps that must finish before this one starts."""
     tools: list[ToolName] = list(ALL_TOOLS)
     """The tools this step's worker may use."""
-    done_when: list[str] = []
+    done_when: list[Text] = []
     """Shell commands run in the sandbox after the worker stops; all must exit 0 for the step to pass."""
 
 
@@ -76,6 +104,7 @@ class CommandRules(_Model):
 
 
 # Numbers are strict: YAML already gives numbers, and lax mode would read `turns: yes` as 1 or `retries: no` as 0.
+# Floats are finite: `.inf` minutes or `.nan` dollars would reach timers and comparisons that cannot use them.
 
 
 class Limits(_Model):
@@ -85,13 +114,13 @@ class Limits(_Model):
     """Model requests per attempt."""
     tokens: int = Field(200_000, ge=1, strict=True)
     """Input plus output tokens per attempt."""
-    cost_usd: float | None = Field(None, gt=0, strict=True)
+    cost_usd: float | None = Field(None, gt=0, strict=True, allow_inf_nan=False)
     """Spend per attempt in US dollars, where the model's price is known."""
-    minutes: float = Field(20.0, gt=0, strict=True)
+    minutes: float = Field(20.0, gt=0, strict=True, allow_inf_nan=False)
     """Wall-clock minutes per attempt."""
     changed_lines: int | None = Field(None, ge=1, strict=True)
     """Lines a step may add or remove in the workspace."""
-    command_seconds: float = Field(300.0, gt=0, strict=True)
+    command_seconds: float = Field(300.0, gt=0, strict=True, allow_inf_nan=False)
     """Seconds one command may run before its whole process group is killed."""
 
 
@@ -102,23 +131,27 @@ class Guardrails(_Model):
     """Where commands run: `bubblewrap` (default), `docker`, or `local` (no isolation, explicit opt-in)."""
     network: bool = False
     """Whether commands may reach the network."""
-    write: list[str] = ["**"]
+    write: list[WorkspaceGlob] = ["**"]
     """Glob patterns, relative to the workspace, of the paths a worker may create or change."""
     commands: CommandRules = CommandRules()
     """Which commands run, which need a person's yes, which never run."""
     limits: Limits = Limits()
     """Turns, tokens, cost, time and size bounds for each step."""
-    env: list[str] = []
+    env: list[EnvName] = []
     """Names of host environment variables passed into the sandbox; nothing else is."""
+    image: str | None = None
+    """The container image commands run in with `sandbox: docker`; default: the kit's own (`interns sandbox build`)."""
 
 
 class Review(_Model):
     """How finished work is checked before it is accepted."""
 
-    retries: int = Field(2, ge=0, strict=True)
+    retries: int = Field(2, ge=0, le=MAX_RETRIES, strict=True)
     """How many times a step that fails its checks is sent back with the failing output."""
     human: bool = True
     """Whether a person accepts or rejects the result before it leaves the workspace."""
+    supervisor: bool = True
+    """Whether the supervisor reviews each step's diff against its instructions and `do_not` list once checks pass."""
 
 
 class TaskSpec(_Model):
@@ -128,15 +161,15 @@ class TaskSpec(_Model):
     """Format version of this file; always 1 for now."""
     name: StepId
     """A short name for the task, used in run listings and branch names."""
-    goal: str
+    goal: Text
     """What the whole task must achieve."""
     workspace: RepoWorkspace | FolderWorkspace
     """Where the work happens: `{repo: PATH, base: REF}` or `{folder: PATH}`."""
     context: Context = Context()
     """What every worker is told before it starts."""
     steps: list[Step] = []
-    """The steps, run in dependency order; without steps the whole goal is one step."""
-    done_when: list[str] = []
+    """The steps, run in dependency order; without steps the supervisor plans them."""
+    done_when: list[Text] = []
     """Commands run on the finished workspace after every step; all must exit 0 for the run to succeed."""
     guardrails: Guardrails = Guardrails()
     """What workers may do."""
@@ -144,11 +177,5 @@ class TaskSpec(_Model):
     """How work is checked and accepted."""
     workers: int = Field(1, ge=1, le=32, strict=True)
     """How many steps may run at the same time."""
-    model: str | None = None
+    model: Text | None = None
     """A pydantic-ai model string such as `anthropic:claude-sonnet-4-5`, or `scripted:FILE` for offline runs."""
-
-    def effective_steps(self) -> list[Step]:
-        """The steps to run: the file's, or one step carrying the whole goal when the file has none."""
-        if self.steps:
-            return list(self.steps)
-        return [Step(id="goal", instructions=self.goal, done_when=list(self.done_when))]

@@ -68,7 +68,12 @@ def test_a_top_level_that_is_not_a_mapping(
         ),
         ("version: 1\nname: a\x07b\n", 2, "invalid YAML: the character U+0007 is not allowed in a YAML file"),
         ("version: 1\n? [a, b]\n: c\n", 2, "invalid YAML: a mapping key must be a plain value, not a list or mapping"),
-        ("version: 1\nloop: &me [*me]\n", 2, "invalid YAML: found a recursive alias"),
+        (
+            "version: 1\nloop: &me\n  - *me\n",
+            3,
+            "the alias *me is inside the value it names, so it would repeat without end",
+        ),
+        ("version: 1\nname: *nowhere\n", 2, "invalid YAML: found undefined alias 'nowhere'"),
     ],
 )
 def test_bad_yaml_is_one_problem_at_the_line_yaml_names(
