@@ -1,4 +1,4 @@
-"""Sandboxes where workers act (bubblewrap, local; docker to come) and the workspaces they act on."""
+"""Sandboxes where workers act (bubblewrap, docker, local) and the workspaces they act on."""
 
 from __future__ import annotations
 
@@ -17,32 +17,42 @@ from sandbox.base import (
 )
 from sandbox.bubblewrap import BubblewrapSandbox, check_bubblewrap, find_bwrap
 from sandbox.bwrap_args import HostLayout
+from sandbox.docker import DockerSandbox
+from sandbox.docker_cleanup import Leftover, find_leftovers, remove_leftovers
+from sandbox.docker_engine import DEFAULT_IMAGE, check_docker
+from sandbox.image import BuiltImage, ImageBuildError, build_image
 from sandbox.local import LocalSandbox
 from sandbox.process import TIMEOUT_EXIT_CODE
 from sandbox.workspace import FolderCopy, GitWorktree, Workspace, is_dirty
 
 __all__ = [
+    "DEFAULT_IMAGE",
     "DEFAULT_OUTPUT_LIMIT",
     "TIMEOUT_EXIT_CODE",
     "WORKSPACE_MOUNT",
     "BackendName",
     "BubblewrapSandbox",
+    "BuiltImage",
+    "DockerSandbox",
     "ExecResult",
     "FolderCopy",
     "GitWorktree",
+    "ImageBuildError",
+    "Leftover",
     "LocalSandbox",
     "Sandbox",
     "SandboxError",
     "SandboxSpec",
     "SandboxUnavailable",
     "Workspace",
+    "build_image",
     "check_backend",
     "find_bwrap",
+    "find_leftovers",
     "is_dirty",
     "open_sandbox",
+    "remove_leftovers",
 ]
-
-_DOCKER_NOT_YET = "the docker backend is not available yet; use `guardrails.sandbox: bubblewrap` (or `local`)"
 
 
 async def open_sandbox(spec: SandboxSpec) -> Sandbox:
@@ -52,16 +62,20 @@ async def open_sandbox(spec: SandboxSpec) -> Sandbox:
     if spec.backend == "local":
         return await LocalSandbox.open(spec)
     if spec.backend == "docker":
-        raise SandboxUnavailable(_DOCKER_NOT_YET)
+        return await DockerSandbox.open(spec)
     raise SandboxUnavailable(f"unknown sandbox backend {spec.backend!r}; use bubblewrap, docker or local")
 
 
-def check_backend(name: str) -> None:
-    """Raise SandboxUnavailable now, before any model call, if the named backend cannot run on this machine."""
+def check_backend(name: str, *, image: str | None = None) -> None:
+    """Raise SandboxUnavailable now, before any model call, if the named backend cannot run on this machine.
+
+    For docker, `image` (default: the kit's worker image) must be on the engine and have a shell.
+    """
     if name == "local":
         return
     if name == "docker":
-        raise SandboxUnavailable(_DOCKER_NOT_YET)
+        check_docker(image)
+        return
     if name != "bubblewrap":
         raise SandboxUnavailable(f"unknown sandbox backend {name!r}; use bubblewrap, docker or local")
     with tempfile.TemporaryDirectory(prefix="interns-check-") as scratch:

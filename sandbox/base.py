@@ -34,6 +34,10 @@ class SandboxSpec:
     env: Mapping[str, str] = field(default_factory=dict)
     timeout: float = 300.0
     output_limit: int = DEFAULT_OUTPUT_LIMIT
+    run_id: str = ""
+    """The run this sandbox works for; the docker backend labels its container with it."""
+    image: str | None = None
+    """The container image for the docker backend; None means the kit's own worker image."""
 
 
 @dataclass(frozen=True)

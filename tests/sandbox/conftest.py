@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -12,13 +14,29 @@ from sandbox import BackendName, Sandbox, SandboxSpec, SandboxUnavailable, check
 
 OpenSandbox = Callable[..., Awaitable[Sandbox]]
 
+REQUIRE_VARIABLE = "INTERNS_REQUIRE_BACKENDS"
+"""Comma-separated backends that must run here (CI sets it): for them a missing backend fails instead of skipping."""
 
-def skip_unless_runs(backend: str) -> None:
-    """Skip the test, saying why, when the backend cannot run on this machine."""
+
+@functools.cache
+def backend_problem(backend: str) -> str | None:
+    """Why the backend cannot run on this machine, or None when it can; checked once per test session."""
     try:
         check_backend(backend)
     except SandboxUnavailable as exc:
-        pytest.skip(f"{backend} sandbox unavailable here: {exc}")
+        return str(exc)
+    return None
+
+
+def skip_unless_runs(backend: str) -> None:
+    """Skip the test, saying why, when the backend cannot run here; fail if INTERNS_REQUIRE_BACKENDS names it."""
+    problem = backend_problem(backend)
+    if problem is None:
+        return
+    required = {name.strip() for name in os.environ.get(REQUIRE_VARIABLE, "").split(",")}
+    if backend in required:
+        pytest.fail(f"{backend} sandbox is required ({REQUIRE_VARIABLE}) but unavailable: {problem}", pytrace=False)
+    pytest.skip(f"{backend} sandbox unavailable here: {problem}")
 
 
 @pytest.fixture

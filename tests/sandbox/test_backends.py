@@ -10,14 +10,6 @@ import sandbox
 from sandbox import LocalSandbox, SandboxSpec, SandboxUnavailable, check_backend, open_sandbox
 
 
-@pytest.mark.anyio
-async def test_docker_is_reported_unavailable_for_now(tmp_path: Path) -> None:
-    with pytest.raises(SandboxUnavailable, match="docker backend is not available yet"):
-        await open_sandbox(SandboxSpec(backend="docker", workspace=tmp_path))
-    with pytest.raises(SandboxUnavailable, match="docker backend is not available yet"):
-        check_backend("docker")
-
-
 def test_unknown_backend_names_the_choices() -> None:
     with pytest.raises(SandboxUnavailable, match="bubblewrap, docker or local"):
         check_backend("chroot")
@@ -51,7 +43,7 @@ async def test_local_refuses_paths_that_leave_the_workspace(tmp_path: Path) -> N
 
 @pytest.mark.anyio
 async def test_missing_workspace_is_unavailable(tmp_path: Path) -> None:
-    for backend in ("local", "bubblewrap"):
+    for backend in ("local", "bubblewrap", "docker"):
         with pytest.raises(SandboxUnavailable, match="not a folder"):
             await open_sandbox(SandboxSpec(backend=backend, workspace=tmp_path / "nope"))
 

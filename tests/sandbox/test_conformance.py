@@ -12,7 +12,7 @@ import pytest
 
 from sandbox import TIMEOUT_EXIT_CODE, Sandbox
 
-BACKENDS = ("bubblewrap", "local")
+BACKENDS = ("bubblewrap", "docker", "local")
 OpenSandbox = Callable[..., Awaitable[Sandbox]]
 
 pytestmark = [pytest.mark.anyio, pytest.mark.parametrize("open_box", BACKENDS, indirect=True)]
