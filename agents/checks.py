@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from journal import CheckResult, CommandRun, Event
-from sandbox import Sandbox
+from sandbox import ExecResult, Sandbox
 
-__all__ = ["CheckOutcome", "run_checks"]
+__all__ = ["CheckOutcome", "command_run", "run_checks"]
 
 FEEDBACK_LIMIT = 6_000
 """Characters of a failing check's output sent back to the worker (the tail, where the error usually is)."""
@@ -26,6 +26,23 @@ class CheckOutcome:
     output: str
 
 
+def command_run(
+    argv: list[str], result: ExecResult, *, step: str | None, by: Literal["worker", "check", "setup"]
+) -> CommandRun:
+    """The journal's record of a command run in a sandbox."""
+    return CommandRun(
+        step=step,
+        argv=argv,
+        exit_code=result.exit_code,
+        duration=result.duration,
+        stdout=result.stdout,
+        stderr=result.stderr,
+        timed_out=result.timed_out,
+        truncated=result.truncated,
+        by=by,
+    )
+
+
 async def run_checks(
     sandbox: Sandbox, commands: list[str], *, step: str | None, record: Callable[[Event], Any]
 ) -> list[CheckOutcome]:
@@ -34,19 +51,7 @@ async def run_checks(
     for command in commands:
         argv = ["bash", "-c", command]
         result = await sandbox.exec(argv)
-        record(
-            CommandRun(
-                step=step,
-                argv=argv,
-                exit_code=result.exit_code,
-                duration=result.duration,
-                stdout=result.stdout,
-                stderr=result.stderr,
-                timed_out=result.timed_out,
-                truncated=result.truncated,
-                by="check",
-            )
-        )
+        record(command_run(argv, result, step=step, by="check"))
         output = (result.stdout + ("\n" + result.stderr if result.stderr else "")).strip()
         if len(output) > FEEDBACK_LIMIT:
             output = "[... earlier output left out ...]\n" + output[-FEEDBACK_LIMIT:]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, cast, get_args
@@ -13,12 +14,15 @@ from rich.console import Console
 from rich.table import Table
 
 import tasks
-from agents.approval import default_asker
+from agents import review_gate
+from agents.approval import TerminalAsker, default_asker
+from agents.cli_sandbox import sandbox_app
 from agents.models import ModelSetupError, select_model
-from agents.preflight import PreflightError, preflight
+from agents.preflight import PreflightError, check_workspace, preflight
+from agents.review_view import show_review
 from agents.supervisor import Supervisor
 from agents.timeline import STATUS_STYLE, event_line, usage_text
-from journal import Event, RunLookupError, RunStatus, RunStore
+from journal import Event, RunHeader, RunLookupError, RunStatus, RunStore
 
 __all__ = ["app", "main"]
 
@@ -33,7 +37,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False)
+app.add_typer(sandbox_app, name="sandbox")
+out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
 
 RunsDir = Annotated[
@@ -46,6 +51,7 @@ RunsDir = Annotated[
     ),
 ]
 DEFAULT_RUNS_DIR = Path(".interns")
+RunRef = Annotated[str, typer.Argument(metavar="RUN", help="A run id, a unique prefix of one, or 'last'.")]
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
@@ -65,14 +71,45 @@ def check(files: Annotated[list[Path], typer.Argument(help="Task files to valida
             for problem in exc.problems:
                 err.print(str(problem), markup=False)
             continue
+        try:
+            check_workspace(spec)
+        except PreflightError as exc:
+            bad = True
+            err.print(f"{path}: {exc}", markup=False)
+            continue
         out.print(f"{path}: ok — task '{spec.name}'", style="green", markup=False)
-        for number, level in enumerate(tasks.plan_levels(spec.effective_steps()), start=1):
-            for step in level:
-                needs = f" (after {', '.join(step.needs)})" if step.needs else ""
-                checks = f"  done when: {'; '.join(step.done_when)}" if step.done_when else ""
-                out.print(f"  {number}. {step.id}{needs}{checks}", markup=False)
+        if not spec.steps:
+            out.print("  no steps: the supervisor plans them when the run starts (see them with --plan-only)")
+        _print_plan(spec.steps)
     if bad:
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _scripted_agents(spec: tasks.TaskSpec) -> list[str]:
+    """The agents a script must give turns to: the planner, or each step and, when reviews are on, its review."""
+    if not spec.steps:
+        return ["plan"]
+    reviews = [f"{s.id}.review" for s in spec.steps] if spec.review.supervisor else []
+    return [s.id for s in spec.steps] + reviews
+
+
+def _print_plan(steps: list[tasks.Step]) -> None:
+    """Print steps by level: those on one level may run at the same time."""
+    for number, level in enumerate(tasks.plan_levels(steps), start=1):
+        for step in level:
+            needs = f" (after {', '.join(step.needs)})" if step.needs else ""
+            checks = f"  done when: {'; '.join(step.done_when)}" if step.done_when else ""
+            out.print(f"  {number}. {step.id}{needs}{checks}", markup=False)
+
+
+async def _approve_on_terminal(steps: list[tasks.Step]) -> bool:
+    """Show the plan with each step's instructions and ask for a yes before work starts."""
+    out.print("\nThe plan:", style="bold")
+    for step in tasks.topological_order(steps):
+        needs = f" (after {', '.join(step.needs)})" if step.needs else ""
+        out.print(f"  {step.id}{needs}: {step.instructions.strip()}", markup=False)
+    answer = await TerminalAsker().ask("Start work on this plan?", f"{len(steps)} steps")
+    return answer.approved
 
 
 @app.command()
@@ -84,7 +121,10 @@ def schema(
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise _fail(f"--output: cannot write {output}: {exc.strerror}") from None
         err.print(f"wrote {output}", markup=False)
 
 
@@ -95,17 +135,29 @@ def run(
         str | None,
         typer.Option("--model", "-m", help="A pydantic-ai model string, or scripted:FILE; overrides the task's model."),
     ] = None,
+    plan_only: Annotated[
+        bool, typer.Option("--plan-only", help="Print the plan (planned, if needed) and stop.")
+    ] = False,
+    approve_plan: Annotated[
+        bool,
+        typer.Option("--approve-plan", help="Show the plan and wait for a yes on the terminal before work starts."),
+    ] = False,
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
 ) -> None:
     """Run a task file: each step on a sandboxed worker, checked by its done_when commands, all journaled."""
+    if approve_plan and not sys.stdin.isatty():
+        raise _fail("--approve-plan needs a terminal to answer on; use --plan-only to see the plan")
     try:
         spec = tasks.load(task_file)
         choice = select_model(spec.model, model)
+        choice.check_script_covers(_scripted_agents(spec))
         warnings = preflight(spec)
     except tasks.TaskFileError as exc:
         raise _fail("\n".join(str(p) for p in exc.problems)) from None
-    except (ModelSetupError, PreflightError) as exc:
+    except ModelSetupError as exc:
         raise _fail(str(exc)) from None
+    except PreflightError as exc:
+        raise _fail(f"{task_file}: {exc}") from None
     for warning in warnings:
         err.print(f"warning: {warning}", style="yellow", markup=False)
     supervisor = Supervisor(
@@ -113,8 +165,11 @@ def run(
         choice,
         runs_root=runs_dir,
         task_text=task_file.read_text(encoding="utf-8"),
+        task_file=task_file.resolve(),
         asker=default_asker(),
         on_event=_print_event,
+        plan_only=plan_only,
+        approve_plan=_approve_on_terminal if approve_plan else None,
     )
     try:
         result = asyncio.run(supervisor.run())
@@ -123,9 +178,20 @@ def run(
         raise _fail(f"cancelled; the journal is in {journal_dir}", EXIT_CANCELLED) from None
     out.print(f"\nwork:    {result.output}", markup=False)
     out.print(f"journal: {result.run_dir}", markup=False)
-    out.print(f"review:  interns show {result.run_id}", markup=False)
     if result.status != "succeeded":
+        out.print(f"see it:  interns show {result.run_id}", markup=False)
         raise typer.Exit(EXIT_FAILED)
+    if spec.review.human:
+        out.print(f"review:  interns review {result.run_id}   (then --accept, or --reject / --retry with a note)")
+        return
+    store = RunStore(runs_dir)
+    try:
+        decision = review_gate.accept(
+            store, store.load(result.run_id), "accepted without a person (review.human: false)"
+        )
+    except review_gate.GateError as exc:
+        raise _fail(f"review.human is false, but the work could not land: {exc}", EXIT_FAILED) from None
+    out.print(f"landed:  {decision.detail} (review.human is false)", markup=False)
 
 
 def _print_event(event: Event) -> None:
@@ -138,26 +204,28 @@ def _print_event(event: Event) -> None:
 def list_runs(
     status: Annotated[str | None, typer.Option(help="Only runs with this status.")] = None,
     task: Annotated[str | None, typer.Option(help="Only runs of this task.")] = None,
-    limit: Annotated[int, typer.Option(help="Show at most this many runs.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many runs.")] = 50,
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
 ) -> None:
     """List runs, newest first: status, task, when, how long, tokens and cost."""
     if status is not None and status not in RUN_STATUSES:
         raise _fail(f"--status: {status!r} is not one of {', '.join(RUN_STATUSES)}")
+    if not (runs_dir / "runs").is_dir():
+        err.print(f"no runs yet in {runs_dir}", markup=False)
+        return
     headers = RunStore(runs_dir).list(status=cast(RunStatus | None, status), task=task, limit=limit)
     if not headers:
-        err.print(f"no runs in {runs_dir}", markup=False)
+        err.print(f"no runs in {runs_dir} match", markup=False)
         return
     table = Table(box=None, pad_edge=False)
-    for column in ("run", "status", "task", "started", "duration", "tokens", "cost", "model"):
-        right = column in ("duration", "tokens", "cost")
+    for column in ("run", "status", "started", "took", "tokens", "cost", "model"):
+        right = column in ("took", "tokens", "cost")
         table.add_column(column, justify="right" if right else "left", no_wrap=column in ("run", "started"))
     for h in headers:
         table.add_row(
             h.run_id,
             f"[{STATUS_STYLE.get(h.status, '')}]{h.status}[/]",
-            h.task,
-            h.started.astimezone().strftime("%Y-%m-%d %H:%M"),
+            h.started.astimezone().strftime("%m-%d %H:%M"),
             f"{h.duration:.1f}s" if h.duration is not None else "",
             f"{h.usage.total_tokens:,}",
             f"${h.usage.cost_usd:.4f}" if h.usage.cost_usd is not None else "n/a",
@@ -168,11 +236,9 @@ def list_runs(
 
 @app.command()
 def show(
-    run_ref: Annotated[
-        str, typer.Argument(metavar="RUN", help="A run id, a unique prefix of one, or 'last'.")
-    ] = "last",
+    run_ref: RunRef = "last",
     as_json: Annotated[bool, typer.Option("--json", help="Print the header and events as JSON lines.")] = False,
-    lines: Annotated[int, typer.Option(help="Lines of command output to show under each command.")] = 8,
+    lines: Annotated[int, typer.Option(min=0, help="Lines of command output to show under each command.")] = 8,
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
 ) -> None:
     """Print the timeline of one run: steps, model turns, tool calls, policy decisions, commands and checks."""
@@ -202,6 +268,80 @@ def show(
         out.print(f"\nfinal diff: {diff}", markup=False)
 
 
+@app.command()
+def review(
+    run_ref: RunRef = "last",
+    accept: Annotated[
+        bool, typer.Option("--accept", help="Land the work: merge the run's branch into its base.")
+    ] = False,
+    reject: Annotated[str | None, typer.Option("--reject", metavar="NOTE", help="Reject, saying why.")] = None,
+    retry: Annotated[
+        str | None, typer.Option("--retry", metavar="NOTE", help="Run the task again; its workers see the note.")
+    ] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="The model for a retry.")] = None,
+    runs_dir: RunsDir = DEFAULT_RUNS_DIR,
+) -> None:
+    """Show a run's result and checks and its diff, then accept it, reject it with a note, or retry it with a note."""
+    if sum([accept, reject is not None, retry is not None]) > 1:
+        raise _fail("choose one of --accept, --reject NOTE and --retry NOTE")
+    store = RunStore(runs_dir)
+    try:
+        header = store.load(run_ref)
+    except RunLookupError as exc:
+        raise _fail(str(exc)) from None
+    show_review(out, store, header)
+    if not (accept or reject is not None or retry is not None):
+        if not sys.stdin.isatty():
+            out.print("\ndecide with --accept, --reject NOTE or --retry NOTE", markup=False)
+            return
+        choice = typer.prompt("\n[a]ccept, [r]eject, re[t]ry, or [q]uit", default="q").strip().lower()[:1]
+        if choice == "a":
+            accept = True
+        elif choice in ("r", "t"):
+            note = typer.prompt("Your note (the workers of a retry see it)")
+            reject, retry = (note, None) if choice == "r" else (None, note)
+        else:
+            return
+    try:
+        if accept:
+            decision = review_gate.accept(store, header)
+        elif reject is not None:
+            decision = review_gate.reject(store, header, reject)
+        else:
+            assert retry is not None
+            new_run = _retry(store, header, retry, model, runs_dir)
+            decision = review_gate.reject(store, header, retry, retried_as=new_run)
+    except review_gate.GateError as exc:
+        raise _fail(str(exc), EXIT_FAILED) from None
+    out.print(f"{header.run_id}: {decision.decision}. {decision.detail}", markup=False)
+
+
+def _retry(store: RunStore, header: RunHeader, note: str, model: str | None, runs_dir: Path) -> str:
+    """Run the task of `header` again with the person's note as feedback; the new run's id."""
+    started = review_gate.run_started(store, header.run_id)
+    task_file = Path(started.task_file)
+    if not started.task_file or not task_file.exists():
+        raise review_gate.GateError(f"the task file of run {header.run_id} is gone ({started.task_file or 'unknown'})")
+    spec = tasks.load(task_file)
+    choice = select_model(spec.model, model or (header.model if header.scripted else None))
+    preflight(spec)
+    supervisor = Supervisor(
+        spec,
+        choice,
+        runs_root=runs_dir,
+        task_text=task_file.read_text(encoding="utf-8"),
+        task_file=task_file,
+        asker=default_asker(),
+        on_event=_print_event,
+        feedback=note,
+        retry_of=header.run_id,
+    )
+    result = asyncio.run(supervisor.run())
+    out.print(f"\nretry {result.run_id} {result.status}; review it with: interns review {result.run_id}", markup=False)
+    return result.run_id
+
+
 def main() -> None:
     """Entry point of the `interns` console script."""
+    os.environ.setdefault("PYDANTIC_AI_NO_BANNER", "1")  # our timeline is the output; no library banners in it
     app()

@@ -40,6 +40,15 @@ class ModelChoice:
     settings: ModelSettings | None = None
     script: Script | None = None
     _model: Model | None = field(default=None, repr=False)
+    _scripted: dict[str, Model] = field(default_factory=dict, repr=False)
+
+    def check_script_covers(self, steps: list[str]) -> None:
+        """Refuse a script that has no turns for one of the steps, which would let that step pass doing nothing."""
+        if self.script is None:
+            return
+        if missing := [s for s in steps if not self.script.agents.get(s)]:
+            keys = ", ".join(self.script.agents) or "none"
+            raise ModelSetupError(f"{self.script.path}: no turns for step(s) {', '.join(missing)} (its keys: {keys})")
 
     @property
     def scripted(self) -> bool:
@@ -47,9 +56,11 @@ class ModelChoice:
         return self.script is not None
 
     def for_agent(self, agent: str) -> Model:
-        """The model instance the agent named `agent` (a step id, or `supervisor`) talks to."""
+        """The model the agent named `agent` talks to: a step id, `<step>.review`, or `plan`."""
         if self.script is not None:
-            return scripted_model(self.script, agent)
+            if agent not in self._scripted:
+                self._scripted[agent] = scripted_model(self.script, agent)
+            return self._scripted[agent]
         assert self._model is not None
         return self._model
 
@@ -65,6 +76,8 @@ def select_model(
             raise ModelSetupError(SETUP_HELP)
         name = DEFAULT_MODEL
     if name.startswith("scripted:"):
+        if not name.removeprefix("scripted:").strip():
+            raise ModelSetupError("scripted: needs the path of a script file, as in scripted:path/to/script.yaml")
         path = Path(name.removeprefix("scripted:")).expanduser().resolve()
         try:
             script = load_script(path)

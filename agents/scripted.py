@@ -9,8 +9,10 @@ A script maps agent names (step ids) to the turns that agent's model plays, in o
       - final: Fixed add(), which subtracted.
 
 A turn has optional `text`, then either tool calls (`call: {tool: args}` or `calls: [{tool: args}, ...]`) or a
-`final` answer that ends the agent's run. Turns continue across retries of the same step, so a script can fail
-a check on the first attempt and fix it on the second. A script that runs out answers with a final text saying so.
+`final` answer that ends the agent's run: a text, or a mapping for an agent with structured output (the supervisor's
+plan, a review verdict). An agent's turns are played in order across all its requests — across retries of a step,
+and across the separate reviews of a step (`<step>.review`) — so a script can fail a check on the first attempt and
+fix it on the second. A script that runs out answers with a final text saying so.
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ class Turn(BaseModel):
     """One tool call: `{tool_name: {arg: value}}`."""
     calls: list[dict[str, dict[str, Any]]] = Field(default_factory=list)
     """Several tool calls made in the same turn."""
-    final: str | None = None
-    """The agent's final answer; ends its run."""
+    final: str | dict[str, Any] | None = None
+    """The agent's final answer, a text or a structured output; ends its run."""
 
     @model_validator(mode="after")
     def _one_kind(self) -> Turn:
@@ -99,15 +101,23 @@ def _short_error(error: Any) -> str:
 
 
 def scripted_model(script: Script, agent: str) -> FunctionModel:
-    """A `FunctionModel` that plays the turns of `agent` from the script."""
+    """A `FunctionModel` that plays the turns of `agent` from the script, one per request, in order."""
     turns = script.agents.get(agent, [])
+    played = 0
 
     def play(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
-        index = sum(isinstance(m, ModelResponse) for m in messages)
+        nonlocal played
+        index, played = played, played + 1
         if index >= len(turns):
             why = "has no turns for" if not turns else "has no more turns for"
             return ModelResponse(parts=[TextPart(f"(the script {why} '{agent}')")])
         turn = turns[index]
+        if isinstance(turn.final, dict):
+            if not info.output_tools:
+                return ModelResponse(
+                    parts=[TextPart(f"(the script gives '{agent}' a structured answer it cannot take)")]
+                )
+            return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, turn.final, f"{agent}-{index}-final")])
         if turn.final is not None:
             return ModelResponse(parts=[TextPart(turn.final)])
         parts: list[Any] = [TextPart(turn.text)] if turn.text else []

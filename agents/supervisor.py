@@ -1,61 +1,49 @@
-"""The supervisor: runs a task's steps in dependency order on workers, checks their work itself, sends it back."""
+"""The supervisor: plans or follows a task's steps, runs them on workers, checks and integrates their work."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import git
-from pydantic_ai.messages import ModelMessagesTypeAdapter
 
 import prompts
 from agents.approval import Asker, NoOneToAsk
-from agents.checks import CheckOutcome, run_checks
-from agents.context import exemplar_files, workspace_files
+from agents.checks import command_run, run_checks
 from agents.models import ModelChoice
-from agents.policy import Policy
-from agents.tools import WorkerDeps
-from agents.worker import Worker
+from agents.planner import make_plan, plan_event
+from agents.scheduler import run_dag
+from agents.step_runner import RunEnv, StepResult, StepRunner
+from agents.workspaces import FolderSpace, RepoSpace, open_space
 from journal import (
     Event,
     FinalStatus,
     Journal,
+    MergeResult,
     Notice,
     RunFinished,
     RunStarted,
-    StepFinished,
-    StepRetry,
-    StepStarted,
     Usage,
     open_run,
 )
-from sandbox import FolderCopy, GitWorktree, SandboxSpec, SandboxUnavailable, Workspace, open_sandbox
+from sandbox import SandboxUnavailable, Workspace, open_sandbox
+from sandbox.workspace import open_repo
 from tasks import FolderWorkspace, Step, TaskSpec, topological_order
 
-__all__ = ["RunResult", "StepResult", "Supervisor"]
+__all__ = ["ApprovePlan", "RunResult", "Supervisor"]
 
-MODEL_KEY_VARIABLES = frozenset({"ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"})
-"""Host variables that never enter a sandbox, even when a task names them."""
+ApprovePlan = Callable[[list[Step]], Awaitable[bool]]
+"""Shows a plan to a person and says whether they approved it."""
 
-
-@dataclass
-class StepResult:
-    """How one step ended."""
-
-    step: str
-    status: FinalStatus
-    attempts: int
-    reason: str = ""
-    usage: Usage = field(default_factory=Usage)
-    summary: str = ""
+CONFLICT_CHECK = "! grep -nE '^(<<<<<<<|>>>>>>>)( |$)|^=======$' -- {files}"
+"""A check that no conflict markers remain in the given files."""
 
 
 @dataclass
 class RunResult:
-    """How a run ended, and where its journal is."""
+    """How a run ended, where its journal is, and where its work is."""
 
     run_id: str
     run_dir: Path
@@ -63,17 +51,20 @@ class RunResult:
     reason: str = ""
     failed_step: str | None = None
     usage: Usage = field(default_factory=Usage)
+    output: str = ""
+    """Where the work is: the worked copy of a folder, or the run's branch of a repository."""
 
-    @property
-    def output(self) -> str:
-        """Where the work is: the worked copy of a folder, or the run's branch of a repository."""
-        if (self.run_dir / "workspace").is_dir():
-            return str(self.run_dir / "workspace")
-        return f"branch interns/{self.run_id}"
+
+class _Failed(Exception):
+    """Ends a run early with a status and a reason."""
+
+    def __init__(self, status: FinalStatus, reason: str, step: str | None = None) -> None:
+        super().__init__(reason)
+        self.status, self.reason, self.step = status, reason, step
 
 
 class Supervisor:
-    """Runs one task file: a workspace, a sandbox and a worker per step, checks after each, a journal throughout."""
+    """Runs one task file: setup, a plan, steps on sandboxed workers, integration and checks, all journaled."""
 
     def __init__(
         self,
@@ -82,16 +73,22 @@ class Supervisor:
         *,
         runs_root: Path,
         task_text: str,
+        task_file: Path | None = None,
         asker: Asker | None = None,
         on_event: Callable[[Event], None] | None = None,
+        plan_only: bool = False,
+        approve_plan: ApprovePlan | None = None,
+        feedback: str = "",
+        retry_of: str | None = None,
     ) -> None:
-        self.spec = spec
-        self.model = model
-        self.runs_root = runs_root
-        self.task_text = task_text
+        self.spec, self.model = spec, model
+        self.runs_root, self.task_text, self.task_file = runs_root.absolute(), task_text, task_file
         self.asker = asker or NoOneToAsk()
         self.on_event = on_event
+        self.plan_only, self.approve_plan = plan_only, approve_plan
+        self.feedback, self.retry_of = feedback, retry_of
         self.journal: Journal | None = None
+        self.usage = Usage()
 
     def record(self, event: Event) -> Event:
         """Journal an event and show it to whoever watches the run."""
@@ -102,9 +99,8 @@ class Supervisor:
         return recorded
 
     async def run(self) -> RunResult:
-        """Run the task to the end: succeeded, failed, limit_exceeded, or cancelled (re-raised after journaling)."""
+        """Run the task to its end; on cancellation the journal says `cancelled` and the cancellation goes on."""
         spec = self.spec
-        steps = topological_order(spec.effective_steps())
         self.journal = journal = open_run(
             self.runs_root,
             task=spec.name,
@@ -120,146 +116,167 @@ class Supervisor:
                 goal=spec.goal,
                 model=self.model.name,
                 workspace=str(_source_of(spec)),
-                steps=[s.id for s in steps],
+                steps=[s.id for s in spec.steps],
+                task_file=str(self.task_file or ""),
+                base_branch=_base_branch(spec),
+                retry_of=self.retry_of,
             )
         )
         if self.model.scripted:
             self.record(Notice(message="the model is scripted: its turns come from a file, not from a real model"))
-        if spec.workers > 1:
-            self.record(
-                Notice(level="warning", message="steps run one at a time in this version; `workers` is ignored")
-            )
-        status: FinalStatus = "failed"
-        reason, failed_step, usage = "", None, Usage()
-        workspace: Workspace | None = None
+        status: FinalStatus = "succeeded"
+        reason, failed_step, output = "", None, ""
+        space: FolderSpace | RepoSpace | None = None
         try:
-            workspace = self._make_workspace(journal.run_id, journal.dir)
-            done: list[StepResult] = []
-            for step in steps:
-                result = await self._run_step(step, workspace, done)
-                usage = usage + result.usage
-                if result.status != "succeeded":
-                    status, reason, failed_step = result.status, result.reason, step.id
-                    break
-                done.append(result)
-            else:
-                status, reason = await self._final_checks(workspace)
+            space = await asyncio.to_thread(open_space, spec, journal.run_id, journal.dir)
+            output = space.output
+            reason = await self._run_in(space)
+        except _Failed as exc:
+            status, reason, failed_step = exc.status, exc.reason, exc.step
         except asyncio.CancelledError:
             status, reason = "cancelled", "cancelled by the user"
             raise
         except SandboxUnavailable as exc:
             status, reason = "failed", f"sandbox unavailable: {exc}"
         finally:
-            if workspace is not None:
-                self._close_workspace(workspace, status)
-            self.record(RunFinished(status=status, reason=reason, failed_step=failed_step, usage=usage))
+            if space is not None:
+                await self._close_space(space)
+            self.record(RunFinished(status=status, reason=reason, failed_step=failed_step, usage=self.usage))
             journal.finish(status, reason=reason, failed_step=failed_step)
-        return RunResult(journal.run_id, journal.dir, status, reason, failed_step, usage)
+        return RunResult(journal.run_id, journal.dir, status, reason, failed_step, self.usage, output)
 
-    def _make_workspace(self, run_id: str, run_dir: Path) -> Workspace:
-        ws = self.spec.workspace
-        if isinstance(ws, FolderWorkspace):
-            return FolderCopy.create(ws.folder, run_dir / "workspace")
-        return GitWorktree.create(ws.repo, run_dir / "worktree", branch=f"interns/{run_id}", base=ws.base)
-
-    def _close_workspace(self, workspace: Workspace, status: FinalStatus) -> None:
+    async def _run_in(self, space: FolderSpace | RepoSpace) -> str:
+        """Setup, plan, steps, integration and the task's checks; raises `_Failed` to end early."""
         assert self.journal is not None
-        try:
-            self.journal.write_diff(workspace.diff())
-            if isinstance(workspace, GitWorktree):
-                workspace.commit(f"interns: {self.spec.name} ({status})\n\nInterns-Run: {self.journal.run_id}")
-                workspace.remove()
-        except Exception as exc:  # the run's outcome is already decided; a broken diff must not hide it
-            self.record(Notice(level="error", message=f"could not save the workspace's diff: {exc}"))
-
-    def _sandbox_spec(self, workspace: Workspace) -> SandboxSpec:
-        guardrails = self.spec.guardrails
-        env = {
-            name: os.environ[name] for name in guardrails.env if name in os.environ and name not in MODEL_KEY_VARIABLES
-        }
-        return SandboxSpec(
-            backend=guardrails.sandbox,
-            workspace=workspace.path,
-            network=guardrails.network,
-            env=env,
-            timeout=guardrails.limits.command_seconds,
-        )
-
-    async def _run_step(self, step: Step, workspace: Workspace, done: list[StepResult]) -> StepResult:
-        assert self.journal is not None
-        spec, limits = self.spec, self.spec.guardrails.limits
-        worker = Worker(step.id, list(step.tools), self.model, limits)
-        policy = Policy(spec.guardrails, step.tools, workspace.path)
-        max_attempts = spec.review.retries + 1
-        prompt = self._step_prompt(step, workspace, done)
-        usage = Usage()
-        sandbox = await open_sandbox(self._sandbox_spec(workspace))
-        try:
-            for attempt in range(1, max_attempts + 1):
-                self.record(StepStarted(step=step.id, attempt=attempt, instructions=step.instructions, prompt=prompt))
-                deps = WorkerDeps(step.id, attempt, sandbox, policy, self.asker, self.record, limits.command_seconds)
-                try:
-                    outcome = await worker.attempt(prompt, deps)
-                finally:
-                    self.journal.save_messages(step.id, ModelMessagesTypeAdapter.dump_json(worker.messages))
-                usage = usage + outcome.usage
-                if outcome.status != "done":
-                    return self._finish_step(step, outcome.status, attempt, outcome.reason, usage)
-                checks = await run_checks(sandbox, step.done_when, step=step.id, record=self.record)
-                failed = [c for c in checks if not c.passed]
-                if not failed:
-                    return self._finish_step(step, "succeeded", attempt, "", usage, outcome.summary)
-                if attempt == max_attempts:
-                    why = f"checks still failing after {attempt} attempts: " + ", ".join(c.command for c in failed)
-                    return self._finish_step(step, "failed", attempt, why, usage, outcome.summary)
-                prompt = prompts.render(
-                    "worker_retry", step=step, attempt=attempt + 1, max_attempts=max_attempts, failed=failed, notes=""
-                )
-                self.record(StepRetry(step=step.id, attempt=attempt + 1, feedback=prompt))
-        except asyncio.CancelledError:
-            self._finish_step(step, "cancelled", 0, "cancelled by the user", usage)
-            raise
-        finally:
-            await sandbox.aclose()
-        raise AssertionError("unreachable: the loop returns on its last attempt")
-
-    def _finish_step(
-        self, step: Step, status: FinalStatus, attempts: int, reason: str, usage: Usage, summary: str = ""
-    ) -> StepResult:
-        self.record(
-            StepFinished(step=step.id, status=status, attempts=attempts, reason=reason, summary=summary, usage=usage)
-        )
-        return StepResult(step.id, status, attempts, reason, usage, summary)
-
-    def _step_prompt(self, step: Step, workspace: Workspace, done: list[StepResult]) -> str:
-        context = self.spec.context
-        files, unmatched = workspace_files(workspace.path, context.files)
-        for pattern in unmatched:
-            self.record(
-                Notice(step=step.id, level="warning", message=f"context.files pattern {pattern!r} matched no file")
+        runner = StepRunner(
+            RunEnv(
+                self.spec,
+                self.model,
+                self.asker,
+                self.record,
+                self.journal.save_messages,
+                run_id=self.journal.run_id,
+                feedback=self.feedback,
             )
-        return prompts.render(
-            "worker_step",
-            task=self.spec,
-            step=step,
-            context=context,
-            done_before=done,
-            checks=step.done_when,
-            write=[] if self.spec.guardrails.write == ["**"] else self.spec.guardrails.write,
-            files=files,
-            exemplars=exemplar_files(context.exemplars),
         )
+        await self._setup(space, runner)
+        steps = await self._plan(space)
+        if self.plan_only:
+            return "planned only (--plan-only): no step was run"
+        if self.approve_plan is not None and not await self.approve_plan(steps):
+            raise _Failed("cancelled", "the plan was not approved")
+        results = await self._run_steps(space, runner, steps)
+        for step in steps:
+            result = results[step.id]
+            if result.status == "limit_exceeded" or result.status == "cancelled":
+                raise _Failed(result.status, result.reason, step.id)
+            if result.status != "succeeded":
+                raise _Failed("failed", result.reason, step.id)
+        workspace = await self._integrate(space, runner, steps) if isinstance(space, RepoSpace) else space.copy
+        await self._final_checks(runner, workspace)
+        return ""
 
-    async def _final_checks(self, workspace: Workspace) -> tuple[FinalStatus, str]:
-        if not self.spec.steps or not self.spec.done_when:
-            return "succeeded", ""
-        sandbox = await open_sandbox(self._sandbox_spec(workspace))
+    async def _setup(self, space: FolderSpace | RepoSpace, runner: StepRunner) -> None:
+        """Run `workspace.setup` once, with network, before any model call; a failing command ends the run."""
+        commands = self.spec.workspace.setup
+        if not commands:
+            return
+        workspace = await asyncio.to_thread(space.setup_workspace)
+        sandbox = await open_sandbox(runner.sandbox_spec(workspace, network=True))
         try:
-            checks: list[CheckOutcome] = await run_checks(sandbox, self.spec.done_when, step=None, record=self.record)
+            for command in commands:
+                argv = ["bash", "-c", command]
+                result = await sandbox.exec(argv, timeout=self.spec.guardrails.limits.minutes * 60)
+                self.record(command_run(argv, result, step=None, by="setup"))
+                if not result.ok:
+                    raise _Failed("failed", f"setup failed: `{command}` exited {result.exit_code}", "setup")
         finally:
             await sandbox.aclose()
-        failed = [c.command for c in checks if not c.passed]
-        return ("failed", "the task's checks failed: " + ", ".join(failed)) if failed else ("succeeded", "")
+
+    async def _plan(self, space: FolderSpace | RepoSpace) -> list[Step]:
+        """The task's own steps, or a plan the supervisor model writes for a task without steps."""
+        if self.spec.steps:
+            steps = list(self.spec.steps)
+            self.record(plan_event(steps, "task"))
+            return steps
+        workspace = await asyncio.to_thread(space.setup_workspace)
+        steps, usage = await make_plan(self.spec, self.model, workspace.path, self.record)
+        self.usage = self.usage + usage
+        self.record(plan_event(steps, "supervisor"))
+        return steps
+
+    async def _run_steps(
+        self, space: FolderSpace | RepoSpace, runner: StepRunner, steps: list[Step]
+    ) -> dict[str, StepResult]:
+        results: dict[str, StepResult] = {}
+
+        async def run_one(step: Step) -> StepResult:
+            workspace, conflicts = await asyncio.to_thread(space.open_step, step.id, step.needs)
+            try:
+                while conflicts:
+                    label = f"merge-for-{step.id}"
+                    resolved = await self._resolve(runner, workspace, conflicts, label)
+                    if resolved.status != "succeeded":
+                        return resolved
+                    workspace, conflicts = await asyncio.to_thread(space.resume_step, step.id, label)
+                result = await runner.run(step, workspace, [results[n] for n in step.needs])
+            finally:
+                message = f"interns: step {step.id}"
+                await asyncio.shield(asyncio.to_thread(space.close_step, step.id, workspace, message))
+            results[step.id] = result
+            self.usage = self.usage + result.usage
+            return result
+
+        return await run_dag(topological_order(steps), self.spec.workers, run_one, runner.skip)
+
+    async def _resolve(self, runner: StepRunner, workspace: Workspace, files: list[str], label: str) -> StepResult:
+        """A worker resolves conflict markers left by a merge, checked for leftover markers and the task's checks."""
+        step = Step(
+            id=label,
+            instructions=prompts.render("resolve_conflicts", files=files),
+            done_when=[CONFLICT_CHECK.format(files=" ".join(f"'{f}'" for f in files))],
+        )
+        result = await runner.run(step, workspace, [])
+        self.usage = self.usage + result.usage
+        return result
+
+    async def _integrate(self, space: RepoSpace, runner: StepRunner, steps: list[Step]) -> Workspace:
+        """Merge every step's branch into the run branch in dependency order; conflicts go to a worker."""
+        integration = await asyncio.to_thread(space.integrate, [s.id for s in topological_order(steps)])
+        for branch in integration.merged:
+            self.record(MergeResult(branch=branch, ok=True))
+        while integration.conflict is not None:
+            conflict = integration.conflict
+            self.record(MergeResult(branch=conflict.branch, ok=False, conflicts=conflict.files))
+            label = f"merge-{conflict.branch.rsplit('/', 1)[-1]}"
+            result = await self._resolve(runner, integration.worktree, conflict.files, label)
+            if result.status != "succeeded":
+                raise _Failed("failed", f"the merge of {conflict.branch} could not be resolved: {result.reason}", label)
+            before = len(integration.merged)
+            integration = await asyncio.to_thread(space.resume_integration, label)
+            for branch in integration.merged[before:]:
+                self.record(MergeResult(branch=branch, ok=True))
+        return integration.worktree
+
+    async def _final_checks(self, runner: StepRunner, workspace: Workspace) -> None:
+        """The task's own `done_when`, on the integrated result."""
+        if not self.spec.done_when:
+            return
+        sandbox = await open_sandbox(runner.sandbox_spec(workspace))
+        try:
+            checks = await run_checks(sandbox, self.spec.done_when, step=None, record=self.record)
+        finally:
+            await sandbox.aclose()
+        if failed := [c.command for c in checks if not c.passed]:
+            raise _Failed("failed", "the task's checks failed: " + ", ".join(failed))
+
+    async def _close_space(self, space: FolderSpace | RepoSpace) -> None:
+        assert self.journal is not None
+        try:
+            self.journal.write_diff(await asyncio.to_thread(space.final_diff))
+        except Exception as exc:  # the run's outcome is decided; a broken diff must not hide it
+            self.record(Notice(level="error", message=f"could not save the run's diff: {exc}"))
+        await asyncio.to_thread(space.close)
 
 
 def _source_of(spec: TaskSpec) -> Path:
@@ -267,12 +284,28 @@ def _source_of(spec: TaskSpec) -> Path:
     return ws.folder if isinstance(ws, FolderWorkspace) else ws.repo
 
 
+def _base_branch(spec: TaskSpec) -> str | None:
+    """The branch a repository run's work lands on: `base` when it names a branch, HEAD's branch for `HEAD`."""
+    ws = spec.workspace
+    if isinstance(ws, FolderWorkspace):
+        return None
+    repo = open_repo(ws.repo)
+    try:
+        if ws.base == "HEAD":
+            return str(repo.git.symbolic_ref("--short", "-q", "HEAD"))
+        repo.git.show_ref("--verify", "--quiet", f"refs/heads/{ws.base}")
+    except git.GitCommandError:
+        return None
+    finally:
+        repo.close()
+    return ws.base
+
+
 def _base_commit(spec: TaskSpec) -> str | None:
     ws = spec.workspace
     if isinstance(ws, FolderWorkspace):
         return None
-
     try:
-        return str(git.Repo(ws.repo).commit(ws.base).hexsha)
-    except (git.GitError, ValueError):
+        return str(open_repo(ws.repo).git.rev_parse("--verify", f"{ws.base}^{{commit}}"))
+    except git.GitError:
         return None

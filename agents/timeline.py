@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.padding import Padding
@@ -12,9 +13,12 @@ from journal import (
     CheckResult,
     CommandRun,
     Event,
+    MergeResult,
     ModelResponse,
     Notice,
+    PlanMade,
     PolicyDecision,
+    ReviewVerdict,
     RunFinished,
     RunStarted,
     StepFinished,
@@ -46,12 +50,29 @@ def usage_text(usage: Usage) -> str:
     return ", ".join(parts)
 
 
+LINE_WIDTH = 240
+"""Characters of one output line shown in a timeline."""
+
+
 def fold(text: str, lines: int) -> str:
-    """The first `lines` lines of a text, saying how many more there are."""
-    rows = text.rstrip().splitlines()
+    """The first `lines` lines of a text, each cut to a readable width, saying how much more there is."""
+    rows = [row if len(row) <= LINE_WIDTH else row[:LINE_WIDTH] + " …" for row in text.rstrip().splitlines()]
     if len(rows) <= lines:
         return "\n".join(rows)
     return "\n".join([*rows[:lines], f"… {len(rows) - lines} more lines"])
+
+
+def _call_label(call: dict[str, Any]) -> str:
+    """A tool call in a few words: the tool and what it acts on."""
+    args = call.get("args") or {}
+    target = next((args[k] for k in ("path", "command", "pattern") if isinstance(args.get(k), str)), "")
+    target = target.replace("\n", " ")
+    return f"{call.get('tool', '?')} {target[:60]}{'…' if len(target) > 60 else ''}".rstrip()
+
+
+def _step_label(step: dict[str, object]) -> str:
+    needs = step.get("needs") or []
+    return f"{step.get('id')}" + (f" (after {', '.join(map(str, needs))})" if isinstance(needs, list) and needs else "")
 
 
 def _when(event: Event | UnknownEvent) -> Text:
@@ -66,13 +87,27 @@ def event_line(event: Event | UnknownEvent, *, detail: int = 0) -> RenderableTyp
         case RunStarted():
             line.append(f"run of '{event.task}' started with {event.model}: ", style="bold")
             line.append(" → ".join(event.steps))
+        case PlanMade():
+            line.append("plan" if event.source == "task" else "plan written by the supervisor", style="bold")
+            line.append(": " + ", ".join(_step_label(s) for s in event.steps))
+        case ReviewVerdict():
+            line.append(f"[{event.step}] ", style="cyan")
+            accepted = event.decision == "accept"
+            line.append("review: accepted" if accepted else "review: revise", style="green" if accepted else "yellow")
+            if event.notes:
+                line.append(f" — {event.notes.strip().splitlines()[0][:160]}")
+        case MergeResult():
+            line.append("merged " if event.ok else "merge CONFLICT ", style="green" if event.ok else "bold yellow")
+            line.append(event.branch)
+            if event.conflicts:
+                line.append(" in " + ", ".join(event.conflicts))
         case StepStarted():
             line.append(f"[{event.step}] ", style="bold cyan")
             line.append("started" if event.attempt == 1 else f"attempt {event.attempt}")
         case ModelResponse():
             line.append(f"[{event.step}] ", style="cyan")
             said = event.text.strip().replace("\n", " ")
-            calls = ", ".join(c.get("tool", "?") for c in event.tool_calls)
+            calls = ", ".join(_call_label(c) for c in event.tool_calls)
             line.append("model: ", style="dim")
             line.append((said[:100] + ("…" if len(said) > 100 else "")) if said else "")
             if calls:
@@ -101,6 +136,8 @@ def event_line(event: Event | UnknownEvent, *, detail: int = 0) -> RenderableTyp
             line.append(f"  {outcome}", style=style)
             line.append(f" in {event.duration:.2f}s", style="dim")
             body = (event.stdout + ("\n" + event.stderr if event.stderr else "")).strip()
+            if event.truncated:
+                body += "\n[the output was longer; only its start was kept]"
         case CheckResult():
             line.append(f"[{event.step or 'task'}] ", style="cyan")
             line.append(

@@ -9,8 +9,9 @@ from typing import Any
 from pydantic_ai import RunContext, Tool
 
 from agents.approval import Asker
+from agents.checks import command_run
 from agents.policy import Decision, Policy
-from journal import CommandRun, Event, PolicyDecision, ToolCall
+from journal import Event, PolicyDecision, ToolCall
 from sandbox import ExecResult, Sandbox
 
 __all__ = ["MODEL_OUTPUT_LIMIT", "WorkerDeps", "worker_tools"]
@@ -70,18 +71,7 @@ def _journal_call(ctx: RunContext[WorkerDeps], tool: str, args: dict[str, Any], 
 
 async def _exec(ctx: RunContext[WorkerDeps], argv: list[str], stdin: bytes | None = None) -> ExecResult:
     result = await ctx.deps.sandbox.exec(argv, stdin=stdin, timeout=ctx.deps.command_timeout)
-    ctx.deps.record(
-        CommandRun(
-            step=ctx.deps.step,
-            argv=argv,
-            exit_code=result.exit_code,
-            duration=result.duration,
-            stdout=result.stdout,
-            stderr=result.stderr,
-            timed_out=result.timed_out,
-            truncated=result.truncated,
-        )
-    )
+    ctx.deps.record(command_run(argv, result, step=ctx.deps.step, by="worker"))
     return result
 
 

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic_ai import Agent
 from pydantic_ai.exceptions import AgentRunError, UsageLimitExceeded
-from pydantic_ai.messages import ModelMessage, TextPart
+from pydantic_ai.messages import ModelMessage, ModelRequest, RetryPromptPart, TextPart, ToolReturnPart
 from pydantic_ai.messages import ModelResponse as PaiModelResponse
 from pydantic_ai.usage import RequestUsage, UsageLimits
 
 import prompts
 from agents.models import ModelChoice
 from agents.tools import WorkerDeps, worker_tools
-from journal import ModelResponse, Usage
+from journal import Event, ModelResponse, ToolCall, Usage
 from sandbox import SandboxUnavailable
 from tasks import Limits
 
-__all__ = ["AttemptOutcome", "Worker"]
+__all__ = ["AttemptOutcome", "Worker", "journal_response", "usage_of"]
 
 
 @dataclass
@@ -44,6 +46,25 @@ def usage_of(response: PaiModelResponse) -> Usage:
         cache_write_tokens=u.cache_write_tokens,
         cost_usd=float(u.cost) if u.cost is not None else None,
     )
+
+
+def journal_response(response: PaiModelResponse, step: str, attempt: int, record: Callable[[Event], Any]) -> Usage:
+    """Journal one model turn of an agent working on `step`; return its usage."""
+    usage = usage_of(response)
+    text = "".join(p.content for p in response.parts if isinstance(p, TextPart))
+    calls = [{"tool": c.tool_name, "args": c.args_as_dict(), "id": c.tool_call_id} for c in response.tool_calls]
+    record(ModelResponse(step=step, attempt=attempt, text=text, tool_calls=calls, usage=usage))
+    return usage
+
+
+def journal_refused_calls(request: ModelRequest, step: str, record: Callable[[Event], Any]) -> None:
+    """Journal tool calls the agent itself refused (an unknown tool, bad arguments); the tools never saw them."""
+    for part in request.parts:
+        if not isinstance(part, RetryPromptPart | ToolReturnPart) or not part.tool_name:
+            continue
+        if isinstance(part, RetryPromptPart) or part.outcome == "retried":
+            problem = part.content if isinstance(part.content, str) else json.dumps(part.content, default=str)
+            record(ToolCall(step=step, tool=part.tool_name, args={}, ok=False, result=f"not run: {problem}"[:2000]))
 
 
 class Worker:
@@ -80,7 +101,10 @@ class Worker:
                     try:
                         async for node in run:
                             if Agent.is_call_tools_node(node):
-                                spent = spent + self._journal_response(node.model_response, deps)
+                                response = node.model_response
+                                spent = spent + journal_response(response, self.step_id, deps.attempt, deps.record)
+                            elif Agent.is_model_request_node(node):
+                                journal_refused_calls(node.request, self.step_id, deps.record)
                     finally:
                         self.messages = list(run.all_messages())
                     summary = run.result.output if run.result else ""
@@ -95,10 +119,3 @@ class Worker:
         except AgentRunError as exc:
             return AttemptOutcome("failed", reason=f"the model run failed: {exc}", usage=spent)
         return AttemptOutcome("done", summary=summary, usage=spent)
-
-    def _journal_response(self, response: PaiModelResponse, deps: WorkerDeps) -> Usage:
-        usage = usage_of(response)
-        text = "".join(p.content for p in response.parts if isinstance(p, TextPart))
-        calls = [{"tool": c.tool_name, "args": c.args_as_dict(), "id": c.tool_call_id} for c in response.tool_calls]
-        deps.record(ModelResponse(step=self.step_id, attempt=deps.attempt, text=text, tool_calls=calls, usage=usage))
-        return usage

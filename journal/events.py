@@ -12,7 +12,7 @@ RunStatus = Literal["running", "succeeded", "failed", "limit_exceeded", "cancell
 marked "running" whose writing process is gone."""
 FinalStatus = Literal["succeeded", "failed", "limit_exceeded", "cancelled"]
 """The statuses a run may finish with."""
-StepStatus = Literal["succeeded", "failed", "limit_exceeded", "cancelled"]
+StepStatus = Literal["succeeded", "failed", "limit_exceeded", "cancelled", "skipped"]
 Verdict = Literal["allow", "ask", "deny"]
 
 
@@ -73,6 +73,12 @@ class RunStarted(_Event):
     model: str
     workspace: str
     steps: list[str]
+    task_file: str = ""
+    """The task file the run was started from, so a retry can run it again."""
+    base_branch: str | None = None
+    """For a repository: the branch the run's work lands on when a person accepts it."""
+    retry_of: str | None = None
+    """The run a person sent back with a note, when this run is its retry."""
 
 
 class StepStarted(_Event):
@@ -178,8 +184,38 @@ class RunFinished(_Event):
     usage: Usage = Usage()
 
 
+class PlanMade(_Event):
+    """The steps the run will take: the task file's own, or a plan the supervisor wrote."""
+
+    type: Literal["plan_made"] = "plan_made"
+    source: Literal["task", "supervisor"]
+    steps: list[dict[str, Any]]
+    """Each step as the task file would write it: id, instructions, needs, tools, done_when."""
+
+
+class ReviewVerdict(_Event):
+    """The supervisor's review of a step's diff, after its checks passed."""
+
+    type: Literal["review_verdict"] = "review_verdict"
+    attempt: int
+    decision: Literal["accept", "revise"]
+    notes: str = ""
+
+
+class MergeResult(_Event):
+    """A step's branch merged into the run's branch, or the files that conflicted."""
+
+    type: Literal["merge_result"] = "merge_result"
+    branch: str
+    ok: bool
+    conflicts: list[str] = []
+
+
 Event = Annotated[
     RunStarted
+    | PlanMade
+    | ReviewVerdict
+    | MergeResult
     | StepStarted
     | ModelResponse
     | PolicyDecision

@@ -78,8 +78,9 @@ async def _feed(stream: asyncio.StreamWriter, data: bytes) -> None:
 
 
 def clean_env(home: str, *layers: Mapping[str, str] | None) -> dict[str, str]:
-    """A command's whole environment: PATH, HOME, LANG and TERM, then each layer over it; nothing from the host."""
-    env = {"PATH": DEFAULT_PATH, "HOME": home, "LANG": "C.UTF-8", "TERM": "dumb"}
+    """A command's whole environment: PATH, HOME, LANG, TERM and no bytecode, then each layer; nothing from the host."""
+    # No .pyc files: a worker's edit of the same size in the same second would otherwise run the stale bytecode.
+    env = {"PATH": DEFAULT_PATH, "HOME": home, "LANG": "C.UTF-8", "TERM": "dumb", "PYTHONDONTWRITEBYTECODE": "1"}
     for layer in layers:
         env.update(layer or {})
     return env

@@ -220,3 +220,56 @@ async def test_a_token_limit_ends_the_step(task_dir: TaskDir) -> None:
     result, _ = await task_dir.run(task)
     assert result.status == "limit_exceeded"
     assert "token" in result.reason
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_command_that_writes_outside_the_write_paths_is_caught(task_dir: TaskDir, backend: str) -> None:
+    task = task_dir.write(
+        {
+            "steps": [{"id": "work", "instructions": "x", "done_when": ["true"]}],
+            "guardrails": {"sandbox": backend, "write": ["src/**"]},
+            "review": {"retries": 1},
+        },
+        {
+            "work": [
+                {"call": {"run": {"command": "echo gutted > tests.txt; echo ok > src/a.txt"}}},
+                {"final": "done"},
+                {"call": {"run": {"command": "echo original > tests.txt"}}},
+                {"final": "undone"},
+            ]
+        },
+        files={"tests.txt": "original\n", "src/a.txt": "a\n"},
+    )
+    result, events = await task_dir.run(task)
+    assert result.status == "succeeded", result.reason
+    [caught] = denials(events)
+    assert (caught.tool, caught.target, caught.rule) == ("run", "tests.txt", "guardrails.write")
+    retry = next(e for e in events if e.type == "step_retry")
+    assert "You changed tests.txt" in retry.feedback
+
+
+async def test_writes_outside_that_stay_fail_the_step(task_dir: TaskDir) -> None:
+    task = task_dir.write(
+        {
+            "steps": [{"id": "work", "instructions": "x"}],
+            "guardrails": {"sandbox": "local", "write": ["src/**"]},
+            "review": {"retries": 0},
+        },
+        {"work": [{"call": {"run": {"command": "rm tests.txt"}}}, {"final": "done"}]},
+        files={"tests.txt": "original\n"},
+    )
+    result, _ = await task_dir.run(task)
+    assert (result.status, result.failed_step) == ("failed", "work")
+    assert "tests.txt" in result.reason
+
+
+async def test_calls_the_agent_refuses_itself_are_journaled(task_dir: TaskDir) -> None:
+    task = task_dir.write(
+        one_step("local"),
+        {"work": [{"call": {"teleport": {"to": "mars"}}}, {"call": {"read": {"nopath": 1}}}, {"final": "done"}]},
+    )
+    result, events = await task_dir.run(task)
+    assert result.status == "succeeded"
+    refused = [(e.tool, e.ok) for e in events if isinstance(e, ToolCall)]
+    assert refused == [("teleport", False), ("read", False)]
+    assert all(e.result.startswith("not run:") for e in events if isinstance(e, ToolCall))

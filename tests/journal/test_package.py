@@ -10,7 +10,8 @@ import journal
 PUBLIC = {
     # events
     "CheckResult", "CommandRun", "Event", "EventAdapter", "FinalStatus", "ModelResponse", "Notice", "PolicyDecision",
-    "RunFinished", "RunStarted", "RunStatus", "StepFinished", "StepRetry", "StepStarted", "StepStatus", "ToolCall",
+    "MergeResult", "PlanMade", "ReviewVerdict", "RunFinished", "RunStarted", "RunStatus", "StepFinished", "StepRetry",
+    "StepStarted", "StepStatus", "ToolCall",
     "UnknownEvent", "Usage", "Verdict", "parse_event",
     # writing
     "FORMAT_VERSION", "Journal", "JournalClosed", "Redactor", "RunHeader", "open_run",

@@ -1,0 +1,119 @@
+"""The human gate: a person accepts a run (its work lands), rejects it (its branches go), or sends it back."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from journal import RunHeader, RunStarted, RunStore
+from sandbox.git_gate import accept_run, reject_run
+from sandbox.gitrepo import GitRunError, run_branch
+
+__all__ = ["Decision", "GateError", "accept", "decision_of", "reject", "run_started"]
+
+DECISION_FILE = "review.json"
+
+
+class GateError(Exception):
+    """The decision cannot be carried out; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a person decided about a run, and when."""
+
+    decision: Literal["accepted", "rejected", "retried"]
+    note: str = ""
+    detail: str = ""
+    at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def decision_of(run_dir: Path) -> Decision | None:
+    """The decision already made about the run in `run_dir`, if any."""
+    path = run_dir / DECISION_FILE
+    if not path.exists():
+        return None
+    return Decision(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def _record(run_dir: Path, decision: Decision) -> Decision:
+    fd, tmp = tempfile.mkstemp(dir=run_dir, prefix=".review-")
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        json.dump(asdict(decision), file, indent=2)
+    os.replace(tmp, run_dir / DECISION_FILE)
+    return decision
+
+
+def run_started(store: RunStore, run_id: str) -> RunStarted:
+    """The run's first event, which names its workspace, base branch and task file."""
+    for event in store.events(run_id):
+        if isinstance(event, RunStarted):
+            return event
+        break
+    raise GateError(f"run {run_id} has no run_started event; its journal is damaged")
+
+
+def _undecided(store: RunStore, header: RunHeader) -> Path:
+    run_dir = store.dir(header.run_id)
+    if header.status in ("running", "interrupted"):
+        raise GateError(f"run {header.run_id} is {header.status}; only a finished run can be reviewed")
+    if (earlier := decision_of(run_dir)) is not None:
+        raise GateError(f"run {header.run_id} was already {earlier.decision} at {earlier.at}")
+    return run_dir
+
+
+def accept(store: RunStore, header: RunHeader, note: str = "") -> Decision:
+    """Land the run's work: merge its branch into the base branch, or apply its diff to the folder it copied."""
+    run_dir = _undecided(store, header)
+    if header.status != "succeeded":
+        raise GateError(f"run {header.run_id} {header.status}; only a run that succeeded can be accepted")
+    started = run_started(store, header.run_id)
+    workspace = Path(started.workspace)
+    if started.base_branch is None and not (run_dir / "workspace").is_dir():
+        raise GateError(f"the run's base was not a branch; merge {run_branch(header.run_id)} in {workspace} yourself")
+    if started.base_branch is not None:
+        try:
+            outcome = accept_run(workspace, header.run_id, started.base_branch)
+        except GitRunError as exc:
+            raise GateError(str(exc)) from None
+        detail = f"{outcome.how} of {outcome.base_branch} in {workspace} to {outcome.new_commit[:12]}"
+    else:
+        detail = _apply_to_folder(run_dir / "final.diff", workspace)
+    return _record(run_dir, Decision("accepted", note, detail))
+
+
+def _apply_to_folder(diff: Path, folder: Path) -> str:
+    """Apply a run's diff to the original folder, only if it applies cleanly to what is there now."""
+    if not diff.exists() or not diff.read_text(encoding="utf-8").strip():
+        return f"nothing to apply: the run changed nothing in {folder}"
+    check = subprocess.run(["git", "apply", "--check", str(diff)], cwd=folder, capture_output=True, text=True)
+    if check.returncode != 0:
+        raise GateError(
+            f"the run's changes no longer apply to {folder} (it changed since the run started?):\n"
+            f"{check.stderr.strip()}\nThe worked copy is in {diff.parent / 'workspace'}."
+        )
+    subprocess.run(["git", "apply", str(diff)], cwd=folder, check=True, capture_output=True)
+    return f"applied the run's diff to {folder}"
+
+
+def reject(store: RunStore, header: RunHeader, note: str, *, retried_as: str = "") -> Decision:
+    """Record a rejection with its note; for a repository, delete the run's branches."""
+    run_dir = _undecided(store, header)
+    started = run_started(store, header.run_id)
+    detail = ""
+    if started.base_branch is not None or not (run_dir / "workspace").is_dir():
+        try:
+            deleted = reject_run(Path(started.workspace), header.run_id)
+        except GitRunError as exc:
+            raise GateError(str(exc)) from None
+        detail = f"deleted {', '.join(deleted)}" if deleted else "no branches were left"
+    kind: Literal["rejected", "retried"] = "retried" if retried_as else "rejected"
+    if retried_as:
+        detail = f"retried as {retried_as}; {detail}".rstrip("; ")
+    return _record(run_dir, Decision(kind, note, detail))

@@ -1,0 +1,224 @@
+"""One step, start to finish: a worker in a sandbox, the step's checks, the size limit, the review, and retries."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic_ai.messages import ModelMessagesTypeAdapter
+
+import prompts
+from agents.approval import Asker
+from agents.checks import CheckOutcome, run_checks
+from agents.context import exemplar_files, workspace_files
+from agents.models import ModelChoice
+from agents.policy import Policy
+from agents.reviewer import review_step
+from agents.tools import WorkerDeps
+from agents.worker import Worker
+from journal import Event, Notice, PolicyDecision, StepFinished, StepRetry, StepStarted, StepStatus, Usage
+from sandbox import Sandbox, SandboxSpec, Workspace, open_sandbox
+from tasks import Step, TaskSpec
+
+__all__ = ["MODEL_KEY_VARIABLES", "RunEnv", "StepResult", "StepRunner", "changed_lines", "changed_paths"]
+
+MODEL_KEY_VARIABLES = frozenset({"ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"})
+"""Host variables that never enter a sandbox, even when a task names them."""
+
+
+@dataclass
+class StepResult:
+    """How one step ended."""
+
+    step: str
+    status: StepStatus
+    attempts: int
+    reason: str = ""
+    usage: Usage = field(default_factory=Usage)
+    summary: str = ""
+
+
+@dataclass
+class RunEnv:
+    """What every step of a run shares: the task, the model, the person to ask, and the journal."""
+
+    spec: TaskSpec
+    model: ModelChoice
+    asker: Asker
+    record: Callable[[Event], Any]
+    save_messages: Callable[[str, bytes], Any]
+    run_id: str = ""
+    """The run's id, which labels what the run leaves behind (containers)."""
+    feedback: str = ""
+    """A person's note on an earlier run of this task, shown to every worker."""
+
+
+def changed_paths(diff: str) -> list[str]:
+    """The files a unified diff (git-style a/ b/ paths) adds, changes or removes."""
+    paths: list[str] = []
+    for line in diff.splitlines():
+        if line.startswith(("--- a/", "+++ b/")) and (path := line[6:]) not in paths:
+            paths.append(path)
+    return paths
+
+
+def changed_lines(diff: str) -> int:
+    """Lines added plus lines removed in a unified diff."""
+    return sum(
+        1
+        for line in diff.splitlines()
+        if line[:1] in "+-" and not line.startswith("+++ ") and not line.startswith("--- ") and line
+    )
+
+
+class StepRunner:
+    """Runs steps for one run: a fresh worker and sandbox per step, checked by the supervisor itself."""
+
+    def __init__(self, env: RunEnv) -> None:
+        self.env = env
+
+    def sandbox_spec(self, workspace: Workspace, *, network: bool | None = None) -> SandboxSpec:
+        """The sandbox a step's commands run in; the task's network setting unless `network` overrides it."""
+        guardrails = self.env.spec.guardrails
+        env = {n: os.environ[n] for n in guardrails.env if n in os.environ and n not in MODEL_KEY_VARIABLES}
+        return SandboxSpec(
+            backend=guardrails.sandbox,
+            workspace=workspace.path,
+            network=guardrails.network if network is None else network,
+            env=env,
+            timeout=guardrails.limits.command_seconds,
+            run_id=self.env.run_id,
+            image=guardrails.image,
+        )
+
+    def skip(self, step: Step, because: str) -> StepResult:
+        """Journal a step that never started because a step it needs did not succeed."""
+        return self._finish(step, "skipped", 0, f"step '{because}', which it needs, did not succeed", Usage())
+
+    async def run(self, step: Step, workspace: Workspace, done_before: list[StepResult]) -> StepResult:
+        """Work on the step until its checks pass and the review accepts it, or its attempts or limits run out."""
+        env, spec = self.env, self.env.spec
+        limits = spec.guardrails.limits
+        worker = Worker(step.id, list(step.tools), env.model, limits)
+        policy = Policy(spec.guardrails, step.tools, workspace.path)
+        max_attempts = spec.review.retries + 1
+        prompt = self._prompt(step, workspace, done_before)
+        usage = Usage()
+        sandbox = await open_sandbox(self.sandbox_spec(workspace))
+        attempt = 0
+        try:
+            for attempt in range(1, max_attempts + 1):
+                env.record(StepStarted(step=step.id, attempt=attempt, instructions=step.instructions, prompt=prompt))
+                deps = WorkerDeps(step.id, attempt, sandbox, policy, env.asker, env.record, limits.command_seconds)
+                try:
+                    outcome = await worker.attempt(prompt, deps)
+                finally:
+                    env.save_messages(step.id, ModelMessagesTypeAdapter.dump_json(worker.messages))
+                usage = usage + outcome.usage
+                if outcome.status != "done":
+                    return self._finish(step, outcome.status, attempt, outcome.reason, usage)
+                failed, notes, review_usage = await self._judge(
+                    step, workspace, sandbox, policy, attempt, outcome.summary
+                )
+                usage = usage + review_usage
+                if not failed and not notes:
+                    return self._finish(step, "succeeded", attempt, "", usage, outcome.summary)
+                if attempt == max_attempts:
+                    if failed:
+                        why = f"checks still failing after {attempt} attempts: " + ", ".join(c.command for c in failed)
+                    else:
+                        why = f"the supervisor still asks for changes after {attempt} attempts: {notes}"
+                    return self._finish(step, "failed", attempt, why, usage)
+                prompt = prompts.render(
+                    "worker_retry",
+                    step=step,
+                    attempt=attempt + 1,
+                    max_attempts=max_attempts,
+                    failed=failed,
+                    notes=notes,
+                )
+                env.record(StepRetry(step=step.id, attempt=attempt + 1, feedback=prompt))
+        except asyncio.CancelledError:
+            self._finish(step, "cancelled", attempt, "cancelled by the user", usage)
+            raise
+        finally:
+            await sandbox.aclose()
+        raise AssertionError("unreachable: the loop returns on its last attempt")
+
+    async def _judge(
+        self, step: Step, workspace: Workspace, sandbox: Sandbox, policy: Policy, attempt: int, summary: str
+    ) -> tuple[list[CheckOutcome], str, Usage]:
+        """The supervisor's own verdict: failing checks, or notes from the write paths, size limit or review."""
+        spec = self.env.spec
+        diff = await asyncio.to_thread(workspace.diff)
+        if outside := self._writes_outside(step, policy, diff):
+            where = ", ".join(spec.guardrails.write)
+            return (
+                [],
+                f"You changed {', '.join(outside)}, outside the paths you may change ({where}). Undo that.",
+                Usage(),
+            )
+        checks = await run_checks(sandbox, step.done_when, step=step.id, record=self.env.record)
+        failed = [c for c in checks if not c.passed]
+        if failed:
+            return failed, "", Usage()
+        limit = spec.guardrails.limits.changed_lines
+        if limit is not None and (changed := changed_lines(diff)) > limit:
+            return [], f"The change is {changed} lines; a step may change at most {limit}. Make it smaller.", Usage()
+        if not spec.review.supervisor:
+            return [], "", Usage()
+        verdict, usage = await review_step(
+            self.env.model,
+            step,
+            attempt=attempt,
+            diff=diff,
+            summary=summary,
+            do_not=spec.context.do_not,
+            record=self.env.record,
+        )
+        return [], (verdict.notes or "Revise the change.") if verdict.decision == "revise" else "", usage
+
+    def _writes_outside(self, step: Step, policy: Policy, diff: str) -> list[str]:
+        """Paths a worker changed, by a command or otherwise, that the write rules do not allow; each journaled."""
+        outside = []
+        for path in changed_paths(diff):
+            decision = policy.check_write(path)
+            if decision.verdict != "allow":
+                outside.append(path)
+                reason = "changed outside the paths workers may write (found in the step's diff)"
+                self.env.record(
+                    PolicyDecision(
+                        step=step.id, tool="run", target=path, verdict="deny", rule=decision.rule, reason=reason
+                    )
+                )
+        return outside
+
+    def _finish(
+        self, step: Step, status: StepStatus, attempts: int, reason: str, usage: Usage, summary: str = ""
+    ) -> StepResult:
+        self.env.record(
+            StepFinished(step=step.id, status=status, attempts=attempts, reason=reason, summary=summary, usage=usage)
+        )
+        return StepResult(step.id, status, attempts, reason, usage, summary)
+
+    def _prompt(self, step: Step, workspace: Workspace, done_before: list[StepResult]) -> str:
+        spec, context = self.env.spec, self.env.spec.context
+        files, unmatched = workspace_files(workspace.path, context.files)
+        for pattern in unmatched:
+            message = f"context.files pattern {pattern!r} matched no file"
+            self.env.record(Notice(step=step.id, level="warning", message=message))
+        return prompts.render(
+            "worker_step",
+            task=spec,
+            step=step,
+            context=context,
+            done_before=done_before,
+            checks=step.done_when,
+            write=[] if spec.guardrails.write == ["**"] else spec.guardrails.write,
+            files=files,
+            exemplars=exemplar_files(context.exemplars),
+            feedback=self.env.feedback,
+        )

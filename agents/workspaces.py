@@ -1,0 +1,182 @@
+"""Where a run's steps work: one copy of a folder, or a git worktree per step merged into the run's branch."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Protocol
+
+import git
+
+from sandbox import FolderCopy, GitWorktree, Workspace
+from sandbox.git_merge import Integration, continue_merging, create_from, finish_merge, integrate
+from sandbox.gitrepo import commit_step, copy_untracked, run_branch, step_branch
+from sandbox.workspace import open_repo
+from tasks import FolderWorkspace, TaskSpec
+
+__all__ = ["FolderSpace", "RepoSpace", "RunSpace", "open_space"]
+
+
+class RunSpace(Protocol):
+    """The workspaces of one run."""
+
+    def setup_workspace(self) -> Workspace:
+        """Where `workspace.setup` commands run; what they make is given to every step."""
+        ...
+
+    def open_step(self, step_id: str, needs: list[str]) -> tuple[Workspace, list[str]]:
+        """A workspace for the step, holding the work of the steps it needs; and the files whose merge conflicted."""
+        ...
+
+    def resume_step(self, step_id: str, label: str) -> tuple[Workspace, list[str]]:
+        """After a worker resolved the conflicts: finish that merge, go on merging; the files of the next conflict."""
+        ...
+
+    def close_step(self, step_id: str, workspace: Workspace, message: str) -> None:
+        """Keep the step's work (a commit on its branch) and release its workspace."""
+        ...
+
+    def final_diff(self) -> str:
+        """Everything the run changed, against where it started."""
+        ...
+
+    def close(self) -> None:
+        """Release every workspace still held; committed work stays."""
+        ...
+
+    @property
+    def output(self) -> str:
+        """Where a person finds the result."""
+        ...
+
+
+@dataclass
+class FolderSpace:
+    """One copy of the folder, shared by the run's steps in turn."""
+
+    copy: FolderCopy
+
+    def setup_workspace(self) -> Workspace:
+        """The copy itself."""
+        return self.copy
+
+    def open_step(self, step_id: str, needs: list[str]) -> tuple[Workspace, list[str]]:
+        """The shared copy; steps see each other's work as it is written."""
+        return self.copy, []
+
+    def resume_step(self, step_id: str, label: str) -> tuple[Workspace, list[str]]:
+        """A folder has no merges to resume."""
+        return self.copy, []
+
+    def close_step(self, step_id: str, workspace: Workspace, message: str) -> None:
+        """Nothing to do: the copy keeps the work."""
+
+    def final_diff(self) -> str:
+        """The copy against the original folder."""
+        return self.copy.diff()
+
+    def close(self) -> None:
+        """The copy stays: it is the run's result."""
+
+    @property
+    def output(self) -> str:
+        """The worked copy's folder."""
+        return str(self.copy.path)
+
+
+@dataclass
+class RepoSpace:
+    """A worktree per step on `interns/steps/<run>/<step>`, merged into `interns/<run>` once every step is done."""
+
+    repo: Path
+    run_id: str
+    base_commit: str
+    root: Path
+    _setup: GitWorktree | None = None
+    _setup_made: tuple[str, ...] = ()
+    _steps: dict[str, Integration] = field(default_factory=dict)
+    integration: Integration | None = None
+
+    def setup_workspace(self) -> Workspace:
+        """A detached worktree at the base commit, made on first use."""
+        if self._setup is None:
+            dest = self.root / "setup"
+            open_repo(self.repo).git.worktree("add", "--detach", str(dest), self.base_commit)
+            self._setup = GitWorktree(repo=self.repo, path=dest, branch="", base_commit=self.base_commit)
+        return self._setup
+
+    def _with_setup(self, merged: Integration) -> Integration:
+        """Give a worktree what setup made, kept out of its diffs and commits."""
+        if self._setup is None:
+            return merged
+        made = tuple(copy_untracked(self._setup.path, merged.worktree.path))
+        return replace(merged, worktree=replace(merged.worktree, exclude=(*merged.worktree.exclude, *made)))
+
+    def open_step(self, step_id: str, needs: list[str]) -> tuple[Workspace, list[str]]:
+        """A worktree on the step's branch, made from the base and the branches of the steps it needs."""
+        branches = [step_branch(self.run_id, n) for n in needs]
+        dest, branch = self.root / step_id, step_branch(self.run_id, step_id)
+        merged = self._with_setup(create_from(self.repo, dest, branch, self.base_commit, branches))
+        self._steps[step_id] = merged
+        return merged.worktree, merged.conflict.files if merged.conflict else []
+
+    def resume_step(self, step_id: str, label: str) -> tuple[Workspace, list[str]]:
+        """Commit the resolved merge in the step's worktree and merge the branches still pending."""
+        merged = self._steps[step_id]
+        finish_merge(merged.worktree, self.run_id, label)
+        merged = self._steps[step_id] = continue_merging(merged)
+        return merged.worktree, merged.conflict.files if merged.conflict else []
+
+    def close_step(self, step_id: str, workspace: Workspace, message: str) -> None:
+        """Commit the step's work with the run and step in the trailer, then remove its worktree."""
+        worktree = self._steps.pop(step_id).worktree
+        try:
+            commit_step(worktree, self.run_id, step_id, message)
+        finally:
+            worktree.remove()
+
+    def integrate(self, order: list[str]) -> Integration:
+        """Merge the steps' branches, in order, into the run branch; stops at the first conflict."""
+        branches = [step_branch(self.run_id, s) for s in order]
+        self.integration = integrate(self.repo, self.root / "run", self.run_id, self.base_commit, branches)
+        self.integration = self._with_setup(self.integration)
+        return self.integration
+
+    def resume_integration(self, label: str) -> Integration:
+        """Commit the merge a worker resolved on the run branch, and merge the step branches still pending."""
+        assert self.integration is not None
+        finish_merge(self.integration.worktree, self.run_id, label)
+        self.integration = continue_merging(self.integration)
+        return self.integration
+
+    def final_diff(self) -> str:
+        """The run branch against the base; empty when nothing was integrated."""
+        return self.integration.worktree.diff() if self.integration is not None else ""
+
+    def close(self) -> None:
+        """Commit what integration holds, remove every worktree; the branches stay until the run is reviewed."""
+        held = [m.worktree for m in self._steps.values()]
+        held += [self._setup] if self._setup is not None else []
+        held += [self.integration.worktree] if self.integration is not None else []
+        for worktree in held:
+            with contextlib.suppress(git.GitCommandError):  # already gone: prune below forgets it
+                worktree.remove()
+        self._steps.clear()
+        shutil.rmtree(self.root, ignore_errors=True)
+        open_repo(self.repo).git.worktree("prune")
+
+    @property
+    def output(self) -> str:
+        """The run's branch."""
+        return f"branch {run_branch(self.run_id)}"
+
+
+def open_space(spec: TaskSpec, run_id: str, run_dir: Path) -> FolderSpace | RepoSpace:
+    """The workspaces for a run of `spec`, under its run directory."""
+    ws = spec.workspace
+    if isinstance(ws, FolderWorkspace):
+        return FolderSpace(FolderCopy.create(ws.folder, run_dir / "workspace"))
+    base = open_repo(ws.repo).git.rev_parse("--verify", f"{ws.base}^{{commit}}")
+    return RepoSpace(repo=ws.repo, run_id=run_id, base_commit=base, root=run_dir / "worktrees")
