@@ -11,16 +11,18 @@ from typing import Annotated, cast, get_args
 
 import typer
 from rich.console import Console
+from rich.live import Live
 from rich.table import Table
 
 import tasks
 from agents import review_gate
-from agents.approval import TerminalAsker, default_asker
+from agents.approval import Answer, Asker, TerminalAsker, default_asker
 from agents.cli_sandbox import sandbox_app
 from agents.models import ModelSetupError, select_model
 from agents.preflight import PreflightError, check_workspace, preflight
+from agents.progress import RunProgress
 from agents.review_view import show_review
-from agents.supervisor import Supervisor
+from agents.supervisor import RunResult, Supervisor
 from agents.timeline import STATUS_STYLE, event_line, usage_text
 from journal import Event, RunHeader, RunLookupError, RunStatus, RunStore
 
@@ -172,7 +174,7 @@ def run(
         approve_plan=_approve_on_terminal if approve_plan else None,
     )
     try:
-        result = asyncio.run(supervisor.run())
+        result = _run_with_progress(supervisor)
     except KeyboardInterrupt:
         journal_dir = supervisor.journal.dir if supervisor.journal else runs_dir
         raise _fail(f"cancelled; the journal is in {journal_dir}", EXIT_CANCELLED) from None
@@ -192,6 +194,38 @@ def run(
     except review_gate.GateError as exc:
         raise _fail(f"review.human is false, but the work could not land: {exc}", EXIT_FAILED) from None
     out.print(f"landed:  {decision.detail} (review.human is false)", markup=False)
+
+
+def _run_with_progress(supervisor: Supervisor) -> RunResult:
+    """Run, printing each event; on a terminal, a live line below says where every step stands."""
+    if not out.is_terminal:
+        return asyncio.run(supervisor.run())
+    progress = RunProgress()
+    with Live(progress.render(), console=out, transient=True, refresh_per_second=4) as live:
+
+        def show(event: Event) -> None:
+            _print_event(event)
+            progress.update(event)
+            live.update(progress.render())
+
+        supervisor.on_event = show
+        supervisor.asker = _PausingAsker(supervisor.asker, live)
+        return asyncio.run(supervisor.run())
+
+
+class _PausingAsker:
+    """Hides the live status line while a person is asked, so it cannot overwrite the question."""
+
+    def __init__(self, inner: Asker, live: Live) -> None:
+        self.inner, self.live = inner, live
+
+    async def ask(self, question: str, detail: str) -> Answer:
+        """Ask with the status line stopped, and start it again afterwards."""
+        self.live.stop()
+        try:
+            return await self.inner.ask(question, detail)
+        finally:
+            self.live.start()
 
 
 def _print_event(event: Event) -> None:

@@ -50,6 +50,9 @@ def usage_text(usage: Usage) -> str:
     return ", ".join(parts)
 
 
+OUTPUT_TOOL = "final_result"
+"""The tool name pydantic-ai gives an agent's structured answer."""
+
 LINE_WIDTH = 240
 """Characters of one output line shown in a timeline."""
 
@@ -104,6 +107,8 @@ def event_line(event: Event | UnknownEvent, *, detail: int = 0) -> RenderableTyp
         case StepStarted():
             line.append(f"[{event.step}] ", style="bold cyan")
             line.append("started" if event.attempt == 1 else f"attempt {event.attempt}")
+        case ModelResponse() if not event.text.strip() and all(c.get("tool") == OUTPUT_TOOL for c in event.tool_calls):
+            return None  # a structured answer (a plan, a review): its own event says what it was
         case ModelResponse():
             line.append(f"[{event.step}] ", style="cyan")
             said = event.text.strip().replace("\n", " ")
