@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,28 +12,14 @@ import pytest
 from sandbox.git_gate import accept_run, reject_run
 from sandbox.git_merge import create_from, integrate
 from sandbox.gitrepo import GitRunError, commit_step, run_branches, step_branch
+from tests.sandbox.gittools import git
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
+    pytest.mark.usefixtures("no_git_identity"),
+]
 
 HOOKS = ("pre-push", "post-checkout", "post-merge", "post-commit", "pre-commit", "reference-transaction")
-
-
-def git(repo: Path, *args: str) -> str:
-    """Run git in repo as a test person, without hooks, and return its output."""
-    options = ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "core.hooksPath=/dev/null"]
-    return subprocess.run(["git", *options, *args], cwd=repo, check=True, capture_output=True, text=True).stdout
-
-
-@pytest.fixture(autouse=True)
-def no_git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hide the user's and the system's git config, so no identity is configured."""
-    home = tmp_path / "empty-home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"):
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

@@ -10,26 +10,9 @@ from pathlib import Path
 import pytest
 
 from sandbox import FolderCopy, GitWorktree, Workspace, is_dirty
+from tests.sandbox.gittools import git
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
-
-
-def git(repo: Path, *args: str) -> str:
-    """Run git in repo with a fixed identity and return its output."""
-    command = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", *args]
-    return subprocess.run(command, cwd=repo, check=True, capture_output=True, text=True).stdout
-
-
-@pytest.fixture
-def no_git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hide the user's and the system's git config, so no identity is configured."""
-    home = tmp_path / "empty-home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"):
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
