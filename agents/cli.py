@@ -24,12 +24,14 @@ from agents.progress import RunProgress
 from agents.review_view import show_review
 from agents.supervisor import RunResult, Supervisor
 from agents.timeline import STATUS_STYLE, event_line, usage_text
-from journal import Event, RunHeader, RunLookupError, RunStatus, RunStore
+from journal import Event, PlanMade, RunHeader, RunLookupError, RunStatus, RunStore
 
 __all__ = ["app", "main"]
 
 EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 1, 2, 130
 RUN_STATUSES: tuple[str, ...] = get_args(RunStatus)
+PROG = sys.argv[0] if Path(sys.argv[0]).name == "interns" else "interns"
+"""How the person started us, so the commands we suggest work as typed (`.venv/bin/interns ...`)."""
 
 app = typer.Typer(
     name="interns",
@@ -40,7 +42,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(sandbox_app, name="sandbox")
-out = Console(highlight=False, soft_wrap=True)
+# Piped or saved output is never cut at 80 columns: a review's diff must stay whole.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 400)
 err = Console(stderr=True, highlight=False)
 
 RunsDir = Annotated[
@@ -107,9 +110,7 @@ def _print_plan(steps: list[tasks.Step]) -> None:
 async def _approve_on_terminal(steps: list[tasks.Step]) -> bool:
     """Show the plan with each step's instructions and ask for a yes before work starts."""
     out.print("\nThe plan:", style="bold")
-    for step in tasks.topological_order(steps):
-        needs = f" (after {', '.join(step.needs)})" if step.needs else ""
-        out.print(f"  {step.id}{needs}: {step.instructions.strip()}", markup=False)
+    _print_steps(steps)
     answer = await TerminalAsker().ask("Start work on this plan?", f"{len(steps)} steps")
     return answer.approved
 
@@ -178,13 +179,19 @@ def run(
     except KeyboardInterrupt:
         journal_dir = supervisor.journal.dir if supervisor.journal else runs_dir
         raise _fail(f"cancelled; the journal is in {journal_dir}", EXIT_CANCELLED) from None
-    out.print(f"\nwork:    {result.output}", markup=False)
+    out.print("")
+    if plan_only:
+        _print_planned(RunStore(runs_dir), result.run_id)
+        out.print(f"journal: {result.run_dir}", markup=False)
+        return
+    if result.output:
+        out.print(f"work:    {result.output}", markup=False)
     out.print(f"journal: {result.run_dir}", markup=False)
     if result.status != "succeeded":
-        out.print(f"see it:  interns show {result.run_id}", markup=False)
+        out.print(f"see it:  {PROG} show {result.run_id}", markup=False)
         raise typer.Exit(EXIT_FAILED)
     if spec.review.human:
-        out.print(f"review:  interns review {result.run_id}   (then --accept, or --reject / --retry with a note)")
+        out.print(f"review:  {PROG} review {result.run_id}   (then --accept, or --reject / --retry with a note)")
         return
     store = RunStore(runs_dir)
     try:
@@ -194,6 +201,24 @@ def run(
     except review_gate.GateError as exc:
         raise _fail(f"review.human is false, but the work could not land: {exc}", EXIT_FAILED) from None
     out.print(f"landed:  {decision.detail} (review.human is false)", markup=False)
+
+
+def _print_planned(store: RunStore, run_id: str) -> None:
+    """Print the plan a --plan-only run journaled, with each step's instructions."""
+    plan = next((e for e in store.events(run_id) if isinstance(e, PlanMade)), None)
+    if plan is None:
+        return
+    out.print("The plan (nothing was run):", style="bold")
+    _print_steps([tasks.Step.model_validate(step) for step in plan.steps])
+
+
+def _print_steps(steps: list[tasks.Step]) -> None:
+    """Each step in dependency order, with what it needs, its instructions and its checks."""
+    for step in tasks.topological_order(steps):
+        needs = f" (after {', '.join(step.needs)})" if step.needs else ""
+        out.print(f"  {step.id}{needs}: {step.instructions.strip()}", markup=False)
+        for command in step.done_when:
+            out.print(f"      done when: {command}", markup=False)
 
 
 def _run_with_progress(supervisor: Supervisor) -> RunResult:
@@ -252,13 +277,14 @@ def list_runs(
         err.print(f"no runs in {runs_dir} match", markup=False)
         return
     table = Table(box=None, pad_edge=False)
-    for column in ("run", "status", "started", "took", "tokens", "cost", "model"):
+    for column in ("run", "status", "review", "started", "took", "tokens", "cost", "model"):
         right = column in ("took", "tokens", "cost")
         table.add_column(column, justify="right" if right else "left", no_wrap=column in ("run", "started"))
     for h in headers:
         table.add_row(
             h.run_id,
             f"[{STATUS_STYLE.get(h.status, '')}]{h.status}[/]",
+            decision.decision if (decision := review_gate.decision_of(runs_dir / "runs" / h.run_id)) else "",
             h.started.astimezone().strftime("%m-%d %H:%M"),
             f"{h.duration:.1f}s" if h.duration is not None else "",
             f"{h.usage.total_tokens:,}",
@@ -323,8 +349,15 @@ def review(
         header = store.load(run_ref)
     except RunLookupError as exc:
         raise _fail(str(exc)) from None
-    show_review(out, store, header)
-    if not (accept or reject is not None or retry is not None):
+    deciding = accept or reject is not None or retry is not None
+    show_review(out, store, header, with_diff=not deciding)
+    try:
+        review_gate.ensure_undecided(store, header)
+    except review_gate.GateError as exc:
+        if deciding:
+            raise _fail(str(exc), EXIT_FAILED) from None
+        return  # the summary above already says what was decided, or that the run has not finished
+    if not deciding:
         if not sys.stdin.isatty():
             out.print("\ndecide with --accept, --reject NOTE or --retry NOTE", markup=False)
             return

@@ -22,6 +22,8 @@ def check_workspace(spec: TaskSpec) -> list[str]:
         if not ws.folder.is_dir():
             raise PreflightError(f"workspace.folder: {ws.folder} is not a folder")
     else:
+        if not ws.repo.exists():
+            raise PreflightError(f"workspace.repo: {ws.repo} does not exist")
         try:
             repo = git.Repo(ws.repo)
         except (git.NoSuchPathError, git.InvalidGitRepositoryError):

@@ -15,7 +15,7 @@ from journal import RunHeader, RunStarted, RunStore
 from sandbox.git_gate import accept_run, reject_run
 from sandbox.gitrepo import GitRunError, run_branch
 
-__all__ = ["Decision", "GateError", "accept", "decision_of", "reject", "run_started"]
+__all__ = ["Decision", "GateError", "accept", "decision_of", "ensure_undecided", "reject", "run_started"]
 
 DECISION_FILE = "review.json"
 
@@ -59,7 +59,8 @@ def run_started(store: RunStore, run_id: str) -> RunStarted:
     raise GateError(f"run {run_id} has no run_started event; its journal is damaged")
 
 
-def _undecided(store: RunStore, header: RunHeader) -> Path:
+def ensure_undecided(store: RunStore, header: RunHeader) -> Path:
+    """The run's folder, if the run has finished and no one has decided about it yet; else a GateError."""
     run_dir = store.dir(header.run_id)
     if header.status in ("running", "interrupted"):
         raise GateError(f"run {header.run_id} is {header.status}; only a finished run can be reviewed")
@@ -70,7 +71,7 @@ def _undecided(store: RunStore, header: RunHeader) -> Path:
 
 def accept(store: RunStore, header: RunHeader, note: str = "") -> Decision:
     """Land the run's work: merge its branch into the base branch, or apply its diff to the folder it copied."""
-    run_dir = _undecided(store, header)
+    run_dir = ensure_undecided(store, header)
     if header.status != "succeeded":
         raise GateError(f"run {header.run_id} {header.status}; only a run that succeeded can be accepted")
     started = run_started(store, header.run_id)
@@ -104,7 +105,7 @@ def _apply_to_folder(diff: Path, folder: Path) -> str:
 
 def reject(store: RunStore, header: RunHeader, note: str, *, retried_as: str = "") -> Decision:
     """Record a rejection with its note; for a repository, delete the run's branches."""
-    run_dir = _undecided(store, header)
+    run_dir = ensure_undecided(store, header)
     started = run_started(store, header.run_id)
     detail = ""
     if started.base_branch is not None or not (run_dir / "workspace").is_dir():

@@ -12,7 +12,7 @@ from journal import CheckResult, MergeResult, ReviewVerdict, RunHeader, RunStore
 __all__ = ["show_review"]
 
 
-def show_review(console: Console, store: RunStore, header: RunHeader) -> None:
+def show_review(console: Console, store: RunStore, header: RunHeader, *, with_diff: bool = True) -> None:
     """Print the run's summary, its steps' outcomes, the checks, the supervisor's reviews and the final diff."""
     style = STATUS_STYLE.get(header.status, "")
     console.print(f"run {header.run_id}: [{style}]{header.status}[/] {header.reason}".rstrip())
@@ -38,6 +38,8 @@ def show_review(console: Console, store: RunStore, header: RunHeader) -> None:
         console.print(f"  check {mark} [{check.step or 'task'}] {check.command}", highlight=False)
     if (decision := decision_of(store.dir(header.run_id))) is not None:
         console.print(f"  decided: {decision.decision} at {decision.at} {decision.note}".rstrip(), markup=False)
+    if not with_diff:
+        return
     diff = store.dir(header.run_id) / "final.diff"
     text = diff.read_text(encoding="utf-8") if diff.exists() else ""
     console.print("\nfinal diff:" if text.strip() else "\nno changes", style="bold")

@@ -29,6 +29,7 @@ from journal import (
     open_run,
 )
 from sandbox import SandboxUnavailable, Workspace, open_sandbox
+from sandbox.gitrepo import GitRunError
 from sandbox.workspace import open_repo
 from tasks import FolderWorkspace, Step, TaskSpec, topological_order
 
@@ -119,28 +120,36 @@ class Supervisor:
                 steps=[s.id for s in spec.steps],
                 task_file=str(self.task_file or ""),
                 base_branch=_base_branch(spec),
+                sandbox=spec.guardrails.sandbox,
                 retry_of=self.retry_of,
             )
         )
         if self.model.scripted:
             self.record(Notice(message="the model is scripted: its turns come from a file, not from a real model"))
-        status: FinalStatus = "succeeded"
-        reason, failed_step, output = "", None, ""
+        # Until the run says otherwise it has failed: an unexpected error must not leave "succeeded" behind.
+        status: FinalStatus = "failed"
+        reason, failed_step, output = "the run stopped on an unexpected error", None, ""
         space: FolderSpace | RepoSpace | None = None
         try:
             space = await asyncio.to_thread(open_space, spec, journal.run_id, journal.dir)
-            output = space.output
             reason = await self._run_in(space)
+            status = "succeeded"
         except _Failed as exc:
             status, reason, failed_step = exc.status, exc.reason, exc.step
         except asyncio.CancelledError:
             status, reason = "cancelled", "cancelled by the user"
             raise
         except SandboxUnavailable as exc:
-            status, reason = "failed", f"sandbox unavailable: {exc}"
+            reason = f"sandbox unavailable: {exc}"
+        except GitRunError as exc:
+            reason = f"git: {exc}"
+        except Exception as exc:
+            reason = f"the run stopped on an unexpected error: {type(exc).__name__}: {exc}"
+            raise
         finally:
             if space is not None:
                 await self._close_space(space)
+                output = space.output
             self.record(RunFinished(status=status, reason=reason, failed_step=failed_step, usage=self.usage))
             journal.finish(status, reason=reason, failed_step=failed_step)
         return RunResult(journal.run_id, journal.dir, status, reason, failed_step, self.usage, output)
@@ -242,7 +251,11 @@ class Supervisor:
 
     async def _integrate(self, space: RepoSpace, runner: StepRunner, steps: list[Step]) -> Workspace:
         """Merge every step's branch into the run branch in dependency order; conflicts go to a worker."""
-        integration = await asyncio.to_thread(space.integrate, [s.id for s in topological_order(steps)])
+        # A step's branch holds the work of the steps it needs, conflicts already resolved: merging only the steps
+        # nothing else needs brings in everything, without meeting a resolved conflict a second time.
+        needed = {n for s in steps for n in s.needs}
+        leaves = [s.id for s in topological_order(steps) if s.id not in needed]
+        integration = await asyncio.to_thread(space.integrate, leaves)
         for branch in integration.merged:
             self.record(MergeResult(branch=branch, ok=True))
         while integration.conflict is not None:

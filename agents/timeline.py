@@ -88,7 +88,9 @@ def event_line(event: Event | UnknownEvent, *, detail: int = 0) -> RenderableTyp
     body: str | None = None
     match event:
         case RunStarted():
-            line.append(f"run of '{event.task}' started with {event.model}: ", style="bold")
+            sandbox = f" in {event.sandbox}" if event.sandbox else ""
+            line.append(f"run of '{event.task}' started with {event.model}{sandbox}", style="bold")
+            line.append(": " if event.steps else "")
             line.append(" → ".join(event.steps))
         case PlanMade():
             line.append("plan" if event.source == "task" else "plan written by the supervisor", style="bold")

@@ -12,7 +12,7 @@ import git
 
 from sandbox import FolderCopy, GitWorktree, Workspace
 from sandbox.git_merge import Integration, continue_merging, create_from, finish_merge, integrate
-from sandbox.gitrepo import commit_step, copy_untracked, run_branch, step_branch
+from sandbox.gitrepo import commit_step, copy_untracked, merge_in_progress, run_branch, step_branch
 from sandbox.workspace import open_repo
 from tasks import FolderWorkspace, TaskSpec
 
@@ -97,6 +97,7 @@ class RepoSpace:
     _setup: GitWorktree | None = None
     _setup_made: tuple[str, ...] = ()
     _steps: dict[str, Integration] = field(default_factory=dict)
+    _closed: list[str] = field(default_factory=list)
     integration: Integration | None = None
 
     def setup_workspace(self) -> Workspace:
@@ -132,7 +133,10 @@ class RepoSpace:
     def close_step(self, step_id: str, workspace: Workspace, message: str) -> None:
         """Commit the step's work with the run and step in the trailer, then remove its worktree."""
         worktree = self._steps.pop(step_id).worktree
+        self._closed.append(step_id)
         try:
+            if merge_in_progress(worktree.path):  # a merge of its needs that no one resolved: keep no half-merge
+                open_repo(worktree.path).git.merge("--abort")
             commit_step(worktree, self.run_id, step_id, message)
         finally:
             worktree.remove()
@@ -169,8 +173,12 @@ class RepoSpace:
 
     @property
     def output(self) -> str:
-        """The run's branch."""
-        return f"branch {run_branch(self.run_id)}"
+        """The run's branch once steps were merged; else the steps' own branches; else nothing."""
+        if self.integration is not None:
+            return f"branch {run_branch(self.run_id)}"
+        if self._closed:
+            return "branches " + ", ".join(step_branch(self.run_id, s) for s in self._closed)
+        return ""
 
 
 def open_space(spec: TaskSpec, run_id: str, run_dir: Path) -> FolderSpace | RepoSpace:

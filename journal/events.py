@@ -77,6 +77,8 @@ class RunStarted(_Event):
     """The task file the run was started from, so a retry can run it again."""
     base_branch: str | None = None
     """For a repository: the branch the run's work lands on when a person accepts it."""
+    sandbox: str = ""
+    """The sandbox backend the run's commands ran in."""
     retry_of: str | None = None
     """The run a person sent back with a note, when this run is its retry."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import git
@@ -26,12 +27,13 @@ def repo_task(**task: object) -> dict:
 
 
 @pytest.fixture
-def repo(task_dir: TaskDir) -> git.Repo:
+def repo(task_dir: TaskDir) -> Iterator[git.Repo]:
     repo = make_repo(task_dir.root / "repo")
     (Path(repo.working_dir) / "lib.py").write_text("A = 1\nB = 1\n")
     repo.index.add(["lib.py"])
     repo.index.commit("lib")
-    return repo
+    yield repo
+    repo.close()  # GitPython's cat-file helpers, which would otherwise outlive the test
 
 
 async def test_independent_steps_run_at_once_and_their_work_is_merged(task_dir: TaskDir, repo: git.Repo) -> None:
@@ -59,7 +61,8 @@ async def test_independent_steps_run_at_once_and_their_work_is_merged(task_dir: 
     grep = next(e for e in events if isinstance(e, CommandRun) and e.step == "c" and e.by == "worker")
     assert "lib.py:1" in grep.stdout and "app.py:1" in grep.stdout, "c sees the work of both steps it needs"
     assert [e.decision for e in events if isinstance(e, ReviewVerdict)] == ["accept"] * 3
-    assert [e.ok for e in events if isinstance(e, MergeResult)] == [True, True, True]
+    merged = [(e.branch.rsplit("/", 1)[-1], e.ok) for e in events if isinstance(e, MergeResult)]
+    assert merged == [("c", True)], "c's branch already holds a and b"
 
     run_id = result.run_id
     assert set(run_branches(Path(repo.working_dir), run_id)) == {
@@ -152,3 +155,40 @@ async def test_the_supervisor_plans_a_task_without_steps(task_dir: TaskDir, repo
     assert len([e for e in events if isinstance(e, ModelResponse) and e.step == "plan"]) == 2, "the cycle was sent back"
     [made] = [e for e in events if isinstance(e, PlanMade)]
     assert made.source == "supervisor" and [s["id"] for s in made.steps] == ["bump"]
+
+
+def both_edit_a(resolver: dict | None) -> tuple[list[dict], dict]:
+    steps = [
+        {"id": "left", "instructions": "A to 2."},
+        {"id": "right", "instructions": "A to 3."},
+        {"id": "after", "instructions": "Build on both.", "needs": ["left", "right"]},
+    ]
+    script = {
+        "left": [edit("lib.py", "A = 1", "A = 2"), {"final": "2"}],
+        "right": [edit("lib.py", "A = 1", "A = 3"), {"final": "3"}],
+        "after": [{"final": "nothing to add"}],
+    }
+    if resolver is not None:
+        script["merge-for-after"] = [resolver, {"final": "kept both"}]
+    return steps, script
+
+
+async def test_a_conflict_between_needs_is_resolved_once_and_carried_into_the_run(
+    task_dir: TaskDir, repo: git.Repo
+) -> None:
+    steps, script = both_edit_a({"call": {"write": {"path": "lib.py", "content": "A = 5\nB = 1\n"}}})
+    result, events = await task_dir.run(task_dir.write(repo_task(steps=steps, workers=2), script))
+    assert result.status == "succeeded", result.reason
+    assert [e.step for e in events if isinstance(e, StepFinished)].count("merge-for-after") == 1
+    assert [(e.branch.rsplit("/", 1)[-1], e.ok) for e in events if isinstance(e, MergeResult)] == [("after", True)]
+    assert repo.git.show(f"interns/{result.run_id}:lib.py") == "A = 5\nB = 1"
+
+
+async def test_an_unresolved_conflict_fails_the_run_cleanly(task_dir: TaskDir, repo: git.Repo) -> None:
+    steps, script = both_edit_a(None)
+    path = task_dir.write(repo_task(steps=steps, workers=2, review={"retries": 0}), script)
+    result, events = await task_dir.run(path)
+    assert (result.status, result.failed_step) == ("failed", "after")
+    assert events[-1].type == "run_finished" and events[-1].status == "failed"
+    assert "branches" in result.output and "interns/steps/" in result.output
+    assert len(repo.git.worktree("list").splitlines()) == 1

@@ -49,3 +49,4 @@ async def test_work_lands_on_a_run_branch_and_the_checkout_is_untouched(task_dir
     worktrees = subprocess.run(["git", "worktree", "list"], cwd=repo.working_dir, capture_output=True, text=True)
     assert worktrees.stdout.count("\n") == 1
     assert "+VALUE = 2" in (result.run_dir / "final.diff").read_text()
+    repo.close()

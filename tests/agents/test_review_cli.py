@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import git
@@ -18,7 +19,7 @@ def snapshot(repo: git.Repo) -> tuple[str, str, str, str]:
 
 
 @pytest.fixture
-def repo_run(task_dir: TaskDir) -> tuple[git.Repo, Path, list[str]]:
+def repo_run(task_dir: TaskDir) -> Iterator[tuple[git.Repo, Path, list[str]]]:
     """A repo, a task that bumps VALUE, and the `run` command line for it."""
     repo = make_repo(task_dir.root / "repo")
     task = task_dir.write(
@@ -29,7 +30,8 @@ def repo_run(task_dir: TaskDir) -> tuple[git.Repo, Path, list[str]]:
         },
         {"bump": [{"call": {"edit": {"path": "app.py", "old": "VALUE = 1", "new": "VALUE = 2"}}}, {"final": "2"}]},
     )
-    return repo, task, ["run", str(task), "--model", f"scripted:{task_dir.root / 'script.yaml'}"]
+    yield repo, task, ["run", str(task), "--model", f"scripted:{task_dir.root / 'script.yaml'}"]
+    repo.close()
 
 
 def last_run_id(root: Path) -> str:
@@ -90,7 +92,8 @@ def test_plan_only_prints_the_plan_and_runs_nothing(task_dir: TaskDir, repo_run:
     result = interns(*run, "--plan-only", cwd=task_dir.root)
     assert result.returncode == 0, result.stderr
     assert "plan: bump" in result.stdout
-    assert "planned only" in result.stdout
+    assert "The plan (nothing was run):" in result.stdout and "bump: Set VALUE to 2." in result.stdout
+    assert "review:" not in result.stdout and "work:" not in result.stdout
     events = [json.loads(line) for line in interns("show", "last", "--json", cwd=task_dir.root).stdout.splitlines()[1:]]
     assert not [e for e in events if e["type"] == "step_started"]
 
@@ -108,3 +111,15 @@ def test_without_a_human_review_the_work_lands_at_once(task_dir: TaskDir, repo_r
     assert result.returncode == 0, result.stdout + result.stderr
     assert "landed:" in result.stdout
     assert (Path(repo.working_dir) / "app.py").read_text() == "VALUE = 2\n"
+
+
+def test_a_decided_run_cannot_be_retried_and_nothing_starts(task_dir: TaskDir, repo_run: tuple) -> None:
+    repo, _, run = repo_run
+    assert interns(*run, cwd=task_dir.root).returncode == 0
+    assert interns("review", "--reject", "no", cwd=task_dir.root).returncode == 0
+    before = snapshot(repo)
+    retried = interns("review", "--retry", "again", cwd=task_dir.root)
+    assert retried.returncode == 1 and "already rejected" in retried.stderr
+    assert snapshot(repo) == before, "no retry run was started"
+    listing = interns("runs", cwd=task_dir.root)
+    assert listing.stdout.count("\n") == 2 and "rejected" in listing.stdout

@@ -40,3 +40,4 @@ def test_the_shopping_cart_example_fixes_two_modules_in_parallel(tmp_path: Path)
     )
     assert tests.returncode == 0, tests.stderr
     assert not repo.git.branch("--list", "interns/*")
+    repo.close()
