@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.agents.conftest import EXAMPLE, bwrap_available
+from tests.agents.conftest import EXAMPLE
 
 
 def interns(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -85,8 +85,10 @@ def test_run_without_a_model_says_how_to_set_one_up(tmp_path: Path) -> None:
     assert not (tmp_path / ".interns").exists(), "no run starts without a model"
 
 
-@pytest.mark.skipif(not bwrap_available(), reason="bubblewrap (bwrap) is not installed")
-def test_the_example_runs_offline_and_its_journal_shows_every_step(example: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["bubblewrap", "docker"])
+def test_the_example_runs_offline_and_its_journal_shows_every_step(example: Path, tmp_path: Path, backend: str) -> None:
+    task = example / "task.yaml"
+    task.write_text(task.read_text().replace("sandbox: bubblewrap ", f"sandbox: {backend} "))
     before = (example / "project" / "calc.py").read_text()
     result = interns("run", str(example / "task.yaml"), "--model", f"scripted:{example / 'script.yaml'}", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -103,6 +105,7 @@ def test_the_example_runs_offline_and_its_journal_shows_every_step(example: Path
 
     shown = interns("show", "last", cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
+    assert f"in {backend}" in shown.stdout
     for expected in ("[diagnose] started", "[fix] attempt 2", "DENIED edit", "(scripted, not a real model)"):
         assert expected in shown.stdout, expected
 
