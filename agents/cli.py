@@ -41,7 +41,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(sandbox_app, name="sandbox", short_help="Build the docker image; clean up after dead runs.")
 # Piped or saved output is never cut at 80 columns: a review's diff must stay whole.
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 400)
 err = Console(stderr=True, highlight=False)
@@ -64,8 +64,10 @@ def _fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
     return typer.Exit(code)
 
 
-@app.command()
-def check(files: Annotated[list[Path], typer.Argument(help="Task files to validate.", show_default=False)]) -> None:
+@app.command(short_help="Validate task files and show their plans.")
+def check(
+    files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Task files to validate.", show_default=False)],
+) -> None:
     """Validate task files and print each one's plan of steps; exit code 2 names every problem found."""
     bad = False
     for path in files:
@@ -115,7 +117,7 @@ async def _approve_on_terminal(steps: list[tasks.Step]) -> bool:
     return answer.approved
 
 
-@app.command()
+@app.command(short_help="Write the task-file JSON schema.")
 def schema(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
 ) -> None:
@@ -131,9 +133,9 @@ def schema(
         err.print(f"wrote {output}", markup=False)
 
 
-@app.command()
+@app.command(short_help="Run a task file.")
 def run(
-    task_file: Annotated[Path, typer.Argument(help="The task file to run.", show_default=False)],
+    task_file: Annotated[Path, typer.Argument(metavar="TASK_FILE", help="The task file to run.", show_default=False)],
     model: Annotated[
         str | None,
         typer.Option("--model", "-m", help="A pydantic-ai model string, or scripted:FILE; overrides the task's model."),
@@ -259,7 +261,7 @@ def _print_event(event: Event) -> None:
         out.print(line)
 
 
-@app.command("runs")
+@app.command("runs", short_help="List runs, newest first.")
 def list_runs(
     status: Annotated[str | None, typer.Option(help="Only runs with this status.")] = None,
     task: Annotated[str | None, typer.Option(help="Only runs of this task.")] = None,
@@ -294,7 +296,7 @@ def list_runs(
     out.print(table)
 
 
-@app.command()
+@app.command(short_help="Show the timeline of a run.")
 def show(
     run_ref: RunRef = "last",
     as_json: Annotated[bool, typer.Option("--json", help="Print the header and events as JSON lines.")] = False,
@@ -328,7 +330,7 @@ def show(
         out.print(f"\nfinal diff: {diff}", markup=False)
 
 
-@app.command()
+@app.command(short_help="Accept, reject or retry a run.")
 def review(
     run_ref: RunRef = "last",
     accept: Annotated[
