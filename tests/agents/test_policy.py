@@ -394,3 +394,18 @@ def test_the_cases_are_real_bash_runs_git_push_for_exactly_the_denied_lines(
     )
     logged = log.read_text().splitlines() if log.exists() else []
     assert any(entry.split()[:2] == ["git", "push"] for entry in logged) is pushes, (line, logged)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["git -C . push origin", "git -c user.name=x push", "git --git-dir=.git push", "git -c alias.p=push p origin"],
+)
+def test_git_global_options_do_not_hide_a_denied_subcommand(tmp_path: Path, line: str) -> None:
+    policy = Policy(Guardrails.model_validate({"commands": {"deny": ["git push *"]}}), ["run"], tmp_path)
+    decision = policy.check_command(line)
+    assert (decision.verdict, decision.rule) == ("deny", "guardrails.commands.deny[0]: git push *")
+
+
+def test_git_global_options_before_an_allowed_subcommand_stay_allowed(tmp_path: Path) -> None:
+    policy = Policy(Guardrails.model_validate({"commands": {"deny": ["git push *"]}}), ["run"], tmp_path)
+    assert policy.check_command("git -C sub --no-pager log -1").verdict == "allow"
