@@ -22,6 +22,7 @@ from agents.models import ModelSetupError, select_model
 from agents.preflight import PreflightError, check_workspace, preflight
 from agents.progress import RunProgress
 from agents.review_view import show_review
+from agents.rule_examples import example_problems
 from agents.supervisor import RunResult, Supervisor
 from agents.timeline import STATUS_STYLE, event_line, usage_text
 from journal import Event, PlanMade, RunHeader, RunLookupError, RunStatus, RunStore
@@ -83,6 +84,11 @@ def check(
         except PreflightError as exc:
             bad = True
             err.print(f"{path}: {exc}", markup=False)
+            continue
+        if problems := example_problems(spec):
+            bad = True
+            for problem in problems:
+                err.print(f"{path}: {problem}", markup=False)
             continue
         out.print(f"{path}: ok — task '{spec.name}'", style="green", markup=False)
         if not spec.steps:
@@ -156,6 +162,8 @@ def run(
         spec = tasks.load(task_file)
         choice = select_model(spec.model, model)
         choice.check_script_covers(_scripted_agents(spec))
+        if problems := example_problems(spec):
+            raise PreflightError("\n".join(problems))
         warnings = preflight(spec)
     except tasks.TaskFileError as exc:
         raise _fail("\n".join(str(p) for p in exc.problems)) from None

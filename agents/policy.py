@@ -71,11 +71,16 @@ class Policy:
         return Decision("deny", "step.tools", f"this step may not use '{tool}'; its tools are: {allowed}", tool)
 
     def check_read(self, path: str) -> Decision:
-        """Reads are allowed anywhere inside the workspace, and nowhere else."""
+        """Reads stay inside the workspace and match a read glob; the workspace root itself may be listed."""
         place = self._locate(path)
         if isinstance(place, Decision):
             return place
-        return Decision("allow", "guardrails.read", f"'{place.target}' is inside the workspace", place.target)
+        target, patterns = place.target, self.guardrails.read
+        if target != "." and matches(target, patterns) is None:
+            listed = ", ".join(f"'{p}'" for p in patterns)
+            reason = f"'{target}' matches none of the paths workers may read: {listed}"
+            return Decision("deny", "guardrails.read", reason, target)
+        return Decision("allow", "guardrails.read", f"'{target}' is inside the workspace", target)
 
     def check_write(self, path: str) -> Decision:
         """Writes stay in the workspace and out of `.git`, and match a write glob, as must where a symlink leads."""

@@ -23,7 +23,7 @@ from journal import Event, Notice, PolicyDecision, StepFinished, StepRetry, Step
 from sandbox import Sandbox, SandboxSpec, Workspace, open_sandbox
 from tasks import Step, TaskSpec
 
-__all__ = ["MODEL_KEY_VARIABLES", "RunEnv", "StepResult", "StepRunner", "changed_lines", "changed_paths"]
+__all__ = ["MODEL_KEY_VARIABLES", "RunEnv", "StepResult", "StepRunner", "changed_lines", "changed_paths", "own_changes"]
 
 MODEL_KEY_VARIABLES = frozenset({"ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"})
 """Host variables that never enter a sandbox, even when a task names them."""
@@ -65,6 +65,21 @@ def changed_paths(diff: str) -> list[str]:
     return paths
 
 
+def own_changes(diff: str, baseline: str) -> str:
+    """The per-file sections of `diff` that were not already in `baseline`: what a step itself changed."""
+    before = set(_sections(baseline))
+    return "".join(section for section in _sections(diff) if section not in before)
+
+
+def _sections(diff: str) -> list[str]:
+    sections: list[str] = []
+    for line in diff.splitlines(keepends=True):
+        if line.startswith("diff --git ") or not sections:
+            sections.append("")
+        sections[-1] += line
+    return sections
+
+
 def changed_lines(diff: str) -> int:
     """Lines added plus lines removed in a unified diff."""
     return sum(
@@ -80,9 +95,11 @@ class StepRunner:
     def __init__(self, env: RunEnv) -> None:
         self.env = env
 
-    def sandbox_spec(self, workspace: Workspace, *, network: bool | None = None) -> SandboxSpec:
-        """The sandbox a step's commands run in; the task's network setting unless `network` overrides it."""
-        guardrails = self.env.spec.guardrails
+    def sandbox_spec(
+        self, workspace: Workspace, *, step: Step | None = None, network: bool | None = None
+    ) -> SandboxSpec:
+        """The sandbox a step's commands run in, under the step's guardrails; `network` overrides theirs."""
+        guardrails = self.env.spec.guardrails if step is None else self.env.spec.guardrails.for_step(step)
         env = {n: os.environ[n] for n in guardrails.env if n in os.environ and n not in MODEL_KEY_VARIABLES}
         return SandboxSpec(
             backend=guardrails.sandbox,
@@ -103,11 +120,13 @@ class StepRunner:
         env, spec = self.env, self.env.spec
         limits = spec.guardrails.limits
         worker = Worker(step.id, list(step.tools), env.model, limits)
-        policy = Policy(spec.guardrails, step.tools, workspace.path)
+        policy = Policy(spec.guardrails.for_step(step), step.tools, workspace.path)
         max_attempts = spec.review.retries + 1
         prompt = self._prompt(step, workspace, done_before)
+        # A folder's copy already holds earlier steps' changes: judge only what this step adds to them.
+        baseline = await asyncio.to_thread(workspace.diff)
         usage = Usage()
-        sandbox = await open_sandbox(self.sandbox_spec(workspace))
+        sandbox = await open_sandbox(self.sandbox_spec(workspace, step=step))
         attempt = 0
         try:
             for attempt in range(1, max_attempts + 1):
@@ -121,7 +140,7 @@ class StepRunner:
                 if outcome.status != "done":
                     return self._finish(step, outcome.status, attempt, outcome.reason, usage)
                 failed, notes, review_usage = await self._judge(
-                    step, workspace, sandbox, policy, attempt, outcome.summary
+                    step, workspace, baseline, sandbox, policy, attempt, outcome.summary
                 )
                 usage = usage + review_usage
                 if not failed and not notes:
@@ -149,13 +168,20 @@ class StepRunner:
         raise AssertionError("unreachable: the loop returns on its last attempt")
 
     async def _judge(
-        self, step: Step, workspace: Workspace, sandbox: Sandbox, policy: Policy, attempt: int, summary: str
+        self,
+        step: Step,
+        workspace: Workspace,
+        baseline: str,
+        sandbox: Sandbox,
+        policy: Policy,
+        attempt: int,
+        summary: str,
     ) -> tuple[list[CheckOutcome], str, Usage]:
         """The supervisor's own verdict: failing checks, or notes from the write paths, size limit or review."""
         spec = self.env.spec
-        diff = await asyncio.to_thread(workspace.diff)
+        diff = own_changes(await asyncio.to_thread(workspace.diff), baseline)
         if outside := self._writes_outside(step, policy, diff):
-            where = ", ".join(spec.guardrails.write)
+            where = ", ".join(policy.guardrails.write)
             return (
                 [],
                 f"You changed {', '.join(outside)}, outside the paths you may change ({where}). Undo that.",

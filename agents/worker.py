@@ -89,6 +89,7 @@ class Worker:
         """Run the agent on `prompt` until it answers or a limit ends it; journal each model turn as it happens."""
         limits = UsageLimits(
             request_limit=self.limits.turns,
+            tool_calls_limit=self.limits.tool_calls,
             total_tokens_limit=self.limits.tokens,
             cost_limit=Decimal(str(self.limits.cost_usd)) if self.limits.cost_usd else None,
         )

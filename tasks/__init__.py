@@ -6,6 +6,7 @@ from tasks.loader import load, load_text
 from tasks.schema import json_schema
 from tasks.spec import (
     ALL_TOOLS,
+    CommandExamples,
     CommandRules,
     Context,
     FolderWorkspace,
@@ -19,6 +20,7 @@ from tasks.spec import (
 
 __all__ = [
     "ALL_TOOLS",
+    "CommandExamples",
     "CommandRules",
     "Context",
     "FolderWorkspace",

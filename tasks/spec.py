@@ -90,6 +90,21 @@ class Step(_Model):
     """The tools this step's worker may use."""
     done_when: list[Text] = []
     """Shell commands run in the sandbox after the worker stops; all must exit 0 for the step to pass."""
+    network: bool | None = None
+    """This step's network setting, in place of `guardrails.network`."""
+    write: list[WorkspaceGlob] | None = None
+    """The paths this step may change, in place of `guardrails.write`."""
+
+
+class CommandExamples(_Model):
+    """Commands the rules must judge as stated; checked when the task file is checked or run."""
+
+    allow: list[Text] = []
+    """Commands that must be allowed."""
+    ask: list[Text] = []
+    """Commands that must need a person's yes."""
+    deny: list[Text] = []
+    """Commands that must be denied."""
 
 
 class CommandRules(_Model):
@@ -101,6 +116,8 @@ class CommandRules(_Model):
     """Commands that need a person's yes on the terminal; denied when no one can answer."""
     deny: list[str] = []
     """Commands that never run."""
+    examples: CommandExamples = CommandExamples()
+    """Commands with the verdict the rules must give them, so a rule that misses its target is caught early."""
 
 
 # Numbers are strict: YAML already gives numbers, and lax mode would read `turns: yes` as 1 or `retries: no` as 0.
@@ -112,6 +129,8 @@ class Limits(_Model):
 
     turns: int = Field(30, ge=1, strict=True)
     """Model requests per attempt."""
+    tool_calls: int | None = Field(None, ge=1, strict=True)
+    """Tool calls per attempt."""
     tokens: int = Field(200_000, ge=1, strict=True)
     """Input plus output tokens per attempt."""
     cost_usd: float | None = Field(None, gt=0, strict=True, allow_inf_nan=False)
@@ -131,6 +150,8 @@ class Guardrails(_Model):
     """Where commands run: `bubblewrap` (default), `docker`, or `local` (no isolation, explicit opt-in)."""
     network: bool = False
     """Whether commands may reach the network."""
+    read: list[WorkspaceGlob] = ["**"]
+    """Glob patterns, relative to the workspace, of the paths a worker may read, list or search."""
     write: list[WorkspaceGlob] = ["**"]
     """Glob patterns, relative to the workspace, of the paths a worker may create or change."""
     commands: CommandRules = CommandRules()
@@ -141,6 +162,15 @@ class Guardrails(_Model):
     """Names of host environment variables passed into the sandbox; nothing else is."""
     image: str | None = None
     """The container image commands run in with `sandbox: docker`; default: the kit's own (`interns sandbox build`)."""
+
+    def for_step(self, step: Step) -> Guardrails:
+        """The guardrails one step works under: these, with its own network and write paths where it sets them."""
+        update: dict[str, object] = {}
+        if step.network is not None:
+            update["network"] = step.network
+        if step.write is not None:
+            update["write"] = step.write
+        return self.model_copy(update=update)
 
 
 class Review(_Model):

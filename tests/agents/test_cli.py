@@ -124,3 +124,19 @@ def test_show_of_an_unknown_run_is_a_clear_error(tmp_path: Path) -> None:
     result = interns("show", "nope", cwd=tmp_path)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "nope" in result.stderr
+
+
+def test_check_refuses_rules_that_miss_their_examples(tmp_path: Path) -> None:
+    task = tmp_path / "task.yaml"
+    task.write_text(
+        "version: 1\nname: t\ngoal: g\nworkspace: {folder: .}\n"
+        "guardrails:\n  commands:\n    deny: ['git push *']\n"
+        "    examples: {deny: ['git push origin', 'git -C . push'], allow: ['git status', 'git push --dry-run']}\n"
+    )
+    result = interns("check", str(task), cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        f"{task}: guardrails.commands.examples.allow[1]: 'git push --dry-run' is deny, not allow "
+        "(guardrails.commands.deny[0]: git push *)"
+    ]

@@ -142,6 +142,12 @@ async def test_ask_rules_need_a_person(task_dir: TaskDir, backend: str) -> None:
     assert (result.run_dir / "workspace" / "asked.txt").read_text() == "asked\n"
 
 
+def loopback_probe(port: int) -> str:
+    """A command that prints 'reached' if it can connect to the host's loopback port."""
+    connect = f"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=2); print('reached')"
+    return f'python3 -c "{connect}"'
+
+
 @pytest.fixture
 def host_server() -> tuple[int, threading.Event]:
     """A TCP server on the host's loopback that notes whether anyone connected."""
@@ -273,3 +279,64 @@ async def test_calls_the_agent_refuses_itself_are_journaled(task_dir: TaskDir) -
     refused = [(e.tool, e.ok) for e in events if isinstance(e, ToolCall)]
     assert refused == [("teleport", False), ("read", False)]
     assert all(e.result.startswith("not run:") for e in events if isinstance(e, ToolCall))
+
+
+async def test_a_step_has_its_own_write_paths_and_network(task_dir: TaskDir) -> None:
+    task = task_dir.write(
+        {
+            "steps": [
+                {"id": "docs", "instructions": "x", "write": ["docs/**"]},
+                {"id": "code", "instructions": "y", "needs": ["docs"]},
+            ],
+            "guardrails": {"sandbox": "local", "write": ["src/**"], "read": ["src/**", "docs/**"]},
+        },
+        {
+            "docs": [
+                {"call": {"write": {"path": "src/a.py", "content": "no"}}},
+                {"call": {"write": {"path": "docs/a.md", "content": "yes"}}},
+                {"final": "done"},
+            ],
+            "code": [
+                {"call": {"write": {"path": "src/a.py", "content": "yes"}}},
+                {"call": {"read": {"path": "secrets.txt"}}},
+                {"final": "done"},
+            ],
+        },
+        files={"secrets.txt": "not for workers"},
+    )
+    result, events = await task_dir.run(task)
+    assert result.status == "succeeded", result.reason
+    assert [(d.step, d.target, d.rule) for d in denials(events)] == [
+        ("docs", "src/a.py", "guardrails.write"),
+        ("code", "secrets.txt", "guardrails.read"),
+    ]
+    assert (result.run_dir / "workspace" / "src" / "a.py").read_text() == "yes"
+
+
+async def test_a_tool_call_limit_ends_the_step(task_dir: TaskDir) -> None:
+    call = {"calls": [{"run": {"command": "true"}}, {"run": {"command": "true"}}]}
+    task = task_dir.write(one_step("local", limits={"tool_calls": 3}), {"work": [call, call, {"final": "x"}]})
+    result, _ = await task_dir.run(task)
+    assert result.status == "limit_exceeded"
+    assert "tool" in result.reason
+
+
+@pytest.mark.parametrize("backend", ["bubblewrap", "docker"])
+async def test_a_step_may_have_the_network_the_task_denies(
+    task_dir: TaskDir, host_server: tuple[int, threading.Event], backend: str
+) -> None:
+    port, connected = host_server
+    probe = loopback_probe(port)
+    attempt = [{"call": {"run": {"command": probe}}}, {"final": "done"}]
+    task = task_dir.write(
+        {
+            "steps": [{"id": "offline", "instructions": "x"}, {"id": "online", "instructions": "y", "network": True}],
+            "guardrails": {"sandbox": backend},
+        },
+        {"offline": attempt, "online": attempt},
+    )
+    result, events = await task_dir.run(task)
+    assert result.status == "succeeded", result.reason
+    outputs = {e.step: e.stdout for e in events if isinstance(e, CommandRun) and e.by == "worker"}
+    assert "reached" not in outputs["offline"] and outputs["online"].strip() == "reached"
+    assert connected.is_set()

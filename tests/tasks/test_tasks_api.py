@@ -11,6 +11,7 @@ def test_the_exported_names_are_the_intended_ones() -> None:
             "TaskSpec",
             "Step",
             "Guardrails",
+            "CommandExamples",
             "CommandRules",
             "Limits",
             "Context",
