@@ -171,9 +171,7 @@ def host_server() -> tuple[int, threading.Event]:
 @pytest.mark.parametrize("backend", [b for b in BACKENDS if b != "local"])
 async def test_the_network_is_cut(task_dir: TaskDir, backend: str, host_server: tuple[int, threading.Event]) -> None:
     port, connected = host_server
-    probe = (
-        f"python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=2); print('reached')\""
-    )
+    probe = loopback_probe(port)
     task = task_dir.write(one_step(backend), {"work": [{"call": {"run": {"command": probe}}}, {"final": "done"}]})
     result, events = await task_dir.run(task)
     assert result.status == "succeeded"
