@@ -85,10 +85,10 @@ def check(
             bad = True
             err.print(f"{path}: {exc}", markup=False)
             continue
-        if problems := example_problems(spec):
+        if misjudged := example_problems(spec):
             bad = True
-            for problem in problems:
-                err.print(f"{path}: {problem}", markup=False)
+            for line in misjudged:
+                err.print(f"{path}: {line}", markup=False)
             continue
         out.print(f"{path}: ok — task '{spec.name}'", style="green", markup=False)
         if not spec.steps:

@@ -15,7 +15,7 @@ from agents.checks import command_run, run_checks
 from agents.models import ModelChoice
 from agents.planner import make_plan, plan_event
 from agents.scheduler import run_dag
-from agents.step_runner import RunEnv, StepResult, StepRunner
+from agents.step_runner import MODEL_KEY_VARIABLES, RunEnv, StepResult, StepRunner
 from agents.workspaces import FolderSpace, RepoSpace, open_space
 from journal import (
     Event,
@@ -126,6 +126,9 @@ class Supervisor:
         )
         if self.model.scripted:
             self.record(Notice(message="the model is scripted: its turns come from a file, not from a real model"))
+        for name in sorted(MODEL_KEY_VARIABLES.intersection(spec.guardrails.env)):
+            message = f"guardrails.env names {name}, a model key, which never enters a sandbox: it was left out"
+            self.record(Notice(level="warning", message=message))
         # Until the run says otherwise it has failed: an unexpected error must not leave "succeeded" behind.
         status: FinalStatus = "failed"
         reason, failed_step, output = "the run stopped on an unexpected error", None, ""

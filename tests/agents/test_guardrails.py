@@ -92,8 +92,9 @@ async def test_the_host_environment_does_not_reach_commands(
 ) -> None:
     monkeypatch.setenv("PLANTED_SERVICE_TOKEN", "planted-value-6c1f0e")
     monkeypatch.setenv("PASSED_THROUGH", "visible-by-choice")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-api03-never-in-a-sandbox")
     task = task_dir.write(
-        one_step(backend, env=["PASSED_THROUGH"]),
+        one_step(backend, env=["PASSED_THROUGH", "ANTHROPIC_API_KEY"]),
         {"work": [{"call": {"run": {"command": "env"}}}, {"final": "done"}]},
     )
     result, events = await task_dir.run(task)
@@ -102,6 +103,8 @@ async def test_the_host_environment_does_not_reach_commands(
     assert "PASSED_THROUGH=visible-by-choice" in output
     assert "planted-value-6c1f0e" not in output
     assert "PLANTED_SERVICE_TOKEN" not in output
+    assert "ANTHROPIC_API_KEY" not in output
+    assert any(e.type == "notice" and "ANTHROPIC_API_KEY" in e.message for e in events)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
