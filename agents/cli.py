@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, cast, get_args
 
@@ -18,6 +19,7 @@ import tasks
 from agents import review_gate
 from agents.approval import Answer, Asker, TerminalAsker, default_asker
 from agents.cli_sandbox import sandbox_app
+from agents.follow import follow_events
 from agents.models import ModelSetupError, select_model
 from agents.preflight import PreflightError, check_workspace, preflight
 from agents.progress import RunProgress
@@ -25,7 +27,7 @@ from agents.review_view import show_review
 from agents.rule_examples import example_problems
 from agents.supervisor import RunResult, Supervisor
 from agents.timeline import STATUS_STYLE, event_line, usage_text
-from journal import Event, PlanMade, RunHeader, RunLookupError, RunStatus, RunStore
+from journal import Event, PlanMade, RunHeader, RunLookupError, RunStatus, RunStore, UnknownEvent
 
 __all__ = ["app", "main"]
 
@@ -309,6 +311,7 @@ def show(
     run_ref: RunRef = "last",
     as_json: Annotated[bool, typer.Option("--json", help="Print the header and events as JSON lines.")] = False,
     lines: Annotated[int, typer.Option(min=0, help="Lines of command output to show under each command.")] = 8,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing events until the run ends.")] = False,
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
 ) -> None:
     """Print the timeline of one run: steps, model turns, tool calls, policy decisions, commands and checks."""
@@ -329,10 +332,19 @@ def show(
     out.print(f"  workspace {header.workspace}", markup=False)
     out.print(f"  status    [{STATUS_STYLE.get(header.status, '')}]{header.status}[/] {header.reason}")
     out.print(f"  usage     {usage_text(header.usage)}\n", markup=False)
-    for event in store.events(header.run_id):
-        line = event_line(event, detail=lines)
-        if line is not None:
-            out.print(line)
+    if follow:
+        events: Iterable[Event | UnknownEvent] = follow_events(
+            store.dir(header.run_id) / "events.jsonl", lambda: store.load(header.run_id).status == "running"
+        )
+    else:
+        events = store.events(header.run_id)
+    try:
+        for event in events:
+            line = event_line(event, detail=lines)
+            if line is not None:
+                out.print(line)
+    except KeyboardInterrupt:
+        raise typer.Exit(EXIT_CANCELLED) from None  # stopped following; the run itself goes on
     diff = store.dir(header.run_id) / "final.diff"
     if diff.exists() and diff.stat().st_size:
         out.print(f"\nfinal diff: {diff}", markup=False)

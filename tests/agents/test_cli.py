@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,33 @@ def test_check_refuses_rules_that_miss_their_examples(tmp_path: Path) -> None:
         f"{task}: guardrails.commands.examples.allow[1]: 'git push --dry-run' is deny, not allow "
         "(guardrails.commands.deny[0]: git push *)"
     ]
+
+
+def test_show_follow_prints_a_live_run_to_its_end(tmp_path: Path) -> None:
+    (tmp_path / "project").mkdir()
+    (tmp_path / "script.yaml").write_text(
+        "work:\n  - call: {run: {command: 'sleep 2; echo slow-done'}}\n  - final: done\n"
+    )
+    (tmp_path / "task.yaml").write_text(
+        "version: 1\nname: slow\ngoal: Wait.\nworkspace: {folder: project}\n"
+        "steps: [{id: work, instructions: Wait.}]\nguardrails: {sandbox: local}\nreview: {supervisor: false}\n"
+    )
+    base = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "agents", "run", "task.yaml", "--model", "scripted:script.yaml"],
+        cwd=tmp_path,
+        env=base,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        events = tmp_path / ".interns" / "runs"
+        deadline = time.monotonic() + 30
+        while not any(events.glob("*/events.jsonl")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        followed = interns("show", "--follow", cwd=tmp_path)
+    finally:
+        run.wait(timeout=60)
+    assert followed.returncode == 0, followed.stderr
+    assert "slow-done" in followed.stdout
+    assert "run succeeded" in followed.stdout.strip().splitlines()[-1]
