@@ -8,9 +8,9 @@ import shutil
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 
-from sandbox.base import WORKSPACE_MOUNT, ExecResult, SandboxSpec, SandboxUnavailable
+from sandbox.base import WORKSPACE_MOUNT, SandboxSpec, SandboxUnavailable
 from sandbox.bwrap_args import SANDBOX_HOME, HostLayout, bwrap_command
-from sandbox.exec_files import MAX_FILE_BYTES, read_via_exec, write_via_exec
+from sandbox.exec_files import CommandSandbox
 from sandbox.process import ProcessResult, clean_env, run_process
 
 INSTALL_HINT = (
@@ -73,7 +73,7 @@ def check_bubblewrap(
     raise SandboxUnavailable(f"bubblewrap ({bwrap}) cannot start a sandbox: {detail}. {USERNS_HINT}")
 
 
-class BubblewrapSandbox:
+class BubblewrapSandbox(CommandSandbox):
     """Runs commands with bwrap: no network (unless asked), read-only system, only the workspace writable."""
 
     def __init__(self, spec: SandboxSpec, *, locate: Callable[[], str | None] = find_bwrap) -> None:
@@ -130,35 +130,6 @@ class BubblewrapSandbox:
             )
         except OSError as exc:  # bwrap itself could not start: the backend broke, not the command
             raise SandboxUnavailable(f"bubblewrap ({self._bwrap}) could not start: {exc}") from exc
-
-    async def exec(
-        self,
-        argv: Sequence[str],
-        *,
-        cwd: str | None = None,
-        env: Mapping[str, str] | None = None,
-        stdin: str | bytes | None = None,
-        timeout: float | None = None,
-    ) -> ExecResult:
-        """Run argv inside the sandbox; `cwd` is relative to the workspace root."""
-        if not argv:
-            raise ValueError("argv is empty: there is no command to run")
-        data = stdin.encode() if isinstance(stdin, str) else stdin
-        result = await self._run(
-            argv, cwd=cwd, env=env, stdin=data, timeout=timeout, output_limit=self.spec.output_limit
-        )
-        return result.to_exec_result()
-
-    async def _run_for_file(self, argv: list[str], stdin: bytes | None) -> ProcessResult:
-        return await self._run(argv, cwd=None, env=None, stdin=stdin, timeout=None, output_limit=MAX_FILE_BYTES)
-
-    async def read_file(self, path: str) -> bytes:
-        """Read a file by its path relative to the workspace root, as the sandbox sees it."""
-        return await read_via_exec(self._run_for_file, path)
-
-    async def write_file(self, path: str, data: bytes) -> None:
-        """Create or replace a file by its path relative to the workspace root, making parent folders."""
-        await write_via_exec(self._run_for_file, path, data)
 
     async def aclose(self) -> None:
         """Nothing to release: every command's namespaces end with it."""

@@ -11,12 +11,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sandbox.base import WORKSPACE_MOUNT, ExecResult, SandboxSpec, SandboxUnavailable
+from sandbox.base import WORKSPACE_MOUNT, SandboxSpec, SandboxUnavailable
 from sandbox.bwrap_args import sandbox_path
 from sandbox.docker_container import container_env, container_options, network_mode
 from sandbox.docker_engine import DEFAULT_IMAGE, connect, engine_errors, missing_image_message
 from sandbox.docker_exec import MARKER_VARIABLE, ExecSession, wrapper_command
-from sandbox.exec_files import MAX_FILE_BYTES, read_via_exec, write_via_exec
+from sandbox.exec_files import CommandSandbox
 from sandbox.process import TIMEOUT_EXIT_CODE, ProcessResult
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def _in_background(work: Callable[[], object]) -> None:
     threading.Thread(target=guarded, daemon=True).start()
 
 
-class DockerSandbox:
+class DockerSandbox(CommandSandbox):
     """Runs commands in a container: no network (unless asked), read-only root, only the workspace writable."""
 
     def __init__(self, spec: SandboxSpec, client: docker.DockerClient, container_id: str, user: str) -> None:
@@ -192,33 +192,6 @@ class DockerSandbox:
             timed_out=timed_out,
             truncated=output.truncated,
         )
-
-    async def exec(
-        self,
-        argv: Sequence[str],
-        *,
-        cwd: str | None = None,
-        env: Mapping[str, str] | None = None,
-        stdin: str | bytes | None = None,
-        timeout: float | None = None,
-    ) -> ExecResult:
-        """Run argv in the step's container; `cwd` is relative to the workspace root."""
-        data = stdin.encode() if isinstance(stdin, str) else stdin
-        result = await self._run(
-            argv, cwd=cwd, env=env, stdin=data, timeout=timeout, output_limit=self.spec.output_limit
-        )
-        return result.to_exec_result()
-
-    async def _run_for_file(self, argv: list[str], stdin: bytes | None) -> ProcessResult:
-        return await self._run(argv, cwd=None, env=None, stdin=stdin, timeout=None, output_limit=MAX_FILE_BYTES)
-
-    async def read_file(self, path: str) -> bytes:
-        """Read a file by its path relative to the workspace root, as the container sees it."""
-        return await read_via_exec(self._run_for_file, path)
-
-    async def write_file(self, path: str, data: bytes) -> None:
-        """Create or replace a file by its path relative to the workspace root, making parent folders."""
-        await write_via_exec(self._run_for_file, path, data)
 
     def _remove(self) -> None:
         """Remove the container and everything running in it; a container already gone is fine."""

@@ -7,8 +7,10 @@ symlink in the workspace that points outside it reaches the sandbox's files, nev
 from __future__ import annotations
 
 import errno
-from collections.abc import Awaitable, Callable
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
+from sandbox.base import ExecResult, SandboxSpec
 from sandbox.process import ProcessResult
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -65,3 +67,51 @@ async def write_via_exec(run: RunInSandbox, path: str, data: bytes) -> None:
     result = await run(["sh", "-c", WRITE_SCRIPT, "write_file", path], data)
     if result.exit_code != 0 or result.timed_out:
         _raise_for(result, path, "write")
+
+
+class CommandSandbox(ABC):
+    """What the isolating backends share: `exec` over their own `_run`, and files read and written through it."""
+
+    spec: SandboxSpec
+
+    @abstractmethod
+    async def _run(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: str | None,
+        env: Mapping[str, str] | None,
+        stdin: bytes | None,
+        timeout: float | None,
+        output_limit: int,
+    ) -> ProcessResult:
+        """Run argv in the sandbox with the given stdin, keeping `output_limit` bytes of each output."""
+
+    async def exec(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: str | None = None,
+        env: Mapping[str, str] | None = None,
+        stdin: str | bytes | None = None,
+        timeout: float | None = None,
+    ) -> ExecResult:
+        """Run argv inside the sandbox; `cwd` is relative to the workspace root."""
+        if not argv:
+            raise ValueError("argv is empty: there is no command to run")
+        data = stdin.encode() if isinstance(stdin, str) else stdin
+        result = await self._run(
+            argv, cwd=cwd, env=env, stdin=data, timeout=timeout, output_limit=self.spec.output_limit
+        )
+        return result.to_exec_result()
+
+    async def _run_for_file(self, argv: list[str], stdin: bytes | None) -> ProcessResult:
+        return await self._run(argv, cwd=None, env=None, stdin=stdin, timeout=None, output_limit=MAX_FILE_BYTES)
+
+    async def read_file(self, path: str) -> bytes:
+        """Read a file by its path relative to the workspace root, as the sandbox sees it."""
+        return await read_via_exec(self._run_for_file, path)
+
+    async def write_file(self, path: str, data: bytes) -> None:
+        """Create or replace a file by its path relative to the workspace root, making parent folders."""
+        await write_via_exec(self._run_for_file, path, data)
