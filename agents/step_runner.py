@@ -119,8 +119,9 @@ class StepRunner:
         """Work on the step until its checks pass and the review accepts it, or its attempts or limits run out."""
         env, spec = self.env, self.env.spec
         limits = spec.guardrails.limits
-        worker = Worker(step.id, list(step.tools), env.model, limits)
-        policy = Policy(spec.guardrails.for_step(step), step.tools, workspace.path)
+        tools = spec.guardrails.tools_for(step)
+        worker = Worker(step.id, tools, env.model, limits)
+        policy = Policy(spec.guardrails.for_step(step), tools, workspace.path)
         max_attempts = spec.review.retries + 1
         prompt = self._prompt(step, workspace, done_before)
         # A folder's copy already holds earlier steps' changes: judge only what this step adds to them.

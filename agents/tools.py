@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -221,6 +221,6 @@ _TOOLS: dict[str, Tool[WorkerDeps]] = {
 }
 
 
-def worker_tools(names: list[str]) -> list[Tool[WorkerDeps]]:
+def worker_tools(names: Sequence[str]) -> list[Tool[WorkerDeps]]:
     """The tools a step may use, by their task-file names."""
     return [_TOOLS[name] for name in names]

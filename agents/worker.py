@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -70,7 +70,7 @@ def journal_refused_calls(request: ModelRequest, step: str, record: Callable[[Ev
 class Worker:
     """Works on one step; keeps its conversation so a retry continues where the last attempt stopped."""
 
-    def __init__(self, step_id: str, tools: list[str], model: ModelChoice, limits: Limits) -> None:
+    def __init__(self, step_id: str, tools: Sequence[str], model: ModelChoice, limits: Limits) -> None:
         self.step_id = step_id
         self.limits = limits
         self.messages: list[ModelMessage] = []

@@ -150,6 +150,8 @@ class Guardrails(_Model):
     """Where commands run: `bubblewrap` (default), `docker`, or `local` (no isolation, explicit opt-in)."""
     network: bool = False
     """Whether commands may reach the network."""
+    tools: list[ToolName] = list(ALL_TOOLS)
+    """The tools any worker of this task may use; a step's own `tools` can only narrow them."""
     read: list[WorkspaceGlob] = ["**"]
     """Glob patterns, relative to the workspace, of the paths a worker may read, list or search."""
     write: list[WorkspaceGlob] = ["**"]
@@ -162,6 +164,10 @@ class Guardrails(_Model):
     """Names of host environment variables passed into the sandbox; nothing else is."""
     image: str | None = None
     """The container image commands run in with `sandbox: docker`; default: the kit's own (`interns sandbox build`)."""
+
+    def tools_for(self, step: Step) -> list[ToolName]:
+        """The tools a step's worker gets: its own, less any the task's guardrails leave out."""
+        return [tool for tool in step.tools if tool in self.tools]
 
     def for_step(self, step: Step) -> Guardrails:
         """The guardrails one step works under: these, with its own network and write paths where it sets them."""

@@ -341,3 +341,15 @@ async def test_a_step_may_have_the_network_the_task_denies(
     outputs = {e.step: e.stdout for e in events if isinstance(e, CommandRun) and e.by == "worker"}
     assert "reached" not in outputs["offline"] and outputs["online"].strip() == "reached"
     assert connected.is_set()
+
+
+async def test_the_task_can_take_tools_away_from_every_step(task_dir: TaskDir) -> None:
+    task = task_dir.write(
+        {"steps": [{"id": "work", "instructions": "x"}], "guardrails": {"sandbox": "local", "tools": ["read", "list"]}},
+        {"work": [{"call": {"run": {"command": "touch made"}}}, {"final": "done"}]},
+        files={"a.txt": "a"},
+    )
+    result, events = await task_dir.run(task)
+    assert result.status == "succeeded"
+    assert [(e.tool, e.ok) for e in events if isinstance(e, ToolCall)] == [("run", False)]
+    assert not (result.run_dir / "workspace" / "made").exists()
