@@ -7,7 +7,7 @@ import contextlib
 import os
 import shutil
 import stat
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,8 +19,7 @@ from sandbox import (
     SandboxUnavailable,
     find_bwrap,
 )
-
-OpenSandbox = Callable[..., Awaitable[Sandbox]]
+from tests.sandbox.conftest import OpenSandbox
 
 pytestmark = pytest.mark.anyio
 

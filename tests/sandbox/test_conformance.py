@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import anyio
 import pytest
 
 from sandbox import TIMEOUT_EXIT_CODE, Sandbox
+from tests.sandbox.conftest import OpenSandbox
 
 BACKENDS = ("bubblewrap", "docker", "local")
-OpenSandbox = Callable[..., Awaitable[Sandbox]]
-
 pytestmark = [pytest.mark.anyio, pytest.mark.parametrize("open_box", BACKENDS, indirect=True)]
 
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tarfile
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import docker
@@ -31,9 +31,7 @@ from sandbox import (
 from sandbox.docker_container import container_env
 from sandbox.docker_engine import LABEL_PID, LABEL_RUN, connect
 from sandbox.process import clean_env
-from tests.sandbox.conftest import skip_unless_runs
-
-OpenSandbox = Callable[..., Awaitable[Sandbox]]
+from tests.sandbox.conftest import OpenSandbox, skip_unless_runs
 
 pytestmark = pytest.mark.anyio
 on_docker = pytest.mark.parametrize("open_box", ["docker"], indirect=True)
