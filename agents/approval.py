@@ -1,4 +1,4 @@
-"""Asking a person to approve an action: on a terminal when there is one, otherwise the answer is no."""
+"""Asking a person to approve an action: on a terminal when there is one; without one the run pauses for an answer."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Protocol, TextIO
 
 __all__ = ["Answer", "Asker", "NoOneToAsk", "TerminalAsker", "default_asker"]
 
+PROMPT = "Allow? [y]es once / [a]lways in this run / [N]o "
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -17,10 +19,15 @@ class Answer:
 
     approved: bool
     reason: str
+    always: bool = False
+    """Approved for the rest of the run: the same tool on the same target is not asked about again."""
 
 
 class Asker(Protocol):
     """Something that can put a yes/no question about an action to a person."""
+
+    interactive: bool
+    """Whether a person answers now; if not, a worker's `ask` pauses the run until `interns approve` answers."""
 
     async def ask(self, question: str, detail: str) -> Answer:
         """Ask whether the action described may go ahead."""
@@ -28,7 +35,9 @@ class Asker(Protocol):
 
 
 class NoOneToAsk:
-    """The asker used without a terminal: nobody can answer, so every question is answered no."""
+    """The asker used without a terminal: workers pause for `interns approve`; other questions are answered no."""
+
+    interactive = False
 
     async def ask(self, question: str, detail: str) -> Answer:
         """Deny, saying that no one could be asked."""
@@ -37,6 +46,8 @@ class NoOneToAsk:
 
 class TerminalAsker:
     """Prompts on the terminal; one question at a time, even when several workers ask at once."""
+
+    interactive = True
 
     def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
         self._stdin = stdin or sys.stdin
@@ -61,12 +72,20 @@ class TerminalAsker:
             return await answer
 
     def _ask_blocking(self, question: str, detail: str) -> Answer:
-        self._stdout.write(f"\n{question}\n    {detail}\nAllow? [y/N] ")
+        self._stdout.write(f"\n{question}\n    {detail}\n{PROMPT}")
         self._stdout.flush()
         line = self._stdin.readline()
-        if line.strip().lower() in {"y", "yes"}:
+        choice = line.strip().lower()
+        if choice in {"y", "yes"}:
             return Answer(True, "approved by a person at the terminal")
-        return Answer(False, "a person at the terminal said no" if line else "the terminal closed without an answer")
+        if choice in {"a", "always"}:
+            return Answer(True, "approved by a person at the terminal for the rest of this run", always=True)
+        if not line:
+            return Answer(False, "the terminal closed without an answer")
+        self._stdout.write("Why not? (the worker is told; Enter to give no reason) ")
+        self._stdout.flush()
+        why = self._stdin.readline().strip()
+        return Answer(False, f"a person at the terminal said no: {why}" if why else "a person at the terminal said no")
 
 
 def default_asker() -> Asker:

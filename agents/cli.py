@@ -11,30 +11,40 @@ from pathlib import Path
 from typing import Annotated, cast, get_args
 
 import typer
-from rich.console import Console
-from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
 import tasks
 from agents import review_gate
-from agents.approval import Answer, Asker, TerminalAsker, default_asker
+from agents.approval import TerminalAsker, default_asker
+from agents.cli_common import (
+    DEFAULT_RUNS_DIR,
+    EXIT_BAD_INPUT,
+    EXIT_CANCELLED,
+    EXIT_FAILED,
+    RunRef,
+    RunsDir,
+    err,
+    fail,
+    out,
+    print_event,
+    report_outcome,
+    run_with_progress,
+)
+from agents.cli_resume import approve, resume
 from agents.cli_sandbox import sandbox_app
 from agents.follow import follow_events
 from agents.models import ModelSetupError, select_model
 from agents.preflight import PreflightError, check_workspace, preflight
-from agents.progress import RunProgress
 from agents.review_view import show_review
 from agents.rule_examples import example_problems
-from agents.supervisor import RunResult, Supervisor
+from agents.supervisor import Supervisor
 from agents.timeline import STATUS_STYLE, event_line, usage_text
 from journal import Event, PlanMade, RunHeader, RunLookupError, RunStatus, RunStore, UnknownEvent
 
 __all__ = ["app", "main"]
 
-EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 1, 2, 130
 RUN_STATUSES: tuple[str, ...] = get_args(RunStatus)
-PROG = sys.argv[0] if Path(sys.argv[0]).name == "interns" else "interns"
-"""How the person started us, so the commands we suggest work as typed (`.venv/bin/interns ...`)."""
 
 app = typer.Typer(
     name="interns",
@@ -44,27 +54,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+app.command(short_help="Answer what a paused run waits for: approve, or --deny WHY.")(approve)
+app.command(short_help="Go on with a run that paused, was interrupted or was cancelled.")(resume)
 app.add_typer(sandbox_app, name="sandbox", short_help="Build the docker image; clean up after dead runs.")
-# Piped or saved output is never cut at 80 columns: a review's diff must stay whole.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 400)
-err = Console(stderr=True, highlight=False)
-
-RunsDir = Annotated[
-    Path,
-    typer.Option(
-        "--runs-dir",
-        envvar="INTERNS_HOME",
-        help="Where run journals live (env INTERNS_HOME).",
-        show_default=True,
-    ),
-]
-DEFAULT_RUNS_DIR = Path(".interns")
-RunRef = Annotated[str, typer.Argument(metavar="RUN", help="A run id, a unique prefix of one, or 'last'.")]
-
-
-def _fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
-    err.print(message, style="red", markup=False)
-    return typer.Exit(code)
 
 
 @app.command(short_help="Validate task files and show their plans.")
@@ -137,7 +129,7 @@ def schema(
         try:
             output.write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise _fail(f"--output: cannot write {output}: {exc.strerror}") from None
+            raise fail(f"--output: cannot write {output}: {exc.strerror}") from None
         err.print(f"wrote {output}", markup=False)
 
 
@@ -159,7 +151,7 @@ def run(
 ) -> None:
     """Run a task file: each step on a sandboxed worker, checked by its done_when commands, all journaled."""
     if approve_plan and not sys.stdin.isatty():
-        raise _fail("--approve-plan needs a terminal to answer on; use --plan-only to see the plan")
+        raise fail("--approve-plan needs a terminal to answer on; use --plan-only to see the plan")
     try:
         spec = tasks.load(task_file)
         choice = select_model(spec.model, model)
@@ -168,11 +160,11 @@ def run(
             raise PreflightError("\n".join(problems))
         warnings = preflight(spec)
     except tasks.TaskFileError as exc:
-        raise _fail("\n".join(str(p) for p in exc.problems)) from None
+        raise fail("\n".join(str(p) for p in exc.problems)) from None
     except ModelSetupError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     except PreflightError as exc:
-        raise _fail(f"{task_file}: {exc}") from None
+        raise fail(f"{task_file}: {exc}") from None
     for warning in warnings:
         err.print(f"warning: {warning}", style="yellow", markup=False)
     supervisor = Supervisor(
@@ -182,37 +174,21 @@ def run(
         task_text=task_file.read_text(encoding="utf-8"),
         task_file=task_file.resolve(),
         asker=default_asker(),
-        on_event=_print_event,
+        on_event=print_event,
         plan_only=plan_only,
         approve_plan=_approve_on_terminal if approve_plan else None,
     )
     try:
-        result = _run_with_progress(supervisor)
+        result = run_with_progress(supervisor)
     except KeyboardInterrupt:
         journal_dir = supervisor.journal.dir if supervisor.journal else runs_dir
-        raise _fail(f"cancelled; the journal is in {journal_dir}", EXIT_CANCELLED) from None
+        raise fail(f"cancelled; the journal is in {journal_dir}", EXIT_CANCELLED) from None
     out.print("")
     if plan_only:
         _print_planned(RunStore(runs_dir), result.run_id)
         out.print(f"journal: {result.run_dir}", markup=False)
         return
-    if result.output:
-        out.print(f"work:    {result.output}", markup=False)
-    out.print(f"journal: {result.run_dir}", markup=False)
-    if result.status != "succeeded":
-        out.print(f"see it:  {PROG} show {result.run_id}", markup=False)
-        raise typer.Exit(EXIT_FAILED)
-    if spec.review.human:
-        out.print(f"review:  {PROG} review {result.run_id}   (then --accept, or --reject / --retry with a note)")
-        return
-    store = RunStore(runs_dir)
-    try:
-        decision = review_gate.accept(
-            store, store.load(result.run_id), "accepted without a person (review.human: false)"
-        )
-    except review_gate.GateError as exc:
-        raise _fail(f"review.human is false, but the work could not land: {exc}", EXIT_FAILED) from None
-    out.print(f"landed:  {decision.detail} (review.human is false)", markup=False)
+    report_outcome(result, human_review=spec.review.human, runs_dir=runs_dir)
 
 
 def _print_planned(store: RunStore, run_id: str) -> None:
@@ -233,44 +209,6 @@ def _print_steps(steps: list[tasks.Step]) -> None:
             out.print(f"      done when: {command}", markup=False)
 
 
-def _run_with_progress(supervisor: Supervisor) -> RunResult:
-    """Run, printing each event; on a terminal, a live line below says where every step stands."""
-    if not out.is_terminal:
-        return asyncio.run(supervisor.run())
-    progress = RunProgress()
-    with Live(progress.render(), console=out, transient=True, refresh_per_second=4) as live:
-
-        def show(event: Event) -> None:
-            _print_event(event)
-            progress.update(event)
-            live.update(progress.render())
-
-        supervisor.on_event = show
-        supervisor.asker = _PausingAsker(supervisor.asker, live)
-        return asyncio.run(supervisor.run())
-
-
-class _PausingAsker:
-    """Hides the live status line while a person is asked, so it cannot overwrite the question."""
-
-    def __init__(self, inner: Asker, live: Live) -> None:
-        self.inner, self.live = inner, live
-
-    async def ask(self, question: str, detail: str) -> Answer:
-        """Ask with the status line stopped, and start it again afterwards."""
-        self.live.stop()
-        try:
-            return await self.inner.ask(question, detail)
-        finally:
-            self.live.start()
-
-
-def _print_event(event: Event) -> None:
-    line = event_line(event)
-    if line is not None:
-        out.print(line)
-
-
 @app.command("runs", short_help="List runs, newest first.")
 def list_runs(
     status: Annotated[str | None, typer.Option(help="Only runs with this status.")] = None,
@@ -280,7 +218,7 @@ def list_runs(
 ) -> None:
     """List runs, newest first: status, task, when, how long, tokens and cost."""
     if status is not None and status not in RUN_STATUSES:
-        raise _fail(f"--status: {status!r} is not one of {', '.join(RUN_STATUSES)}")
+        raise fail(f"--status: {status!r} is not one of {', '.join(RUN_STATUSES)}")
     if not (runs_dir / "runs").is_dir():
         err.print(f"no runs yet in {runs_dir}", markup=False)
         return
@@ -295,7 +233,7 @@ def list_runs(
     for h in headers:
         table.add_row(
             h.run_id,
-            f"[{STATUS_STYLE.get(h.status, '')}]{h.status}[/]",
+            f"[{STATUS_STYLE.get(h.status, 'default')}]{h.status}[/]",
             decision.decision if (decision := review_gate.decision_of(runs_dir / "runs" / h.run_id)) else "",
             h.started.astimezone().strftime("%m-%d %H:%M"),
             f"{h.duration:.1f}s" if h.duration is not None else "",
@@ -319,7 +257,7 @@ def show(
     try:
         header = store.load(run_ref)
     except RunLookupError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if as_json:
         sys.stdout.write(header.model_dump_json() + "\n")
         for event in store.events(header.run_id):
@@ -330,7 +268,7 @@ def show(
     out.print(f"  task      {header.task}: {header.goal.strip().splitlines()[0] if header.goal else ''}", markup=False)
     out.print(f"  model     {model}", markup=False)
     out.print(f"  workspace {header.workspace}", markup=False)
-    out.print(f"  status    [{STATUS_STYLE.get(header.status, '')}]{header.status}[/] {header.reason}")
+    out.print(f"  status    [{STATUS_STYLE.get(header.status, 'default')}]{header.status}[/] {escape(header.reason)}")
     out.print(f"  usage     {usage_text(header.usage)}\n", markup=False)
     if follow:
         events: Iterable[Event | UnknownEvent] = follow_events(
@@ -365,19 +303,19 @@ def review(
 ) -> None:
     """Show a run's result and checks and its diff, then accept it, reject it with a note, or retry it with a note."""
     if sum([accept, reject is not None, retry is not None]) > 1:
-        raise _fail("choose one of --accept, --reject NOTE and --retry NOTE")
+        raise fail("choose one of --accept, --reject NOTE and --retry NOTE")
     store = RunStore(runs_dir)
     try:
         header = store.load(run_ref)
     except RunLookupError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     deciding = accept or reject is not None or retry is not None
     show_review(out, store, header, with_diff=not deciding)
     try:
         review_gate.ensure_undecided(store, header)
     except review_gate.GateError as exc:
         if deciding:
-            raise _fail(str(exc), EXIT_FAILED) from None
+            raise fail(str(exc), EXIT_FAILED) from None
         return  # the summary above already says what was decided, or that the run has not finished
     if not deciding:
         if not sys.stdin.isatty():
@@ -401,7 +339,7 @@ def review(
             new_run = _retry(store, header, retry, model, runs_dir)
             decision = review_gate.reject(store, header, retry, retried_as=new_run)
     except review_gate.GateError as exc:
-        raise _fail(str(exc), EXIT_FAILED) from None
+        raise fail(str(exc), EXIT_FAILED) from None
     out.print(f"{header.run_id}: {decision.decision}. {decision.detail}", markup=False)
 
 
@@ -421,7 +359,7 @@ def _retry(store: RunStore, header: RunHeader, note: str, model: str | None, run
         task_text=task_file.read_text(encoding="utf-8"),
         task_file=task_file,
         asker=default_asker(),
-        on_event=_print_event,
+        on_event=print_event,
         feedback=note,
         retry_of=header.run_id,
     )

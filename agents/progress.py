@@ -9,7 +9,17 @@ from journal import Event, ModelResponse, PlanMade, StepFinished, StepStarted, U
 
 __all__ = ["RunProgress"]
 
-_ORDER = ("running", "retrying", "waiting", "succeeded", "failed", "limit_exceeded", "skipped", "cancelled")
+_ORDER = (
+    "running",
+    "retrying",
+    "waiting",
+    "awaiting_approval",
+    "succeeded",
+    "failed",
+    "limit_exceeded",
+    "skipped",
+    "cancelled",
+)
 _STYLE = {"running": "cyan", "retrying": "yellow", "succeeded": "green", "failed": "red", "limit_exceeded": "yellow"}
 
 

@@ -107,6 +107,8 @@ def scripted_model(script: Script, agent: str) -> FunctionModel:
 
     def play(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         nonlocal played
+        # A conversation resumed in a new process already holds the turns played before it paused.
+        played = max(played, sum(isinstance(m, ModelResponse) for m in messages))
         index, played = played, played + 1
         if index >= len(turns):
             why = "has no turns for" if not turns else "has no more turns for"

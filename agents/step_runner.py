@@ -8,22 +8,35 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic_ai.messages import ModelMessagesTypeAdapter
+from pydantic_ai import DeferredToolResults, ToolDenied
+from pydantic_ai.messages import ModelMessage, ModelMessagesTypeAdapter
 
 import prompts
 from agents.approval import Asker
 from agents.checks import CheckOutcome, run_checks
 from agents.context import exemplar_files, workspace_files
+from agents.diffs import changed_lines, changed_paths, own_changes
 from agents.models import ModelChoice
 from agents.policy import Policy
 from agents.reviewer import review_step
 from agents.tools import WorkerDeps
 from agents.worker import Worker
-from journal import Event, Notice, PolicyDecision, StepFinished, StepRetry, StepStarted, StepStatus, Usage
+from journal import (
+    ApprovalAnswered,
+    ApprovalRequested,
+    Event,
+    Notice,
+    PolicyDecision,
+    StepFinished,
+    StepRetry,
+    StepStarted,
+    StepStatus,
+    Usage,
+)
 from sandbox import Sandbox, SandboxSpec, Workspace, open_sandbox
 from tasks import Step, TaskSpec
 
-__all__ = ["MODEL_KEY_VARIABLES", "RunEnv", "StepResult", "StepRunner", "changed_lines", "changed_paths", "own_changes"]
+__all__ = ["MODEL_KEY_VARIABLES", "PausedStep", "RunEnv", "StepResult", "StepRunner"]
 
 MODEL_KEY_VARIABLES = frozenset({"ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"})
 """Host variables that never enter a sandbox, even when a task names them."""
@@ -42,6 +55,17 @@ class StepResult:
 
 
 @dataclass
+class PausedStep:
+    """A step that paused for approval, as the journal left it: where to go on, and the answers a person gave."""
+
+    attempt: int
+    messages: list[ModelMessage]
+    answers: list[tuple[ApprovalRequested, ApprovalAnswered]]
+    baseline: str
+    """The workspace's diff when the step first started, so the step is judged on all of its own work."""
+
+
+@dataclass
 class RunEnv:
     """What every step of a run shares: the task, the model, the person to ask, and the journal."""
 
@@ -54,39 +78,10 @@ class RunEnv:
     """The run's id, which labels what the run leaves behind (containers)."""
     feedback: str = ""
     """A person's note on an earlier run of this task, shown to every worker."""
-
-
-def changed_paths(diff: str) -> list[str]:
-    """The files a unified diff (git-style a/ b/ paths) adds, changes or removes."""
-    paths: list[str] = []
-    for line in diff.splitlines():
-        if line.startswith(("--- a/", "+++ b/")) and (path := line[6:]) not in paths:
-            paths.append(path)
-    return paths
-
-
-def own_changes(diff: str, baseline: str) -> str:
-    """The per-file sections of `diff` that were not already in `baseline`: what a step itself changed."""
-    before = set(_sections(baseline))
-    return "".join(section for section in _sections(diff) if section not in before)
-
-
-def _sections(diff: str) -> list[str]:
-    sections: list[str] = []
-    for line in diff.splitlines(keepends=True):
-        if line.startswith("diff --git ") or not sections:
-            sections.append("")
-        sections[-1] += line
-    return sections
-
-
-def changed_lines(diff: str) -> int:
-    """Lines added plus lines removed in a unified diff."""
-    return sum(
-        1
-        for line in diff.splitlines()
-        if line[:1] in "+-" and not line.startswith("+++ ") and not line.startswith("--- ") and line
-    )
+    save_baseline: Callable[[str, str], Any] = lambda step, diff: None
+    """Keeps a step's starting diff in the run directory, for a resume after it pauses."""
+    always: set[tuple[str, str]] = field(default_factory=set)
+    """(tool, target) pairs a person approved for the rest of the run."""
 
 
 class StepRunner:
@@ -115,28 +110,51 @@ class StepRunner:
         """Journal a step that never started because a step it needs did not succeed."""
         return self._finish(step, "skipped", 0, f"step '{because}', which it needs, did not succeed", Usage())
 
-    async def run(self, step: Step, workspace: Workspace, done_before: list[StepResult]) -> StepResult:
-        """Work on the step until its checks pass and the review accepts it, or its attempts or limits run out."""
+    async def run(
+        self, step: Step, workspace: Workspace, done_before: list[StepResult], paused: PausedStep | None = None
+    ) -> StepResult:
+        """Work on the step until its checks pass and the review accepts it, or its attempts or limits run out.
+
+        With `paused`, the step goes on from the attempt that paused for approval, with its conversation and the
+        answers a person gave; otherwise it starts afresh.
+        """
         env, spec = self.env, self.env.spec
         limits = spec.guardrails.limits
         tools = spec.guardrails.tools_for(step)
         worker = Worker(step.id, tools, env.model, limits)
         policy = Policy(spec.guardrails.for_step(step), tools, workspace.path)
         max_attempts = spec.review.retries + 1
-        prompt = self._prompt(step, workspace, done_before)
-        # A folder's copy already holds earlier steps' changes: judge only what this step adds to them.
-        baseline = await asyncio.to_thread(workspace.diff)
+        prompt: str | None
+        if paused is None:
+            prompt, first = self._prompt(step, workspace, done_before), 1
+            # A folder's copy already holds earlier steps' changes: judge only what this step adds to them.
+            baseline = await asyncio.to_thread(workspace.diff)
+            env.save_baseline(step.id, baseline)
+        else:
+            prompt, first, baseline = None, paused.attempt, paused.baseline
+            worker.messages = list(paused.messages)
         usage = Usage()
         sandbox = await open_sandbox(self.sandbox_spec(workspace, step=step))
         attempt = 0
         try:
-            for attempt in range(1, max_attempts + 1):
-                env.record(StepStarted(step=step.id, attempt=attempt, instructions=step.instructions, prompt=prompt))
-                deps = WorkerDeps(step.id, attempt, sandbox, policy, env.asker, env.record, limits.command_seconds)
+            for attempt in range(first, max_attempts + 1):
+                started = StepStarted(
+                    step=step.id,
+                    attempt=attempt,
+                    instructions=step.instructions,
+                    prompt=prompt or "",
+                    resumed=paused is not None,
+                )
+                env.record(started)
+                answers = self._answers(step, paused) if paused is not None else None
+                deps = WorkerDeps(
+                    step.id, attempt, sandbox, policy, env.asker, env.record, limits.command_seconds, env.always
+                )
                 try:
-                    outcome = await worker.attempt(prompt, deps)
+                    outcome = await worker.attempt(prompt, deps, answers)
                 finally:
                     env.save_messages(step.id, ModelMessagesTypeAdapter.dump_json(worker.messages))
+                paused = None
                 usage = usage + outcome.usage
                 if outcome.status != "done":
                     return self._finish(step, outcome.status, attempt, outcome.reason, usage)
@@ -167,6 +185,27 @@ class StepRunner:
         finally:
             await sandbox.aclose()
         raise AssertionError("unreachable: the loop returns on its last attempt")
+
+    def _answers(self, step: Step, paused: PausedStep) -> DeferredToolResults:
+        """The answers a person gave while the run waited, for pydantic-ai; each "no" journaled as a refusal."""
+        results = DeferredToolResults()
+        for request, answer in paused.answers:
+            if answer.approved:
+                results.approvals[request.call_id] = True
+                continue
+            reason = f"{request.reason}; a person said no" + (f": {answer.reason}" if answer.reason else "")
+            decision = PolicyDecision(
+                step=step.id,
+                tool=request.tool,
+                target=request.target,
+                verdict="deny",
+                rule=request.rule,
+                reason=reason,
+                asked=True,
+            )
+            self.env.record(decision)
+            results.approvals[request.call_id] = ToolDenied(f"Refused by policy ({request.rule}): {reason}")
+        return results
 
     async def _judge(
         self,

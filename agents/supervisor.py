@@ -14,9 +14,10 @@ from agents.approval import Asker, NoOneToAsk
 from agents.checks import command_run, run_checks
 from agents.models import ModelChoice
 from agents.planner import make_plan, plan_event
+from agents.resume import BASELINES_DIR, ResumePoint
 from agents.scheduler import run_dag
 from agents.step_runner import MODEL_KEY_VARIABLES, RunEnv, StepResult, StepRunner
-from agents.workspaces import FolderSpace, RepoSpace, open_space
+from agents.workspaces import FolderSpace, RepoSpace, open_space, reopen_space
 from journal import (
     Event,
     FinalStatus,
@@ -24,11 +25,14 @@ from journal import (
     MergeResult,
     Notice,
     RunFinished,
+    RunResumed,
     RunStarted,
     Usage,
     open_run,
+    reopen_run,
 )
 from sandbox import SandboxUnavailable, Workspace, open_sandbox
+from sandbox.git_resume import paused_message
 from sandbox.gitrepo import GitRunError
 from sandbox.workspace import open_repo
 from tasks import FolderWorkspace, Step, TaskSpec, topological_order
@@ -81,6 +85,7 @@ class Supervisor:
         approve_plan: ApprovePlan | None = None,
         feedback: str = "",
         retry_of: str | None = None,
+        resume: ResumePoint | None = None,
     ) -> None:
         self.spec, self.model = spec, model
         self.runs_root, self.task_text, self.task_file = runs_root.absolute(), task_text, task_file
@@ -88,6 +93,7 @@ class Supervisor:
         self.on_event = on_event
         self.plan_only, self.approve_plan = plan_only, approve_plan
         self.feedback, self.retry_of = feedback, retry_of
+        self.resume = resume
         self.journal: Journal | None = None
         self.usage = Usage()
 
@@ -101,6 +107,37 @@ class Supervisor:
 
     async def run(self) -> RunResult:
         """Run the task to its end; on cancellation the journal says `cancelled` and the cancellation goes on."""
+        journal = self._reopen() if self.resume is not None else self._open()
+        # Until the run says otherwise it has failed: an unexpected error must not leave "succeeded" behind.
+        status: FinalStatus = "failed"
+        reason, failed_step, output = "the run stopped on an unexpected error", None, ""
+        space: FolderSpace | RepoSpace | None = None
+        try:
+            space = await asyncio.to_thread(self._space, journal)
+            reason = await self._run_in(space)
+            status = "succeeded"
+        except _Failed as exc:
+            status, reason, failed_step = exc.status, exc.reason, exc.step
+        except asyncio.CancelledError:
+            status, reason = "cancelled", "cancelled by the user"
+            raise
+        except SandboxUnavailable as exc:
+            reason = f"sandbox unavailable: {exc}"
+        except GitRunError as exc:
+            reason = f"git: {exc}"
+        except Exception as exc:
+            reason = f"the run stopped on an unexpected error: {type(exc).__name__}: {exc}"
+            raise
+        finally:
+            if space is not None:
+                await self._close_space(space)
+                output = space.output
+            self.record(RunFinished(status=status, reason=reason, failed_step=failed_step, usage=self.usage))
+            journal.finish(status, reason=reason, failed_step=failed_step)
+        return RunResult(journal.run_id, journal.dir, status, reason, failed_step, self.usage, output)
+
+    def _open(self) -> Journal:
+        """A new run's journal, begun with what the run is and any warnings about it."""
         spec = self.spec
         self.journal = journal = open_run(
             self.runs_root,
@@ -129,61 +166,55 @@ class Supervisor:
         for name in sorted(MODEL_KEY_VARIABLES.intersection(spec.guardrails.env)):
             message = f"guardrails.env names {name}, a model key, which never enters a sandbox: it was left out"
             self.record(Notice(level="warning", message=message))
-        # Until the run says otherwise it has failed: an unexpected error must not leave "succeeded" behind.
-        status: FinalStatus = "failed"
-        reason, failed_step, output = "the run stopped on an unexpected error", None, ""
-        space: FolderSpace | RepoSpace | None = None
-        try:
-            space = await asyncio.to_thread(open_space, spec, journal.run_id, journal.dir)
-            reason = await self._run_in(space)
-            status = "succeeded"
-        except _Failed as exc:
-            status, reason, failed_step = exc.status, exc.reason, exc.step
-        except asyncio.CancelledError:
-            status, reason = "cancelled", "cancelled by the user"
-            raise
-        except SandboxUnavailable as exc:
-            reason = f"sandbox unavailable: {exc}"
-        except GitRunError as exc:
-            reason = f"git: {exc}"
-        except Exception as exc:
-            reason = f"the run stopped on an unexpected error: {type(exc).__name__}: {exc}"
-            raise
-        finally:
-            if space is not None:
-                await self._close_space(space)
-                output = space.output
-            self.record(RunFinished(status=status, reason=reason, failed_step=failed_step, usage=self.usage))
-            journal.finish(status, reason=reason, failed_step=failed_step)
-        return RunResult(journal.run_id, journal.dir, status, reason, failed_step, self.usage, output)
+        return journal
+
+    def _reopen(self) -> Journal:
+        """The journal of the run being resumed, going on after its last event."""
+        point = self.resume
+        assert point is not None
+        self.journal = journal = reopen_run(self.runs_root, point.run_id, resume=True)
+        self.usage = journal.usage
+        after = point.header.status
+        self.record(RunResumed(after=after, done=sorted(point.done), resumed=sorted(point.paused)))
+        return journal
+
+    def _space(self, journal: Journal) -> FolderSpace | RepoSpace:
+        if self.resume is None:
+            return open_space(self.spec, journal.run_id, journal.dir)
+        return reopen_space(self.spec, journal.run_id, journal.dir, self.resume.header.git_commit)
 
     async def _run_in(self, space: FolderSpace | RepoSpace) -> str:
         """Setup, plan, steps, integration and the task's checks; raises `_Failed` to end early."""
-        assert self.journal is not None
+        journal = self.journal
+        assert journal is not None
         runner = StepRunner(
             RunEnv(
                 self.spec,
                 self.model,
                 self.asker,
                 self.record,
-                self.journal.save_messages,
-                run_id=self.journal.run_id,
+                journal.save_messages,
+                run_id=journal.run_id,
                 feedback=self.feedback,
+                save_baseline=lambda step, diff: journal.save_text(f"{BASELINES_DIR}/{step}.diff", diff),
             )
         )
         await self._setup(space, runner)
         steps = await self._plan(space)
         if self.plan_only:
             return "planned only (--plan-only): no step was run"
-        if self.approve_plan is not None and not await self.approve_plan(steps):
+        if self.approve_plan is not None and self.resume is None and not await self.approve_plan(steps):
             raise _Failed("cancelled", "the plan was not approved")
         results = await self._run_steps(space, runner, steps)
         for step in steps:
             result = results[step.id]
             if result.status == "limit_exceeded" or result.status == "cancelled":
                 raise _Failed(result.status, result.reason, step.id)
-            if result.status != "succeeded":
+            if result.status not in ("succeeded", "awaiting_approval"):
                 raise _Failed("failed", result.reason, step.id)
+        if paused := [results[s.id] for s in steps if results[s.id].status == "awaiting_approval"]:
+            first = paused[0]
+            raise _Failed("awaiting_approval", f"step {first.step} {first.reason}", first.step)
         workspace = await self._integrate(space, runner, steps) if isinstance(space, RepoSpace) else space.copy
         await self._final_checks(runner, workspace)
         return ""
@@ -207,6 +238,8 @@ class Supervisor:
 
     async def _plan(self, space: FolderSpace | RepoSpace) -> list[Step]:
         """The task's own steps, or a plan the supervisor model writes for a task without steps."""
+        if self.resume is not None:
+            return list(self.resume.plan)
         if self.spec.steps:
             steps = list(self.spec.steps)
             self.record(plan_event(steps, "task"))
@@ -220,26 +253,40 @@ class Supervisor:
     async def _run_steps(
         self, space: FolderSpace | RepoSpace, runner: StepRunner, steps: list[Step]
     ) -> dict[str, StepResult]:
-        results: dict[str, StepResult] = {}
+        done = dict(self.resume.done) if self.resume is not None else {}
+        paused = dict(self.resume.paused) if self.resume is not None else {}
+        results: dict[str, StepResult] = dict(done)
 
         async def run_one(step: Step) -> StepResult:
-            workspace, conflicts = await asyncio.to_thread(space.open_step, step.id, step.needs)
+            if step.id in done:
+                return done[step.id]
+            resumed = paused.pop(step.id, None)
+            workspace, conflicts = await asyncio.to_thread(space.open_step, step.id, step.needs, paused=bool(resumed))
+            result: StepResult | None = None
             try:
                 while conflicts:
                     label = f"merge-for-{step.id}"
-                    resolved = await self._resolve(runner, workspace, conflicts, label)
-                    if resolved.status != "succeeded":
-                        return resolved
+                    result = await self._resolve(runner, workspace, conflicts, label)
+                    if result.status != "succeeded":
+                        return result
                     workspace, conflicts = await asyncio.to_thread(space.resume_step, step.id, label)
-                result = await runner.run(step, workspace, [results[n] for n in step.needs])
+                result = await runner.run(step, workspace, [results[n] for n in step.needs], resumed)
             finally:
-                message = f"interns: step {step.id}"
+                waits = result is not None and result.status == "awaiting_approval"
+                message = paused_message(step.id) if waits else f"interns: step {step.id}"
                 await asyncio.shield(asyncio.to_thread(space.close_step, step.id, workspace, message))
             results[step.id] = result
             self.usage = self.usage + result.usage
             return result
 
-        return await run_dag(topological_order(steps), self.spec.workers, run_one, runner.skip)
+        def skip(step: Step, because: str) -> StepResult:
+            """A step whose need waits for approval waits too, unjournaled; one whose need failed is skipped."""
+            need = results.get(because)
+            if need is not None and need.status == "awaiting_approval":
+                return StepResult(step.id, "awaiting_approval", 0, f"waits for step {because}")
+            return runner.skip(step, because)
+
+        return await run_dag(topological_order(steps), self.spec.workers, run_one, skip)
 
     async def _resolve(self, runner: StepRunner, workspace: Workspace, files: list[str], label: str) -> StepResult:
         """A worker resolves conflict markers left by a merge, checked for leftover markers and the task's checks."""

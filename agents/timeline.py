@@ -10,6 +10,8 @@ from rich.padding import Padding
 from rich.text import Text
 
 from journal import (
+    ApprovalAnswered,
+    ApprovalRequested,
     CheckResult,
     CommandRun,
     Event,
@@ -20,6 +22,7 @@ from journal import (
     PolicyDecision,
     ReviewVerdict,
     RunFinished,
+    RunResumed,
     RunStarted,
     StepFinished,
     StepRetry,
@@ -38,6 +41,8 @@ STATUS_STYLE = {
     "cancelled": "bold magenta",
     "running": "bold cyan",
     "interrupted": "bold magenta",
+    "awaiting_approval": "bold yellow",
+    "skipped": "dim",
 }
 
 
@@ -108,7 +113,24 @@ def event_line(event: Event | UnknownEvent, *, detail: int = 0) -> RenderableTyp
                 line.append(" in " + ", ".join(event.conflicts))
         case StepStarted():
             line.append(f"[{event.step}] ", style="bold cyan")
-            line.append("started" if event.attempt == 1 else f"attempt {event.attempt}")
+            if event.resumed:
+                line.append(f"goes on with attempt {event.attempt}, after the answers")
+            else:
+                line.append("started" if event.attempt == 1 else f"attempt {event.attempt}")
+        case ApprovalRequested():
+            line.append(f"[{event.step}] ", style="cyan")
+            line.append(f"WAITS FOR APPROVAL {event.tool} ", style="bold yellow")
+            line.append(f"{event.target} — {event.reason} ({event.rule}); request {event.call_id}")
+        case ApprovalAnswered():
+            line.append(f"[{event.step}] ", style="cyan")
+            line.append("a person approved" if event.approved else "a person refused", style="bold")
+            line.append(f" request {event.call_id}" + (f": {event.reason}" if event.reason else ""))
+        case RunResumed():
+            line.append(f"run resumed after it was {event.after}", style="bold")
+            if event.done:
+                line.append(f"; done already: {', '.join(event.done)}")
+            if event.resumed:
+                line.append(f"; going on: {', '.join(event.resumed)}")
         case ModelResponse() if not event.text.strip() and all(c.get("tool") == OUTPUT_TOOL for c in event.tool_calls):
             return None  # a structured answer (a plan, a review): its own event says what it was
         case ModelResponse():
@@ -178,5 +200,5 @@ def event_line(event: Event | UnknownEvent, *, detail: int = 0) -> RenderableTyp
         case _:
             return None
     if detail and body:
-        return Group(line, Padding(Text(fold(body, detail), style="dim"), (0, 0, 0, 11)))
+        return Group(line, Padding(Text(fold(body, detail), style="dim"), (0, 0, 0, 11), expand=False))
     return line

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic_ai import RunContext, Tool
+from pydantic_ai.exceptions import ApprovalRequired
 
 from agents.approval import Asker
 from agents.checks import command_run
-from agents.policy import Decision, Policy
-from journal import Event, PolicyDecision, ToolCall
+from agents.policy import Decision, Policy, Verdict
+from journal import ApprovalRequested, Event, PolicyDecision, ToolCall
 from sandbox import ExecResult, Sandbox
 
 __all__ = ["MODEL_OUTPUT_LIMIT", "WorkerDeps", "worker_tools"]
@@ -31,6 +32,8 @@ class WorkerDeps:
     asker: Asker
     record: Callable[[Event], Any]
     command_timeout: float
+    always: set[tuple[str, str]] = field(default_factory=set)
+    """(tool, target) pairs a person approved for the rest of the run; shared by all of its steps."""
 
 
 def clip(text: str, limit: int = MODEL_OUTPUT_LIMIT) -> str:
@@ -46,8 +49,8 @@ async def _permitted(ctx: RunContext[WorkerDeps], tool: str, decision: Decision)
     deps = ctx.deps
     verdict, reason, asked = decision.verdict, decision.reason, False
     if verdict == "ask":
-        answer = await deps.asker.ask(f"The worker on step '{deps.step}' wants to {tool}:", decision.target)
-        verdict, reason, asked = ("allow" if answer.approved else "deny"), f"{decision.reason}; {answer.reason}", True
+        verdict, reason = await _ask(ctx, tool, decision)
+        asked = True
     deps.record(
         PolicyDecision(
             step=deps.step,
@@ -62,6 +65,32 @@ async def _permitted(ctx: RunContext[WorkerDeps], tool: str, decision: Decision)
     if verdict == "allow":
         return None
     return f"Refused by policy ({decision.rule}): {reason}"
+
+
+async def _ask(ctx: RunContext[WorkerDeps], tool: str, decision: Decision) -> tuple[Verdict, str]:
+    """A person's verdict on an `ask`; with no one at a terminal, pause the worker until `interns approve` answers."""
+    deps = ctx.deps
+    if ctx.tool_call_approved:  # the run waited, and a person said yes with `interns approve`
+        return "allow", f"{decision.reason}; approved with interns approve"
+    if (tool, decision.target) in deps.always:
+        return "allow", f"{decision.reason}; approved earlier for the rest of this run"
+    if not deps.asker.interactive:
+        deps.record(
+            ApprovalRequested(
+                step=deps.step,
+                attempt=deps.attempt,
+                call_id=ctx.tool_call_id or "",
+                tool=tool,
+                target=decision.target,
+                rule=decision.rule,
+                reason=decision.reason,
+            )
+        )
+        raise ApprovalRequired(metadata={"tool": tool, "target": decision.target, "rule": decision.rule})
+    answer = await deps.asker.ask(f"The worker on step '{deps.step}' wants to {tool}:", decision.target)
+    if answer.always:
+        deps.always.add((tool, decision.target))
+    return ("allow" if answer.approved else "deny"), f"{decision.reason}; {answer.reason}"
 
 
 def _journal_call(ctx: RunContext[WorkerDeps], tool: str, args: dict[str, Any], ok: bool, result: str) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic_ai import Agent
+from pydantic_ai import Agent, DeferredToolRequests, DeferredToolResults
 from pydantic_ai.exceptions import AgentRunError, UsageLimitExceeded
 from pydantic_ai.messages import ModelMessage, ModelRequest, RetryPromptPart, TextPart, ToolReturnPart
 from pydantic_ai.messages import ModelResponse as PaiModelResponse
@@ -29,7 +29,7 @@ __all__ = ["AttemptOutcome", "Worker", "journal_response", "usage_of"]
 class AttemptOutcome:
     """How one attempt of a worker ended."""
 
-    status: Literal["done", "limit_exceeded", "failed"]
+    status: Literal["done", "limit_exceeded", "failed", "awaiting_approval"]
     summary: str = ""
     reason: str = ""
     usage: Usage = field(default_factory=Usage)
@@ -67,6 +67,11 @@ def journal_refused_calls(request: ModelRequest, step: str, record: Callable[[Ev
             record(ToolCall(step=step, tool=part.tool_name, args={}, ok=False, result=f"not run: {problem}"[:2000]))
 
 
+def _described(tool: str, metadata: dict[str, Any] | None) -> str:
+    """A tool call waiting for approval, as a person reads it: `run: make deploy`."""
+    return f"{tool}: {(metadata or {}).get('target', '')}"
+
+
 class Worker:
     """Works on one step; keeps its conversation so a retry continues where the last attempt stopped."""
 
@@ -74,10 +79,10 @@ class Worker:
         self.step_id = step_id
         self.limits = limits
         self.messages: list[ModelMessage] = []
-        self.agent: Agent[WorkerDeps, str] = Agent(
+        self.agent: Agent[WorkerDeps, str | DeferredToolRequests] = Agent(
             model.for_agent(step_id),
             deps_type=WorkerDeps,
-            output_type=str,
+            output_type=[str, DeferredToolRequests],
             instructions=prompts.render("worker_instructions", tools=tools),
             tools=worker_tools(tools),
             model_settings=model.settings,
@@ -85,8 +90,14 @@ class Worker:
             name=step_id,
         )
 
-    async def attempt(self, prompt: str, deps: WorkerDeps) -> AttemptOutcome:
-        """Run the agent on `prompt` until it answers or a limit ends it; journal each model turn as it happens."""
+    async def attempt(
+        self, prompt: str | None, deps: WorkerDeps, answers: DeferredToolResults | None = None
+    ) -> AttemptOutcome:
+        """Run the agent on `prompt` until it answers, pauses for approval or a limit ends it; journal each turn.
+
+        With `answers` (and no prompt) it continues a conversation that paused: the tool calls a person approved run
+        now, the denied ones return the person's reason to the model.
+        """
         limits = UsageLimits(
             request_limit=self.limits.turns,
             tool_calls_limit=self.limits.tool_calls,
@@ -94,21 +105,26 @@ class Worker:
             cost_limit=Decimal(str(self.limits.cost_usd)) if self.limits.cost_usd else None,
         )
         spent = Usage()
+        # Going on after a pause, the first tool calls are those of the last response already journaled.
+        responses = [m for m in self.messages if isinstance(m, PaiModelResponse)]
+        already = responses[-1] if answers is not None and responses else None
         try:
             async with asyncio.timeout(self.limits.minutes * 60):
                 async with self.agent.iter(
-                    prompt, deps=deps, message_history=self.messages, usage_limits=limits
+                    prompt, deps=deps, message_history=self.messages, usage_limits=limits, deferred_tool_results=answers
                 ) as run:
                     try:
                         async for node in run:
                             if Agent.is_call_tools_node(node):
                                 response = node.model_response
+                                if response == already:
+                                    continue
                                 spent = spent + journal_response(response, self.step_id, deps.attempt, deps.record)
                             elif Agent.is_model_request_node(node):
                                 journal_refused_calls(node.request, self.step_id, deps.record)
                     finally:
                         self.messages = list(run.all_messages())
-                    summary = run.result.output if run.result else ""
+                    output = run.result.output if run.result else ""
         except UsageLimitExceeded as exc:
             return AttemptOutcome("limit_exceeded", reason=f"limit reached: {exc}", usage=spent)
         except TimeoutError:
@@ -119,4 +135,9 @@ class Worker:
             raise
         except AgentRunError as exc:
             return AttemptOutcome("failed", reason=f"the model run failed: {exc}", usage=spent)
-        return AttemptOutcome("done", summary=summary, usage=spent)
+        if isinstance(output, DeferredToolRequests):
+            waiting = "; ".join(
+                _described(call.tool_name, output.metadata.get(call.tool_call_id)) for call in output.approvals
+            )
+            return AttemptOutcome("awaiting_approval", reason=f"waits for a person's approval: {waiting}", usage=spent)
+        return AttemptOutcome("done", summary=output, usage=spent)

@@ -12,6 +12,7 @@ import git
 
 from sandbox import FolderCopy, GitWorktree, Workspace
 from sandbox.git_merge import Integration, continue_merging, create_from, finish_merge, integrate
+from sandbox.git_resume import clear_worktrees, drop_branch, reopen_step
 from sandbox.gitrepo import commit_step, copy_untracked, merge_in_progress, run_branch, step_branch
 from sandbox.workspace import open_repo
 from tasks import FolderWorkspace, TaskSpec
@@ -26,8 +27,11 @@ class RunSpace(Protocol):
         """Where `workspace.setup` commands run; what they make is given to every step."""
         ...
 
-    def open_step(self, step_id: str, needs: list[str]) -> tuple[Workspace, list[str]]:
-        """A workspace for the step, holding the work of the steps it needs; and the files whose merge conflicted."""
+    def open_step(self, step_id: str, needs: list[str], *, paused: bool = False) -> tuple[Workspace, list[str]]:
+        """A workspace for the step, holding the work of the steps it needs; and the files whose merge conflicted.
+
+        With `paused`, the workspace the step had when it paused for approval, its work in it.
+        """
         ...
 
     def resume_step(self, step_id: str, label: str) -> tuple[Workspace, list[str]]:
@@ -62,7 +66,7 @@ class FolderSpace:
         """The copy itself."""
         return self.copy
 
-    def open_step(self, step_id: str, needs: list[str]) -> tuple[Workspace, list[str]]:
+    def open_step(self, step_id: str, needs: list[str], *, paused: bool = False) -> tuple[Workspace, list[str]]:
         """The shared copy; steps see each other's work as it is written."""
         return self.copy, []
 
@@ -115,10 +119,18 @@ class RepoSpace:
         made = tuple(copy_untracked(self._setup.path, merged.worktree.path))
         return replace(merged, worktree=replace(merged.worktree, exclude=(*merged.worktree.exclude, *made)))
 
-    def open_step(self, step_id: str, needs: list[str]) -> tuple[Workspace, list[str]]:
-        """A worktree on the step's branch, made from the base and the branches of the steps it needs."""
+    def open_step(self, step_id: str, needs: list[str], *, paused: bool = False) -> tuple[Workspace, list[str]]:
+        """A worktree on the step's branch, made from the base and the branches of the steps it needs.
+
+        With `paused`, the step's branch as its pause left it; otherwise a branch a stopped run left is made anew.
+        """
         branches = [step_branch(self.run_id, n) for n in needs]
         dest, branch = self.root / step_id, step_branch(self.run_id, step_id)
+        if paused:
+            merged = self._with_setup(Integration(reopen_step(self.repo, dest, branch, step_id), merged=branches))
+            self._steps[step_id] = merged
+            return merged.worktree, []
+        drop_branch(self.repo, branch)
         merged = self._with_setup(create_from(self.repo, dest, branch, self.base_commit, branches))
         self._steps[step_id] = merged
         return merged.worktree, merged.conflict.files if merged.conflict else []
@@ -144,6 +156,7 @@ class RepoSpace:
     def integrate(self, order: list[str]) -> Integration:
         """Merge the steps' branches, in order, into the run branch; stops at the first conflict."""
         branches = [step_branch(self.run_id, s) for s in order]
+        drop_branch(self.repo, run_branch(self.run_id))  # an integration a stopped run began is done again
         self.integration = integrate(self.repo, self.root / "run", self.run_id, self.base_commit, branches)
         self.integration = self._with_setup(self.integration)
         return self.integration
@@ -188,3 +201,21 @@ def open_space(spec: TaskSpec, run_id: str, run_dir: Path) -> FolderSpace | Repo
         return FolderSpace(FolderCopy.create(ws.folder, run_dir / "workspace"))
     base = open_repo(ws.repo).git.rev_parse("--verify", f"{ws.base}^{{commit}}")
     return RepoSpace(repo=ws.repo, run_id=run_id, base_commit=base, root=run_dir / "worktrees")
+
+
+def reopen_space(spec: TaskSpec, run_id: str, run_dir: Path, base_commit: str | None) -> FolderSpace | RepoSpace:
+    """The workspaces of a run that stopped, to go on with: the folder's worked copy, or the run's branches.
+
+    Worktrees a killed run left are removed; the branches of finished and paused steps stay.
+    """
+    ws = spec.workspace
+    if isinstance(ws, FolderWorkspace):
+        copy = run_dir / "workspace"
+        if not copy.is_dir():
+            raise FileNotFoundError(f"the run's worked copy {copy} is gone; it cannot be resumed")
+        return FolderSpace(FolderCopy(source=ws.folder.resolve(), path=copy.resolve()))
+    if base_commit is None:
+        raise ValueError(f"run {run_id} did not journal the commit it started from; it cannot be resumed")
+    root = run_dir / "worktrees"
+    clear_worktrees(ws.repo, root)
+    return RepoSpace(repo=ws.repo, run_id=run_id, base_commit=base_commit, root=root)

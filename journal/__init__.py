@@ -1,6 +1,8 @@
 """The journal of every run: typed events, the append-only run directory, its index, redaction, and readers."""
 
 from journal.events import (
+    ApprovalAnswered,
+    ApprovalRequested,
     CheckResult,
     CommandRun,
     Event,
@@ -13,6 +15,7 @@ from journal.events import (
     PolicyDecision,
     ReviewVerdict,
     RunFinished,
+    RunResumed,
     RunStarted,
     RunStatus,
     StepFinished,
@@ -29,12 +32,15 @@ from journal.formats import FORMAT_VERSION
 from journal.header import RunHeader
 from journal.index import RunIndex
 from journal.redact import Redactor
+from journal.reopen import RunStillGoing, reopen_run
 from journal.run import Journal, JournalClosed, open_run
 from journal.store import AmbiguousRun, RunLookupError, RunNotFound, RunStore
 
 __all__ = [
     "FORMAT_VERSION",
     "AmbiguousRun",
+    "ApprovalAnswered",
+    "ApprovalRequested",
     "CheckResult",
     "CommandRun",
     "Event",
@@ -54,8 +60,10 @@ __all__ = [
     "RunIndex",
     "RunLookupError",
     "RunNotFound",
+    "RunResumed",
     "RunStarted",
     "RunStatus",
+    "RunStillGoing",
     "RunStore",
     "StepFinished",
     "StepRetry",
@@ -67,4 +75,5 @@ __all__ = [
     "Verdict",
     "open_run",
     "parse_event",
+    "reopen_run",
 ]

@@ -7,12 +7,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-RunStatus = Literal["running", "succeeded", "failed", "limit_exceeded", "cancelled", "interrupted"]
-"""A run's status. Writers use the first five; "interrupted" is only ever reported by readers, for a run still
+RunStatus = Literal["running", "succeeded", "failed", "limit_exceeded", "cancelled", "awaiting_approval", "interrupted"]
+"""A run's status. Writers use all but the last; "interrupted" is only ever reported by readers, for a run still
 marked "running" whose writing process is gone."""
-FinalStatus = Literal["succeeded", "failed", "limit_exceeded", "cancelled"]
-"""The statuses a run may finish with."""
-StepStatus = Literal["succeeded", "failed", "limit_exceeded", "cancelled", "skipped"]
+FinalStatus = Literal["succeeded", "failed", "limit_exceeded", "cancelled", "awaiting_approval"]
+"""The statuses a run may finish with; "awaiting_approval" until a person answers and `interns resume` goes on."""
+StepStatus = Literal["succeeded", "failed", "limit_exceeded", "cancelled", "skipped", "awaiting_approval"]
 Verdict = Literal["allow", "ask", "deny"]
 
 
@@ -91,6 +91,8 @@ class StepStarted(_Event):
     instructions: str
     prompt: str = ""
     """The message the worker was sent for this attempt: the rendered step prompt, or the feedback of a retry."""
+    resumed: bool = False
+    """Whether this continues an attempt that paused for approval, with its conversation as it was."""
 
 
 class ModelResponse(_Event):
@@ -113,6 +115,41 @@ class PolicyDecision(_Event):
     rule: str
     reason: str
     asked: bool = False
+
+
+class ApprovalRequested(_Event):
+    """A tool call that needs a person's yes, met with no one at a terminal: the step pauses until it is answered."""
+
+    type: Literal["approval_requested"] = "approval_requested"
+    attempt: int
+    call_id: str
+    """The model's id for the tool call, which `interns approve` answers."""
+    tool: str
+    target: str
+    rule: str
+    reason: str
+
+
+class ApprovalAnswered(_Event):
+    """A person's answer to an approval request, given with `interns approve` while the run waited."""
+
+    type: Literal["approval_answered"] = "approval_answered"
+    call_id: str
+    approved: bool
+    reason: str = ""
+    """Why not, when the answer is no; the worker is told."""
+
+
+class RunResumed(_Event):
+    """The run went on after it paused for approval, was interrupted or was cancelled."""
+
+    type: Literal["run_resumed"] = "run_resumed"
+    after: str
+    """The status the run had before: awaiting_approval, interrupted or cancelled."""
+    done: list[str] = []
+    """Steps already finished, which are not run again."""
+    resumed: list[str] = []
+    """Steps that continue their paused conversation."""
 
 
 class ToolCall(_Event):
@@ -221,6 +258,9 @@ Event = Annotated[
     | StepStarted
     | ModelResponse
     | PolicyDecision
+    | ApprovalRequested
+    | ApprovalAnswered
+    | RunResumed
     | ToolCall
     | CommandRun
     | CheckResult

@@ -45,6 +45,11 @@ def _slug(text: str, fallback: str) -> str:
     return re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-")[:40] or fallback
 
 
+def messages_file(run_dir: Path, agent: str) -> Path:
+    """Where a run keeps the message history of the agent named `agent`."""
+    return run_dir / MESSAGES_DIR / f"{_slug(agent, 'agent')}.json"
+
+
 class Journal:
     """Records one run under its directory; made by `open_run`. `record` may be called from several threads."""
 
@@ -98,13 +103,20 @@ class Journal:
 
     def save_messages(self, agent: str, data: bytes) -> Path:
         """Write an agent's message history (JSON, e.g. pydantic-ai's) to `messages/<agent>.json`, redacted."""
-        path = self._dir / MESSAGES_DIR / f"{_slug(agent, 'agent')}.json"
+        path = messages_file(self._dir, agent)
         path.parent.mkdir(exist_ok=True)
         try:
             redacted = _to_json_bytes(self._redactor.redact_obj(json.loads(data)))
         except ValueError:  # not JSON (or not UTF-8): redact it as text, keeping undecodable bytes as they were
             redacted = self._redactor.redact(data.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
         atomic_write(path, redacted)
+        return path
+
+    def save_text(self, relative: str, text: str) -> Path:
+        """Write a text file of the run (such as a step's starting diff) under the run directory, redacted."""
+        path = self._dir / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, self._redactor.redact(text).encode("utf-8", "surrogateescape"))
         return path
 
     def write_diff(self, text: str) -> Path:
@@ -126,6 +138,18 @@ class Journal:
             self._header.reason = self._redactor.redact(reason)
             self._header.failed_step = failed_step
             self._header.finished = now()
+            header = self._header.model_copy(deep=True)
+        write_header(self._dir, header)
+        _index_quietly(self._index, header)
+        return header
+
+    def detach(self) -> RunHeader:
+        """Close the event log and write the header's new event count, its status kept: for a run that waits."""
+        with self._lock:
+            if not self._events.closed:
+                self._events.flush()
+                os.fsync(self._events.fileno())
+                self._events.close()
             header = self._header.model_copy(deep=True)
         write_header(self._dir, header)
         _index_quietly(self._index, header)

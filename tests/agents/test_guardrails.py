@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from agents.approval import TerminalAsker
-from journal import CommandRun, PolicyDecision, StepFinished, ToolCall
+from journal import ApprovalRequested, CommandRun, PolicyDecision, StepFinished, ToolCall
 from tests.agents.conftest import BACKENDS, TaskDir
 
 pytestmark = pytest.mark.anyio
@@ -133,9 +133,14 @@ async def test_ask_rules_need_a_person(task_dir: TaskDir, backend: str) -> None:
     task = task_dir.write(one_step(backend, commands={"ask": ["echo *"]}), script)
 
     result, events = await task_dir.run(task)
-    [decision] = [e for e in events if isinstance(e, PolicyDecision)]
-    assert (decision.verdict, decision.asked) == ("deny", True)
-    assert "no one is at a terminal" in decision.reason
+    assert result.status == "awaiting_approval", result.reason
+    assert not [e for e in events if isinstance(e, PolicyDecision)]
+    [request] = [e for e in events if isinstance(e, ApprovalRequested)]
+    assert (request.tool, request.target, request.rule) == (
+        "run",
+        "echo asked > asked.txt",
+        "guardrails.commands.ask[0]: echo *",
+    )
     assert not (result.run_dir / "workspace" / "asked.txt").exists()
 
     answered = TerminalAsker(stdin=io.StringIO("y\n"), stdout=io.StringIO())

@@ -67,7 +67,7 @@ def ask_task(task_dir: TaskDir) -> Path:
 def test_a_person_at_the_terminal_approves(task_dir: TaskDir) -> None:
     child, master = start_on_a_terminal(task_dir, ask_task(task_dir))
     try:
-        prompt = read_until(master, b"Allow? [y/N]")
+        prompt = read_until(master, b"Allow? [y]es once")
         assert b"touch made-by-worker" in prompt
         os.write(master, b"y\n")
         output = drain(master, child)
@@ -83,7 +83,7 @@ def test_a_person_at_the_terminal_approves(task_dir: TaskDir) -> None:
 def test_ctrl_c_at_the_prompt_cancels_without_waiting_for_an_answer(task_dir: TaskDir) -> None:
     child, master = start_on_a_terminal(task_dir, ask_task(task_dir))
     try:
-        read_until(master, b"Allow? [y/N]")
+        read_until(master, b"Allow? [y]es once")
         child.send_signal(signal.SIGINT)
         drain(master, child)
         assert child.wait(timeout=15) == 130

@@ -1,0 +1,129 @@
+"""What the commands of the `interns` CLI share: the consoles, common options, exit codes, and showing a run go by."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.live import Live
+
+from agents import review_gate
+from agents.approval import Answer, Asker
+from agents.progress import RunProgress
+from agents.supervisor import RunResult, Supervisor
+from agents.timeline import event_line
+from journal import Event, RunStore
+
+__all__ = [
+    "DEFAULT_RUNS_DIR",
+    "EXIT_AWAITING_APPROVAL",
+    "EXIT_BAD_INPUT",
+    "EXIT_CANCELLED",
+    "EXIT_FAILED",
+    "PROG",
+    "RunRef",
+    "RunsDir",
+    "err",
+    "fail",
+    "out",
+    "print_event",
+    "report_outcome",
+    "run_with_progress",
+]
+
+EXIT_FAILED, EXIT_BAD_INPUT, EXIT_AWAITING_APPROVAL, EXIT_CANCELLED = 1, 2, 3, 130
+PROG = sys.argv[0] if Path(sys.argv[0]).name == "interns" else "interns"
+"""How the person started us, so the commands we suggest work as typed (`.venv/bin/interns ...`)."""
+
+# Piped or saved output is never cut at 80 columns: a review's diff must stay whole.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 400)
+err = Console(stderr=True, highlight=False)
+
+RunsDir = Annotated[
+    Path,
+    typer.Option(
+        "--runs-dir",
+        envvar="INTERNS_HOME",
+        help="Where run journals live (env INTERNS_HOME).",
+        show_default=True,
+    ),
+]
+DEFAULT_RUNS_DIR = Path(".interns")
+RunRef = Annotated[str, typer.Argument(metavar="RUN", help="A run id, a unique prefix of one, or 'last'.")]
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
+    """Print the message in red on stderr; the exit to raise with `code`."""
+    err.print(message, style="red", markup=False)
+    return typer.Exit(code)
+
+
+def print_event(event: Event) -> None:
+    """Print one event of a run as a timeline line, if it has one."""
+    line = event_line(event)
+    if line is not None:
+        out.print(line)
+
+
+def run_with_progress(supervisor: Supervisor) -> RunResult:
+    """Run, printing each event; on a terminal, a live line below says where every step stands."""
+    if not out.is_terminal:
+        return asyncio.run(supervisor.run())
+    progress = RunProgress()
+    with Live(progress.render(), console=out, transient=True, refresh_per_second=4) as live:
+
+        def show(event: Event) -> None:
+            print_event(event)
+            progress.update(event)
+            live.update(progress.render())
+
+        supervisor.on_event = show
+        supervisor.asker = _PausingAsker(supervisor.asker, live)
+        return asyncio.run(supervisor.run())
+
+
+class _PausingAsker:
+    """Hides the live status line while a person is asked, so it cannot overwrite the question."""
+
+    def __init__(self, inner: Asker, live: Live) -> None:
+        self.inner, self.live = inner, live
+        self.interactive = inner.interactive
+
+    async def ask(self, question: str, detail: str) -> Answer:
+        """Ask with the status line stopped, and start it again afterwards."""
+        self.live.stop()
+        try:
+            return await self.inner.ask(question, detail)
+        finally:
+            self.live.start()
+
+
+def report_outcome(result: RunResult, *, human_review: bool, runs_dir: Path) -> None:
+    """Say where the work and the journal are and what to do next; exit non-zero unless the run succeeded."""
+    if result.output:
+        out.print(f"work:    {result.output}", markup=False)
+    out.print(f"journal: {result.run_dir}", markup=False)
+    if result.status == "awaiting_approval":
+        out.print(f"waiting: {result.reason}", markup=False)
+        out.print(f'answer:  {PROG} approve {result.run_id}   (or --deny "why"), then: {PROG} resume {result.run_id}')
+        raise typer.Exit(EXIT_AWAITING_APPROVAL)
+    if result.status != "succeeded":
+        out.print(f"see it:  {PROG} show {result.run_id}", markup=False)
+        if result.status in ("cancelled", "limit_exceeded"):
+            out.print(f"go on:   {PROG} resume {result.run_id}", markup=False)
+        raise typer.Exit(EXIT_FAILED)
+    if human_review:
+        out.print(f"review:  {PROG} review {result.run_id}   (then --accept, or --reject / --retry with a note)")
+        return
+    store = RunStore(runs_dir)
+    try:
+        decision = review_gate.accept(
+            store, store.load(result.run_id), "accepted without a person (review.human: false)"
+        )
+    except review_gate.GateError as exc:
+        raise fail(f"review.human is false, but the work could not land: {exc}", EXIT_FAILED) from None
+    out.print(f"landed:  {decision.detail} (review.human is false)", markup=False)
