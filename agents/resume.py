@@ -46,6 +46,8 @@ class ResumePoint:
     """Steps that paused for approval, with the answers given: they go on where they stopped."""
     waiting: list[ApprovalRequested] = field(default_factory=list)
     """Requests no one has answered yet."""
+    cut_off: dict[str, str] = field(default_factory=dict)
+    """Steps that started and never finished, with the diff they started from: they start again, judged on it."""
 
     @property
     def run_id(self) -> str:
@@ -94,6 +96,8 @@ def resume_point(store: RunStore, ref: str) -> ResumePoint:
         status = trail.finished.status if trail.finished else None
         if status == "succeeded" and trail.finished is not None:
             point.done[step] = StepResult(step, "succeeded", trail.attempt, summary=trail.finished.summary)
+        elif status is None or status == "cancelled":
+            point.cut_off[step] = _baseline(run_dir, step)
         elif status == "awaiting_approval" and header.status == "awaiting_approval":
             point.waiting += [r for r in trail.requests if r.call_id not in answers]
             point.paused[step] = PausedStep(

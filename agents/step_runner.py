@@ -111,12 +111,18 @@ class StepRunner:
         return self._finish(step, "skipped", 0, f"step '{because}', which it needs, did not succeed", Usage())
 
     async def run(
-        self, step: Step, workspace: Workspace, done_before: list[StepResult], paused: PausedStep | None = None
+        self,
+        step: Step,
+        workspace: Workspace,
+        done_before: list[StepResult],
+        paused: PausedStep | None = None,
+        baseline: str | None = None,
     ) -> StepResult:
         """Work on the step until its checks pass and the review accepts it, or its attempts or limits run out.
 
         With `paused`, the step goes on from the attempt that paused for approval, with its conversation and the
-        answers a person gave; otherwise it starts afresh.
+        answers a person gave; otherwise it starts afresh, judged against `baseline` when given (the diff it first
+        started from, for a step a stopped run cut off), else against the workspace as it is now.
         """
         env, spec = self.env, self.env.spec
         limits = spec.guardrails.limits
@@ -127,9 +133,10 @@ class StepRunner:
         prompt: str | None
         if paused is None:
             prompt, first = self._prompt(step, workspace, done_before), 1
-            # A folder's copy already holds earlier steps' changes: judge only what this step adds to them.
-            baseline = await asyncio.to_thread(workspace.diff)
-            env.save_baseline(step.id, baseline)
+            if baseline is None:
+                # A folder's copy already holds earlier steps' changes: judge only what this step adds to them.
+                baseline = await asyncio.to_thread(workspace.diff)
+                env.save_baseline(step.id, baseline)
         else:
             prompt, first, baseline = None, paused.attempt, paused.baseline
             worker.messages = list(paused.messages)

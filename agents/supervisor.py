@@ -255,6 +255,7 @@ class Supervisor:
     ) -> dict[str, StepResult]:
         done = dict(self.resume.done) if self.resume is not None else {}
         paused = dict(self.resume.paused) if self.resume is not None else {}
+        cut_off = dict(self.resume.cut_off) if self.resume is not None else {}
         results: dict[str, StepResult] = dict(done)
 
         async def run_one(step: Step) -> StepResult:
@@ -270,7 +271,9 @@ class Supervisor:
                     if result.status != "succeeded":
                         return result
                     workspace, conflicts = await asyncio.to_thread(space.resume_step, step.id, label)
-                result = await runner.run(step, workspace, [results[n] for n in step.needs], resumed)
+                # A folder keeps what a cut-off step wrote: judged against where it first started, it stays its own.
+                started_from = cut_off.get(step.id) if isinstance(space, FolderSpace) else None
+                result = await runner.run(step, workspace, [results[n] for n in step.needs], resumed, started_from)
             finally:
                 waits = result is not None and result.status == "awaiting_approval"
                 message = paused_message(step.id) if waits else f"interns: step {step.id}"

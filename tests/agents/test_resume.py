@@ -229,3 +229,36 @@ async def test_always_on_the_terminal_approves_the_same_action_for_the_rest_of_t
     assert "for the rest of this run" in decisions[0][2] and "approved earlier" in decisions[1][2]
     assert "no y today" in decisions[2][2]
     assert (result.run_dir / "workspace" / "x").exists() and not (result.run_dir / "workspace" / "y").exists()
+
+
+def test_what_a_killed_step_wrote_in_a_folder_is_still_judged_as_its_own(task_dir: TaskDir) -> None:
+    marker = sleep_marker(800)
+    sneak = 'test -z "$SLEEP_FOR" || echo sneaked > outside.txt; sleep ${SLEEP_FOR:-0}'
+    script = {
+        "first": [{"call": {"write": {"path": "src/one.txt", "content": "1\n"}}}, {"final": "made one"}],
+        "second": [{"call": {"run": {"command": sneak}}}, {"final": "made two"}],
+    }
+    guardrails = {"sandbox": "bubblewrap", "env": ["SLEEP_FOR"], "write": ["src/**"]}
+    task_dir.write({"steps": TWO_STEPS, "guardrails": guardrails, "review": {"retries": 0}}, script, {"src/a": "a\n"})
+    child = subprocess.Popen(
+        [sys.executable, "-m", "agents", "run", "task.yaml", "--model", f"scripted:{task_dir.root / 'script.yaml'}"],
+        cwd=task_dir.root,
+        env={**os.environ, "INTERNS_HOME": str(task_dir.runs), "SLEEP_FOR": marker},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: sleeping(marker), timeout=60)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    run_dir, _ = journal_of(task_dir)
+    assert (run_dir / "workspace" / "outside.txt").exists()
+
+    resumed = cli(task_dir, "resume", "last")
+    assert resumed.returncode == 1, resumed.stdout + resumed.stderr
+    _, events = journal_of(task_dir)
+    outside = [e for e in events if isinstance(e, PolicyDecision) and e.verdict == "deny" and e.target == "outside.txt"]
+    assert outside, "the write the killed attempt made outside the write paths went unnoticed"
+    assert [e.status for e in events if isinstance(e, StepFinished)] == ["succeeded", "failed"]
