@@ -104,6 +104,9 @@ class StepRunner:
             timeout=guardrails.limits.command_seconds,
             run_id=self.env.run_id,
             image=guardrails.image,
+            processes=guardrails.limits.processes,
+            file_size_mb=guardrails.limits.file_size_mb,
+            memory_mb=guardrails.limits.memory_mb,
         )
 
     def skip(self, step: Step, because: str) -> StepResult:

@@ -17,6 +17,7 @@ from sandbox.base import (
 )
 from sandbox.bubblewrap import BubblewrapSandbox, check_bubblewrap, find_bwrap
 from sandbox.bwrap_args import HostLayout
+from sandbox.confinement import HostConfinement
 from sandbox.docker import DockerSandbox
 from sandbox.docker_cleanup import Leftover, find_leftovers, remove_leftovers
 from sandbox.docker_engine import DEFAULT_IMAGE, check_docker
@@ -37,6 +38,7 @@ __all__ = [
     "ExecResult",
     "FolderCopy",
     "GitWorktree",
+    "HostConfinement",
     "ImageBuildError",
     "Leftover",
     "LocalSandbox",

@@ -38,6 +38,12 @@ class SandboxSpec:
     """The run this sandbox works for; the docker backend labels its container with it."""
     image: str | None = None
     """The container image for the docker backend; None means the kit's own worker image."""
+    processes: int = 1024
+    """Processes and threads a command may run at once (a fork bomb stops here)."""
+    file_size_mb: int = 1024
+    """Megabytes one file a command writes may grow to."""
+    memory_mb: int = 4096
+    """Megabytes of memory a command may take: per process with bubblewrap and local, the container's with docker."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from sandbox.base import WORKSPACE_MOUNT
 SANDBOX_UID = 1000
 SANDBOX_GID = 1000
 SANDBOX_HOME = "/home/intern"
+TMP_SIZE, HOME_SIZE = 1024 * 1024 * 1024, 512 * 1024 * 1024
+"""Bytes the in-memory /tmp and HOME may hold, where bwrap can size them (0.8+): they take the host's memory."""
 
 # Only these /etc entries are shown, never /etc wholesale: when host root runs bwrap, every file
 # host root owns appears owned by the sandbox user, so /etc/shadow and its kind would be readable.
@@ -115,11 +117,14 @@ def bwrap_command(
     cwd: str | None = None,
     network: bool = False,
     user_namespace: bool = True,
+    seccomp_fd: int | None = None,
+    sized_tmpfs: bool = False,
 ) -> list[str]:
     """The full bwrap command line that runs argv over `workspace`; the environment is passed by the caller.
 
     With `user_namespace` the command runs as uid/gid 1000 inside a new user namespace; without it
     (hosts where user namespaces are disabled but bwrap is setuid) it runs as the invoking user.
+    `seccomp_fd` is an open descriptor bwrap reads a seccomp filter from; `sized_tmpfs` caps /tmp and HOME.
     """
     args = [bwrap, "--unshare-all"]
     if network:
@@ -127,6 +132,8 @@ def bwrap_command(
     if user_namespace:
         args += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID)]
     args += ["--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    if seccomp_fd is not None:
+        args += ["--seccomp", str(seccomp_fd)]
     args += ["--ro-bind", "/usr", "/usr"]
     for name, target in layout.top_symlinks:
         args += ["--symlink", target, f"/{name}"]
@@ -137,7 +144,9 @@ def bwrap_command(
     args += ["--symlink", "../proc/self/mounts", "/etc/mtab"]
     for path, is_dir in layout.hidden:
         args += ["--tmpfs", path, "--remount-ro", path] if is_dir else ["--ro-bind", "/dev/null", path]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", SANDBOX_HOME]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    for path, size in (("/tmp", TMP_SIZE), (SANDBOX_HOME, HOME_SIZE)):
+        args += ["--size", str(size), "--tmpfs", path] if sized_tmpfs else ["--tmpfs", path]
     args += ["--bind", str(workspace), WORKSPACE_MOUNT]
     args += ["--remount-ro", "/", "--chdir", sandbox_path(cwd)]
     return [*args, "--", *argv]

@@ -17,12 +17,9 @@ from sandbox.process import clean_env
 if TYPE_CHECKING:
     import docker
 
-MEMORY_LIMIT = "4g"
-"""Memory (tmpfs contents included) a step's container may use; no swap beyond it."""
 CPU_LIMIT = 4.0
 """CPUs a step's container may use, at most the host's count."""
-PIDS_LIMIT = 1024
-"""Processes a step's container may hold at once."""
+MB = 1024 * 1024
 TMP_SIZE, HOME_SIZE = "1g", "512m"
 """Sizes of the in-memory /tmp and HOME."""
 
@@ -45,7 +42,10 @@ def container_options(
     spec: SandboxSpec, image: str, workspace: Path, env: Mapping[str, str], *, network_mode: str = "none"
 ) -> dict[str, Any]:
     """Keyword arguments of `containers.create` for a step's container over `workspace`."""
+    from docker.types import Ulimit
+
     owner = workspace.stat()
+    memory, file_size = spec.memory_mb * MB, spec.file_size_mb * MB
     slug = re.sub(r"[^a-zA-Z0-9_.-]+", "-", spec.run_id).strip("-.") or "sandbox"
     return {
         "image": image,
@@ -64,10 +64,11 @@ def container_options(
         "network_mode": network_mode,
         "cap_drop": ["ALL"],
         "security_opt": ["no-new-privileges"],
-        "mem_limit": MEMORY_LIMIT,
-        "memswap_limit": MEMORY_LIMIT,
+        "mem_limit": memory,  # tmpfs contents included; no swap beyond it
+        "memswap_limit": memory,
         "nano_cpus": int(min(CPU_LIMIT, os.cpu_count() or 1) * 1e9),
-        "pids_limit": PIDS_LIMIT,
+        "pids_limit": spec.processes,
+        "ulimits": [Ulimit(name="fsize", soft=file_size, hard=file_size)],
         "labels": owner_labels(spec.run_id),
         "hostname": "sandbox",
     }

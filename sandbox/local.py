@@ -5,18 +5,24 @@ from __future__ import annotations
 import asyncio
 import errno
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from sandbox.base import ExecResult, SandboxSpec, SandboxUnavailable
+from sandbox.confinement import launcher, notice, rlimits
 from sandbox.process import clean_env, run_process
 
 COMMAND_NOT_RUN_EXIT_CODE = 127
 
 
 class LocalSandbox:
-    """Runs commands directly on the host, in the workspace folder: for trusted tasks only."""
+    """Runs commands directly on the host, in the workspace folder: for trusted tasks only.
+
+    Commands get the spec's file size and memory limits as rlimits; the process limit is left out,
+    since on the host it would count every process of the user (and binds not at all for root).
+    """
 
     WARNING = (
         "guardrails.sandbox is `local`: commands run on this machine without isolation. "
@@ -31,6 +37,8 @@ class LocalSandbox:
         self._root = spec.workspace.resolve()
         # A private HOME, so tools do not read or litter the user's own home.
         self._home = Path(tempfile.mkdtemp(prefix="interns-home-"))
+        if not sys.executable:
+            notice("no python interpreter to start local commands through: they run without resource limits")
 
     @classmethod
     async def open(cls, spec: SandboxSpec) -> LocalSandbox:
@@ -52,10 +60,12 @@ class LocalSandbox:
         timeout: float | None = None,
     ) -> ExecResult:
         """Run argv on the host; `cwd` is relative to the workspace root."""
+        if not argv:
+            raise ValueError("argv is empty: there is no command to run")
         data = stdin.encode() if isinstance(stdin, str) else stdin
         try:
             result = await run_process(
-                argv,
+                self.limited(argv),
                 env=clean_env(str(self._home), self.spec.env, env),
                 cwd=str(self._root / (cwd or ".")),
                 stdin=data,
@@ -65,6 +75,12 @@ class LocalSandbox:
         except OSError as exc:  # the program or the folder is missing: a failed command, like a shell reports it
             return ExecResult(exit_code=COMMAND_NOT_RUN_EXIT_CODE, stdout="", stderr=f"{exc}\n", duration=0.0)
         return result.to_exec_result()
+
+    def limited(self, argv: Sequence[str]) -> list[str]:
+        """argv behind the launcher that sets the spec's rlimits, when this interpreter can start it."""
+        if not sys.executable:
+            return list(argv)
+        return launcher(sys.executable, {"rlimits": rlimits(self.spec, processes=False)}, argv)
 
     def _inside(self, path: str) -> Path:
         """The host path for `path`, refusing one that resolves (symlinks included) outside the workspace."""

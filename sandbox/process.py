@@ -125,8 +125,11 @@ async def run_process(
     stdin: bytes | None = None,
     timeout: float,
     output_limit: int,
+    pass_fds: Sequence[int] = (),
 ) -> ProcessResult:
     """Run argv with exactly `env`, keeping at most `output_limit` bytes each of stdout and stderr.
+
+    `pass_fds` are descriptors the child inherits (every other one is closed in it).
 
     On timeout the process group is killed and the result has `timed_out=True` and exit code 124.
     A child killed by signal N reports 128+N. If the awaiting task is cancelled, the group is
@@ -145,6 +148,7 @@ async def run_process(
         env=dict(env),
         cwd=cwd,
         start_new_session=True,
+        pass_fds=tuple(pass_fds),
     )
     pid = transport.get_pid()
     assert protocol.stdout is not None and protocol.stderr is not None

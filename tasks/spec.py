@@ -125,7 +125,11 @@ class CommandRules(_Model):
 
 
 class Limits(_Model):
-    """Bounds on one step's worker; reaching one ends the step and the run as `limit_exceeded`."""
+    """Bounds on one step's worker and its commands.
+
+    Reaching a worker bound ends the step and the run as `limit_exceeded`; a command bound
+    (`command_seconds`, `processes`, `file_size_mb`, `memory_mb`) fails only that command.
+    """
 
     turns: int = Field(30, ge=1, strict=True)
     """Model requests per attempt."""
@@ -141,6 +145,12 @@ class Limits(_Model):
     """Lines a step may add or remove in the workspace."""
     command_seconds: float = Field(300.0, gt=0, strict=True, allow_inf_nan=False)
     """Seconds one command may run before its whole process group is killed."""
+    processes: int = Field(1024, ge=16, strict=True)
+    """Processes and threads one command may run at once; more fail to start (a fork bomb stops here)."""
+    file_size_mb: int = Field(1024, ge=1, strict=True)
+    """Megabytes one file may grow to; a command writing past it is stopped."""
+    memory_mb: int = Field(4096, ge=16, strict=True)
+    """Megabytes of memory a command may take: per process with bubblewrap and local, in all with docker."""
 
 
 class Guardrails(_Model):
