@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 import tasks
+from agents import review_gate
 from agents.approval import default_asker
 from agents.cli_common import (
     DEFAULT_RUNS_DIR,
@@ -33,11 +34,14 @@ from journal import ApprovalAnswered, Redactor, RunLookupError, RunStillGoing, R
 __all__ = ["approve", "resume"]
 
 
-def _point(store: RunStore, run_ref: str) -> ResumePoint:
+def _point(store: RunStore, run_ref: str, from_step: str | None = None) -> ResumePoint:
     try:
-        return resume_point(store, run_ref)
+        point = resume_point(store, run_ref, from_step)
     except (RunLookupError, CannotResume) as exc:
         raise fail(str(exc)) from None
+    if (decision := review_gate.decision_of(store.dir(point.run_id))) is not None:
+        raise fail(f"run {point.run_id} was {decision.decision} by a person; it cannot go on")
+    return point
 
 
 def approve(
@@ -86,6 +90,14 @@ def approve(
 
 def resume(
     run_ref: RunRef = "last",
+    from_step: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="STEP",
+            help="Keep STEP's output as it is now (edit it first) and run every step after it again.",
+        ),
+    ] = None,
     model: Annotated[
         str | None, typer.Option("--model", "-m", help="The model to go on with; default: the run's own.")
     ] = None,
@@ -95,9 +107,11 @@ def resume(
 
     Finished steps are not run again: their branches or outputs are kept. A step that paused goes on with its
     conversation and the answers given with `interns approve`; a step cut off in the middle starts again.
+    With --from STEP any finished run goes on from that step: after you edit its output in the run's worked copy,
+    the steps that need it run again on your version.
     """
     store = RunStore(runs_dir)
-    point = _point(store, run_ref)
+    point = _point(store, run_ref, from_step)
     if point.waiting:
         listed = "\n  ".join(f"step {r.step}: {r.tool} {r.target}" for r in point.waiting)
         raise fail(

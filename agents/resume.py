@@ -46,6 +46,8 @@ class ResumePoint:
     """Steps that paused for approval, with the answers given: they go on where they stopped."""
     waiting: list[ApprovalRequested] = field(default_factory=list)
     """Requests no one has answered yet."""
+    from_step: str | None = None
+    """The step a person chose to go on from, its output kept as it is now."""
     cut_off: dict[str, str] = field(default_factory=dict)
     """Steps that started and never finished, with the diff they started from: they start again, judged on it."""
 
@@ -64,14 +66,20 @@ class _StepTrail:
     requests: list[ApprovalRequested] = field(default_factory=list)
 
 
-def resume_point(store: RunStore, ref: str) -> ResumePoint:
-    """Read run `ref`'s journal into the point it resumes from; `CannotResume` if it finished or is still going."""
+def resume_point(store: RunStore, ref: str, from_step: str | None = None) -> ResumePoint:
+    """Read run `ref`'s journal into the point it resumes from; `CannotResume` if it finished or is still going.
+
+    With `from_step`, any run that is not going can go on: that step's output is kept as it is now (a person may
+    have edited it), and every step that needs it, directly or not, runs again.
+    """
     header = store.load(ref)
-    if header.status not in RESUMABLE:
+    if from_step is None and header.status not in RESUMABLE:
         raise CannotResume(
             f"run {header.run_id} is {header.status}; only a run that is awaiting_approval, interrupted or "
-            "cancelled can be resumed"
+            "cancelled can be resumed (or name a step to go on from with --from STEP)"
         )
+    if header.status == "running":
+        raise CannotResume(f"run {header.run_id} is still going")
     started, plan = None, None
     trails: dict[str, _StepTrail] = {}
     answers: dict[str, ApprovalAnswered] = {}
@@ -90,8 +98,10 @@ def resume_point(store: RunStore, ref: str) -> ResumePoint:
             answers[event.call_id] = event
     if started is None or plan is None:
         raise CannotResume(f"run {header.run_id} stopped before it had a plan; start it again with `interns run`")
-    point = ResumePoint(header, started, plan)
+    point = ResumePoint(header, started, plan, from_step=from_step)
     run_dir = store.dir(header.run_id)
+    if from_step is not None:
+        return _going_on_from(point, from_step, trails)
     for step, trail in trails.items():
         status = trail.finished.status if trail.finished else None
         if status == "succeeded" and trail.finished is not None:
@@ -120,3 +130,31 @@ def _messages(run_dir: Path, step: str) -> list[ModelMessage]:
 def _baseline(run_dir: Path, step: str) -> str:
     path = run_dir / BASELINES_DIR / f"{step}.diff"
     return path.read_text(encoding="utf-8", errors="surrogateescape") if path.exists() else ""
+
+
+def _going_on_from(point: ResumePoint, from_step: str, trails: dict[str, _StepTrail]) -> ResumePoint:
+    """The point at which `from_step` is done as it stands and every step after it runs again."""
+    ids = [step.id for step in point.plan]
+    if from_step not in ids:
+        raise CannotResume(f"run {point.run_id} has no step '{from_step}'; its steps are: {', '.join(ids)}")
+    trail = trails.get(from_step)
+    if trail is None or trail.finished is None or trail.finished.status != "succeeded":
+        raise CannotResume(f"step '{from_step}' of run {point.run_id} did not succeed; go on from a step that did")
+    again = _downstream(point.plan, from_step)
+    for step, trail in trails.items():
+        if step not in again and trail.finished is not None and trail.finished.status == "succeeded":
+            point.done[step] = StepResult(step, "succeeded", trail.attempt, summary=trail.finished.summary)
+    return point
+
+
+def _downstream(plan: list[Step], start: str) -> set[str]:
+    """The steps that need `start`, directly or through others."""
+    found: set[str] = set()
+    grew = True
+    while grew:
+        grew = False
+        for step in plan:
+            if step.id not in found and any(n == start or n in found for n in step.needs):
+                found.add(step.id)
+                grew = True
+    return found

@@ -252,7 +252,7 @@ class StepRunner:
             attempt=attempt,
             diff=diff,
             summary=summary,
-            do_not=spec.context.do_not,
+            do_not=[*spec.context.do_not, *step.do_not],
             record=self.env.record,
         )
         return [], (verdict.notes or "Revise the change.") if verdict.decision == "revise" else "", usage

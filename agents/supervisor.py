@@ -175,7 +175,10 @@ class Supervisor:
         self.journal = journal = reopen_run(self.runs_root, point.run_id, resume=True)
         self.usage = journal.usage
         after = point.header.status
-        self.record(RunResumed(after=after, done=sorted(point.done), resumed=sorted(point.paused)))
+        resumed = RunResumed(
+            after=after, done=sorted(point.done), resumed=sorted(point.paused), from_step=point.from_step
+        )
+        self.record(resumed)
         return journal
 
     def _space(self, journal: Journal) -> FolderSpace | RepoSpace:

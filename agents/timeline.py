@@ -127,6 +127,8 @@ def event_line(event: Event | UnknownEvent, *, detail: int = 0) -> RenderableTyp
             line.append(f" request {event.call_id}" + (f": {event.reason}" if event.reason else ""))
         case RunResumed():
             line.append(f"run resumed after it was {event.after}", style="bold")
+            if event.from_step:
+                line.append(f", from step {event.from_step} as it stands")
             if event.done:
                 line.append(f"; done already: {', '.join(event.done)}")
             if event.resumed:

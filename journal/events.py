@@ -150,6 +150,8 @@ class RunResumed(_Event):
     """Steps already finished, which are not run again."""
     resumed: list[str] = []
     """Steps that continue their paused conversation."""
+    from_step: str | None = None
+    """The step a person went on from (`interns resume --from`): its output kept, the steps after it run again."""
 
 
 class ToolCall(_Event):

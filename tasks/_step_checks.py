@@ -53,9 +53,53 @@ def step_problems(doc: YamlDocument, file: Path) -> list[Problem]:
                 kept.append((position, need))
         if first_index[step.id] == step.index:
             graph.append(_RawStep(step.index, step.id, tuple(kept)))
-    for cycle_step, position, cycle in _cycles(graph):
+    cycles = _cycles(graph)
+    for cycle_step, position, cycle in cycles:
         report(("steps", cycle_step.index, "needs", position), f"dependency cycle: {' → '.join(cycle)}")
+    if not cycles:
+        problems += _stage_problems(doc, file, graph)
     return problems
+
+
+def _stage_problems(doc: YamlDocument, file: Path, graph: list[_RawStep]) -> list[Problem]:
+    """In a staged pipeline: one writer per output, and a stage needs (at least indirectly) the stage it reads from."""
+    steps = doc.data.get("steps") if isinstance(doc.data, Mapping) else None
+    if not isinstance(steps, list):
+        return []
+    by_id = {step.id: step for step in graph}
+    writer: dict[str, _RawStep] = {}
+    problems: list[Problem] = []
+    for step in graph:
+        output = steps[step.index].get("output")
+        if not isinstance(output, str):
+            continue
+        if output in writer:
+            at = ("steps", step.index, "output")
+            first = writer[output].id
+            problems.append(Problem(file, doc.line_of(at), field_path(at), f"step '{first}' already writes '{output}'"))
+        else:
+            writer[output] = step
+    for step in graph:
+        source = steps[step.index].get("input")
+        if not isinstance(source, str) or source not in writer or writer[source].id == step.id:
+            continue
+        if writer[source].id not in _upstream(step, by_id):
+            at = ("steps", step.index, "input")
+            message = f"'{source}' is written by step '{writer[source].id}': add it to this step's needs"
+            problems.append(Problem(file, doc.line_of(at), field_path(at), message))
+    return problems
+
+
+def _upstream(step: _RawStep, by_id: Mapping[str, _RawStep]) -> set[str]:
+    """Every step `step` needs, directly or through others (the graph has no cycles here)."""
+    seen: set[str] = set()
+    todo = list(step.needs)
+    while todo:
+        need = todo.pop()
+        if need not in seen and need in by_id:
+            seen.add(need)
+            todo += by_id[need].needs
+    return seen
 
 
 def _raw_steps(data: object) -> list[_RawStep]:

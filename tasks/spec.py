@@ -93,7 +93,13 @@ class Step(_Model):
     network: bool | None = None
     """This step's network setting, in place of `guardrails.network`."""
     write: list[WorkspaceGlob] | None = None
-    """The paths this step may change, in place of `guardrails.write`."""
+    """The paths this step may change, in place of `guardrails.write`; default: its `output`, if it names one."""
+    input: WorkspaceGlob | None = None
+    """The file this stage works from, in a staged pipeline: usually the `output` of a step it needs."""
+    output: WorkspaceGlob | None = None
+    """The file this stage writes, which a later stage takes as its `input`."""
+    do_not: list[str] = []
+    """Things this step's worker must not do, on top of `context.do_not`."""
 
 
 class CommandExamples(_Model):
@@ -186,6 +192,8 @@ class Guardrails(_Model):
             update["network"] = step.network
         if step.write is not None:
             update["write"] = step.write
+        elif step.output is not None:
+            update["write"] = [step.output]
         return self.model_copy(update=update)
 
 

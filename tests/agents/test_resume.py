@@ -262,3 +262,33 @@ def test_what_a_killed_step_wrote_in_a_folder_is_still_judged_as_its_own(task_di
     outside = [e for e in events if isinstance(e, PolicyDecision) and e.verdict == "deny" and e.target == "outside.txt"]
     assert outside, "the write the killed attempt made outside the write paths went unnoticed"
     assert [e.status for e in events if isinstance(e, StepFinished)] == ["succeeded", "failed"]
+
+
+def test_resume_from_a_stage_keeps_its_edited_output_and_runs_the_later_stages_again(task_dir: TaskDir) -> None:
+    stages = [
+        {"id": "fix", "instructions": "Fix errors only.", "input": "raw.md", "output": "fixed.md"},
+        {"id": "smooth", "needs": ["fix"], "instructions": "Smooth.", "input": "fixed.md", "output": "post.md"},
+    ]
+    script = {
+        "fix": [{"call": {"write": {"path": "fixed.md", "content": "Teh fix.\n"}}}, {"final": "fixed"}],
+        "smooth": [
+            {"call": {"run": {"command": "cat fixed.md > post.md"}}},
+            {"final": "smoothed"},
+        ],
+    }
+    guardrails = {"sandbox": "bubblewrap", "write": ["**"]}
+    task_dir.write({"steps": stages, "guardrails": guardrails}, script, {"raw.md": "teh raw\n"})
+    assert run_task(task_dir).returncode == 0
+    run_dir, _ = journal_of(task_dir)
+    (run_dir / "workspace" / "fixed.md").write_text("The fix, as a person corrected it.\n")
+
+    again = cli(task_dir, "resume", "last", "--from", "fix")
+    assert again.returncode == 0, again.stdout + again.stderr
+    _, events = journal_of(task_dir)
+    assert len(starts(events, "fix")) == 1 and len(starts(events, "smooth")) == 2
+    assert (run_dir / "workspace" / "post.md").read_text() == "The fix, as a person corrected it.\n"
+    [back] = [e for e in events if isinstance(e, RunResumed)]
+    assert (back.after, back.from_step, back.done) == ("succeeded", "fix", ["fix"])
+
+    unknown = cli(task_dir, "resume", "last", "--from", "polish")
+    assert unknown.returncode == 2 and "no step 'polish'" in unknown.stderr
