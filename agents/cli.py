@@ -33,6 +33,7 @@ from agents.cli_common import (
 )
 from agents.cli_resume import approve, resume
 from agents.cli_sandbox import sandbox_app
+from agents.cli_view import view
 from agents.follow import follow_events
 from agents.models import ModelSetupError, select_model
 from agents.preflight import PreflightError, check_workspace, preflight
@@ -57,6 +58,7 @@ app = typer.Typer(
 app.command(short_help="Answer what a paused run waits for: approve, or --deny WHY.")(approve)
 app.command(short_help="Go on with a run that paused, was interrupted or was cancelled.")(resume)
 app.add_typer(sandbox_app, name="sandbox", short_help="Build the docker image; clean up after dead runs.")
+app.command(short_help="Review runs in a browser: plan, timeline, diffs, costs; accept or reject.")(view)
 
 
 @app.command(short_help="Validate task files and show their plans.")

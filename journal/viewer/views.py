@@ -1,0 +1,203 @@
+"""What the viewer's API answers about runs: the list, one run's summary, built from headers and cached scans."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from contextlib import suppress
+from pathlib import Path
+from typing import Any, cast
+
+from journal.events import RunStatus
+from journal.formats import stored_version
+from journal.header import HEADER_FILE, RunHeader, read_header
+from journal.run import EVENTS_FILE
+from journal.store import RunStore
+from journal.viewer.diffs import DiffStats, diff_stats
+from journal.viewer.scan import RUN_LEVEL, RunScan
+
+REVIEW_FILE = "review.json"
+"""Where `interns review` writes a person's decision about a run (agents.review_gate.DECISION_FILE)."""
+LIVE_STATUSES = ("running", "awaiting_approval")
+SCANS_KEPT = 256
+"""Runs whose scan stays in memory; the least recently used beyond that is dropped and rescanned when asked for."""
+
+
+def review_of(run_dir: Path) -> dict[str, Any] | None:
+    """The decision a person made about the run in `run_dir` (accepted, rejected, retried), or None."""
+    try:
+        data = json.loads((run_dir / REVIEW_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def awaits_review(header: RunHeader, review: dict[str, Any] | None) -> bool:
+    """Whether the run has ended and no one has decided about it yet."""
+    return review is None and header.status not in (*LIVE_STATUSES, "interrupted")
+
+
+class RunViews:
+    """Read-only views of the runs of one store; every answer reflects the files as they are now."""
+
+    def __init__(self, store: RunStore) -> None:
+        """Views over `store`; scans are made on first use and kept, least recently used dropped first."""
+        self.store = store
+        self._lock = threading.Lock()
+        self._scans: OrderedDict[str, tuple[RunScan, threading.Lock]] = OrderedDict()
+        self._diffs: dict[str, DiffStats] = {}
+
+    def scan(self, run_id: str) -> RunScan:
+        """The run's scan, advanced to the end of what is written now (rescanned if the file was replaced)."""
+        with self._lock:
+            entry = self._scans.get(run_id)
+            if entry is None:
+                entry = self._scans[run_id] = (self._new_scan(run_id), threading.Lock())
+            self._scans.move_to_end(run_id)
+            while len(self._scans) > SCANS_KEPT:
+                self._scans.popitem(last=False)
+        scan, lock = entry
+        with lock:
+            if scan.advance():
+                return scan
+            fresh = self._new_scan(run_id)
+            fresh.advance()
+        with self._lock:
+            self._scans[run_id] = (fresh, threading.Lock())
+        return fresh
+
+    def _new_scan(self, run_id: str) -> RunScan:
+        run_dir = self.store.runs_dir / run_id
+        scan = RunScan(run_dir / EVENTS_FILE)
+        with suppress(OSError, ValueError):  # no header yet: the current version
+            scan.version = stored_version(json.loads((run_dir / HEADER_FILE).read_bytes()))
+        return scan
+
+    def diff_stats(self, run_id: str) -> DiffStats:
+        """Files changed by the run's final diff, with lines added and removed (cached while the file is unchanged)."""
+        path = self.store.runs_dir / run_id / "final.diff"
+        cached = self._diffs.get(run_id)
+        stats = diff_stats(path, cached)
+        self._diffs[run_id] = stats
+        return stats
+
+    def listing(
+        self,
+        *,
+        status: str | None = None,
+        task: str | None = None,
+        text: str = "",
+        awaiting_review: bool = False,
+        limit: int = 200,
+    ) -> dict[str, Any]:
+        """Runs newest first, filtered by status, task, text in their names and outcome, and waiting for review."""
+        headers = self.store.list(status=cast(RunStatus | None, status), task=task)
+        needle = text.strip().lower()
+        rows = []
+        for header in headers:
+            run_dir = self.store.runs_dir / header.run_id
+            review = review_of(run_dir)
+            if awaiting_review and not awaits_review(header, review):
+                continue
+            if needle and needle not in _searchable(header, review):
+                continue
+            rows.append((header, review))
+        shown = [self._row(header, review) for header, review in rows[: max(limit, 0)]]
+        tasks = sorted({header.task for header in self.store.list()}) if task or status else None
+        return {
+            "runs": shown,
+            "total": len(rows),
+            "tasks": tasks if tasks is not None else sorted({header.task for header in headers}),
+        }
+
+    def _row(self, header: RunHeader, review: dict[str, Any] | None) -> dict[str, Any]:
+        scan = self.scan(header.run_id)
+        tally = scan.tally.as_dict()
+        return {
+            "run_id": header.run_id,
+            "task": header.task,
+            "goal": header.goal,
+            "status": header.status,
+            "reason": header.reason,
+            "model": header.model,
+            "scripted": header.scripted,
+            "started": header.started.isoformat(),
+            "finished": header.finished.isoformat() if header.finished else None,
+            "duration": header.duration,
+            "usage": tally["usage"],
+            "denials": tally["denials"],
+            "approvals": tally["approvals"],
+            "waiting": len(scan.waiting),
+            "events": scan.count,
+            "review": review,
+            "awaiting_review": awaits_review(header, review),
+        }
+
+    def summary(self, ref: str) -> dict[str, Any]:
+        """One run at a glance: header, plan with each step's state, totals, what was blocked, what changed."""
+        run_id = self.store.resolve(ref)
+        run_dir = self.store.runs_dir / run_id
+        header = read_header(run_dir)
+        scan = self.scan(run_id)
+        review = review_of(run_dir)
+        live = header.status in LIVE_STATUSES
+        steps = [self._step(scan, step_id, header.status) for step_id in scan.steps if step_id != RUN_LEVEL]
+        started = scan.started
+        diff = self.diff_stats(run_id)
+        return {
+            "run": header.model_dump(mode="json") | {"duration": header.duration},
+            "started": {key: started.get(key) for key in ("sandbox", "base_branch", "task_file", "retry_of")},
+            "review": review,
+            "awaiting_review": awaits_review(header, review),
+            "can_accept": header.status == "succeeded" and review is None,
+            "live": live,
+            "plan": {"source": scan.plan_source, "steps": steps},
+            "run_events": len(scan.steps[RUN_LEVEL].lines),
+            "totals": scan.tally.as_dict(),
+            "events": scan.count,
+            "kinds": scan.kinds,
+            "denied": _most_first(scan.denied.values()),
+            "approved": _most_first(scan.approved.values()),
+            "waiting": list(scan.waiting.values()),
+            "diff": diff.as_dict(),
+            "finished_event": {key: scan.finished.get(key) for key in ("status", "reason", "failed_step")}
+            if scan.finished
+            else None,
+        }
+
+    @staticmethod
+    def _step(scan: RunScan, step_id: str, run_status: str) -> dict[str, Any]:
+        step = scan.steps[step_id]
+        status = step.status
+        if run_status not in LIVE_STATUSES and status in ("running", "pending"):
+            status = "unfinished" if status == "running" else "not run"
+        return {
+            "id": step.id,
+            "planned": step.planned,
+            "instructions": step.instructions,
+            "needs": step.needs,
+            "done_when": step.done_when,
+            "tools": step.tools,
+            "status": status,
+            "attempts": step.attempts,
+            "reason": step.reason,
+            "summary": step.summary,
+            "started": step.started,
+            "finished": step.finished,
+            "events": len(step.lines),
+            "edits": len(step.edits),
+            "tally": step.tally.as_dict(),
+        }
+
+
+def _most_first(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Entries with a count, the most frequent first, then in the order they first happened."""
+    return sorted(({**entry, "steps": list(entry["steps"])} for entry in entries), key=lambda e: (-e["count"], e["n"]))
+
+
+def _searchable(header: RunHeader, review: dict[str, Any] | None) -> str:
+    parts = [header.run_id, header.task, header.goal, header.model, header.status, header.reason, header.workspace]
+    parts += [header.failed_step or "", str((review or {}).get("decision", "")), str((review or {}).get("note", ""))]
+    return "\n".join(parts).lower()

@@ -1,0 +1,58 @@
+"""A real run to review: the supervisor bumps a value in a git repository with a scripted model, on its own branch."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+import tasks
+from agents.models import select_model
+from agents.supervisor import Supervisor
+from tests.agents.conftest import TaskDir
+from tests.agents.test_repo_workspace import make_repo
+
+
+@dataclass
+class RepoRun:
+    """A finished run on a repository, waiting for review."""
+
+    repo: git.Repo
+    runs: Path
+    """The journal root the run is in."""
+    run_id: str
+
+    @property
+    def value_on_main(self) -> str:
+        """`app.py` as the base branch has it now."""
+        return self.repo.git.show("main:app.py")
+
+
+def repo_run(root: Path, *, fail: bool = False) -> RepoRun:
+    """Run a one-step task that sets VALUE to 2 in a fresh repository under `root` (a check that fails if `fail`)."""
+    task_dir = TaskDir(root)
+    repo = make_repo(root / "repo")
+    check = "grep -q 'VALUE = 3' app.py" if fail else "grep -q 'VALUE = 2' app.py"
+    task = task_dir.write(
+        {
+            "workspace": {"repo": "repo", "base": "main"},
+            "steps": [{"id": "bump", "instructions": "Set VALUE to 2.", "done_when": [check]}],
+            "guardrails": {"sandbox": "local"},
+            "review": {"retries": 0},
+        },
+        {"bump": [{"call": {"edit": {"path": "app.py", "old": "VALUE = 1", "new": "VALUE = 2"}}}, {"final": "done"}]},
+    )
+    supervisor = Supervisor(
+        tasks.load(task),
+        select_model(None, f"scripted:{root / 'script.yaml'}"),
+        runs_root=task_dir.runs,
+        task_text=task.read_text(),
+        task_file=task,  # as `interns run` gives it, so a retry can run the task again
+    )
+    # In a thread of its own: a test that drives a browser already has an event loop running on this one.
+    with ThreadPoolExecutor(1) as pool:
+        result = pool.submit(asyncio.run, supervisor.run()).result()
+    return RepoRun(repo, task_dir.runs, result.run_id)

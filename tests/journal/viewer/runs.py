@@ -1,0 +1,101 @@
+"""Runs journaled the way the supervisor journals them, for the viewer's tests: a plan, turns, denials, checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from journal import (
+    CheckResult,
+    CommandRun,
+    Journal,
+    ModelResponse,
+    PlanMade,
+    PolicyDecision,
+    ReviewVerdict,
+    RunFinished,
+    RunStarted,
+    StepFinished,
+    StepRetry,
+    StepStarted,
+    ToolCall,
+    Usage,
+)
+
+StartRun = Callable[..., Journal]
+
+HOSTILE_TEXT = '<img src=x onerror="document.title=\'owned\'"><script>document.title="owned"</script> & done'
+"""Model text a page must show as text, never run."""
+LONG_OUTPUT = "\n".join(f"collected line {n}" for n in range(1, 61))
+FINAL_DIFF = (
+    "diff --git a/app.py b/app.py\n--- a/app.py\n+++ b/app.py\n@@ -1,2 +1,2 @@\n import sys\n-VALUE = 1\n+VALUE = 2\n"
+)
+
+
+def turn(step: str, attempt: int, text: str, calls: list[dict[str, object]], tokens: int = 100) -> ModelResponse:
+    """A model turn that cost `tokens` input tokens, 10 output tokens and a tenth of a cent."""
+    usage = Usage(requests=1, input_tokens=tokens, output_tokens=10, cost_usd=0.001)
+    return ModelResponse(step=step, attempt=attempt, text=text, tool_calls=calls, usage=usage)
+
+
+def record_demo_run(journal: Journal, *, finish: bool = True) -> Journal:
+    """Journal a two-step run: `explore` runs a long command; `fix` is refused an edit, fails a check, then passes."""
+    record = journal.record
+    record(RunStarted(task="demo", goal="Set VALUE to 2.", model="test:model", workspace="/somewhere",
+                      steps=["explore", "fix"], sandbox="local"))  # fmt: skip
+    plan = [
+        {"id": "explore", "instructions": "Look around.", "needs": [], "done_when": []},
+        {"id": "fix", "instructions": "Set VALUE to 2.", "needs": ["explore"], "done_when": ["grep -q 2 app.py"]},
+    ]
+    record(PlanMade(source="task", steps=plan))
+    record(StepStarted(step="explore", attempt=1, instructions="Look around.", prompt="Look around, please."))
+    record(turn("explore", 1, HOSTILE_TEXT, [{"tool": "run", "args": {"command": "ls -R"}}]))
+    record(PolicyDecision(step="explore", tool="run", target="ls -R", verdict="allow", rule="allow[0]", reason="ok"))
+    record(CommandRun(step="explore", argv=["bash", "-c", "ls -R"], exit_code=0, duration=0.1, stdout=LONG_OUTPUT))
+    record(ToolCall(step="explore", tool="run", args={"command": "ls -R"}, ok=True, result=LONG_OUTPUT))
+    record(StepFinished(step="explore", status="succeeded", attempts=1, summary="Found app.py."))
+    record(StepStarted(step="fix", attempt=1, instructions="Set VALUE to 2."))
+    record(turn("fix", 1, "Editing the test is quickest.", [{"tool": "edit", "args": {"path": "test_app.py"}}]))
+    record(PolicyDecision(step="fix", tool="edit", target="test_app.py", verdict="deny", rule="guardrails.write",
+                          reason="'test_app.py' matches none of the paths workers may write"))  # fmt: skip
+    record(ToolCall(step="fix", tool="edit", args={"path": "test_app.py"}, ok=False, result="Refused by policy"))
+    record(turn("fix", 1, "Then app.py.", [{"tool": "edit", "args": {"path": "app.py"}}]))
+    edit = {"path": "app.py", "old": "VALUE = 1\n", "new": "VALUE = 2\n"}
+    record(ToolCall(step="fix", tool="edit", args=edit, ok=True, result="Edited app.py."))
+    record(CommandRun(step="fix", argv=["bash", "-c", "grep -q 2 app.py"], exit_code=1, duration=0.01, by="check"))
+    record(CheckResult(step="fix", command="grep -q 2 app.py", passed=False, exit_code=1))
+    record(StepRetry(step="fix", attempt=2, feedback="The check failed."))
+    record(StepStarted(step="fix", attempt=2, instructions="Set VALUE to 2."))
+    record(turn("fix", 2, "Installing a helper.", [{"tool": "run", "args": {"command": "pip install six"}}]))
+    record(PolicyDecision(step="fix", tool="run", target="pip install six", verdict="allow", rule="ask[0]",
+                          reason="approved by a person at the terminal", asked=True))  # fmt: skip
+    record(CommandRun(step="fix", argv=["bash", "-c", "grep -q 2 app.py"], exit_code=0, duration=0.01, by="check"))
+    record(CheckResult(step="fix", command="grep -q 2 app.py", passed=True, exit_code=0))
+    record(ReviewVerdict(step="fix", attempt=2, decision="accept", notes="Good."))
+    record(StepFinished(step="fix", status="succeeded", attempts=2, summary="VALUE is 2."))
+    if finish:
+        record(RunFinished(status="succeeded", usage=journal.usage))
+        journal.write_diff(FINAL_DIFF)
+        journal.finish("succeeded")
+    return journal
+
+
+def demo_run(start_run: StartRun, **overrides: object) -> Journal:
+    """A finished demo run (see `record_demo_run`)."""
+    return record_demo_run(start_run(**overrides))
+
+
+def failed_run(start_run: StartRun, task: str = "other", reason: str = "checks still failing") -> Journal:
+    """A short run that failed at its only step."""
+    journal = start_run(task=task, goal="Something else entirely.")
+    journal.record(RunStarted(task=task, goal="Something else.", model="test:model", workspace="/w", steps=["only"]))
+    journal.record(StepStarted(step="only", attempt=1, instructions="Try."))
+    journal.record(StepFinished(step="only", status="failed", attempts=1, reason=reason))
+    journal.record(RunFinished(status="failed", reason=reason, failed_step="only"))
+    journal.finish("failed", reason, failed_step="only")
+    return journal
+
+
+def events_path(journal: Journal) -> Path:
+    """The run's `events.jsonl`."""
+    return journal.dir / "events.jsonl"
