@@ -33,6 +33,7 @@ from agents.cli_common import (
 )
 from agents.cli_resume import approve, resume
 from agents.cli_sandbox import sandbox_app
+from agents.cli_stats import stats
 from agents.cli_view import view
 from agents.follow import follow_events
 from agents.models import ModelSetupError, select_model
@@ -57,6 +58,7 @@ app = typer.Typer(
 )
 app.command(short_help="Answer what a paused run waits for: approve, or --deny WHY.")(approve)
 app.command(short_help="Go on with a run that paused, was interrupted or was cancelled.")(resume)
+app.command(short_help="Per task: runs, cost, review minutes and the time saved.")(stats)
 app.add_typer(sandbox_app, name="sandbox", short_help="Build the docker image; clean up after dead runs.")
 app.command(short_help="Review runs in a browser: plan, timeline, diffs, costs; accept or reject.")(view)
 
@@ -301,6 +303,13 @@ def review(
         str | None, typer.Option("--retry", metavar="NOTE", help="Run the task again; its workers see the note.")
     ] = None,
     model: Annotated[str | None, typer.Option("--model", "-m", help="The model for a retry.")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="On accept, let outputs replace different files already there.")
+    ] = False,
+    minutes: Annotated[
+        float | None,
+        typer.Option("--minutes", min=0, help="How long your review took, for `interns stats` (asked on a terminal)."),
+    ] = None,
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
 ) -> None:
     """Show a run's result and checks and its diff, then accept it, reject it with a note, or retry it with a note."""
@@ -331,15 +340,17 @@ def review(
             reject, retry = (note, None) if choice == "r" else (None, note)
         else:
             return
+    if minutes is None and sys.stdin.isatty():
+        minutes = typer.prompt("How many minutes did this review take? (for interns stats)", default=0.0, type=float)
     try:
         if accept:
-            decision = review_gate.accept(store, header)
+            decision = review_gate.accept(store, header, force=force, minutes=minutes)
         elif reject is not None:
-            decision = review_gate.reject(store, header, reject)
+            decision = review_gate.reject(store, header, reject, minutes=minutes)
         else:
             assert retry is not None
             new_run = _retry(store, header, retry, model, runs_dir)
-            decision = review_gate.reject(store, header, retry, retried_as=new_run)
+            decision = review_gate.reject(store, header, retry, retried_as=new_run, minutes=minutes)
     except review_gate.GateError as exc:
         raise fail(str(exc), EXIT_FAILED) from None
     out.print(f"{header.run_id}: {decision.decision}. {decision.detail}", markup=False)

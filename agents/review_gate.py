@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -11,11 +12,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from agents.diffs import changed_paths
+from agents.globs import matches
 from journal import RunHeader, RunStarted, RunStore
 from sandbox.git_gate import accept_run, reject_run
 from sandbox.gitrepo import GitRunError, run_branch
 
-__all__ = ["Decision", "GateError", "accept", "decision_of", "ensure_undecided", "reject", "run_started"]
+__all__ = [
+    "Decision",
+    "GateError",
+    "accept",
+    "copy_outputs",
+    "decision_of",
+    "ensure_undecided",
+    "reject",
+    "run_started",
+]
 
 DECISION_FILE = "review.json"
 
@@ -31,6 +43,8 @@ class Decision:
     decision: Literal["accepted", "rejected", "retried"]
     note: str = ""
     detail: str = ""
+    minutes: float | None = None
+    """How long the person's review took, for `interns stats`."""
     at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
@@ -69,8 +83,11 @@ def ensure_undecided(store: RunStore, header: RunHeader) -> Path:
     return run_dir
 
 
-def accept(store: RunStore, header: RunHeader, note: str = "") -> Decision:
-    """Land the run's work: merge its branch into the base branch, or apply its diff to the folder it copied."""
+def accept(
+    store: RunStore, header: RunHeader, note: str = "", *, force: bool = False, minutes: float | None = None
+) -> Decision:
+    """Land the run's work: merge its branch into the base branch, copy its outputs to where the task sends them,
+    or apply its diff to the folder it copied. `force` lets outputs replace different files already there."""
     run_dir = ensure_undecided(store, header)
     if header.status != "succeeded":
         raise GateError(f"run {header.run_id} {header.status}; only a run that succeeded can be accepted")
@@ -84,9 +101,32 @@ def accept(store: RunStore, header: RunHeader, note: str = "") -> Decision:
         except GitRunError as exc:
             raise GateError(str(exc)) from None
         detail = f"{outcome.how} of {outcome.base_branch} in {workspace} to {outcome.new_commit[:12]}"
+    elif started.outputs_to is not None:
+        detail = copy_outputs(run_dir, Path(started.outputs_to), started.outputs_files, force=force)
     else:
         detail = _apply_to_folder(run_dir / "final.diff", workspace)
-    return _record(run_dir, Decision("accepted", note, detail))
+    return _record(run_dir, Decision("accepted", note, detail, minutes))
+
+
+def copy_outputs(run_dir: Path, dest: Path, patterns: list[str], *, force: bool = False) -> str:
+    """Copy the files the run added or changed that match `patterns` from its worked copy to `dest`.
+
+    A file already at `dest` with other content is a person's work: without `force` nothing is copied.
+    """
+    diff = run_dir / "final.diff"
+    work = run_dir / "workspace"
+    changed = changed_paths(diff.read_text(encoding="utf-8", errors="replace")) if diff.exists() else []
+    outputs = [p for p in changed if (work / p).is_file() and matches(p, patterns) is not None]
+    if not outputs:
+        return f"nothing to copy: the run made no file matching {', '.join(patterns)}"
+    clashes = [p for p in outputs if (dest / p).exists() and (dest / p).read_bytes() != (work / p).read_bytes()]
+    if clashes and not force:
+        listed = "\n  ".join(str(dest / p) for p in clashes)
+        raise GateError(f"these files already exist with other content:\n  {listed}\nuse --force to replace them")
+    for path in outputs:
+        (dest / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(work / path, dest / path)
+    return f"copied {len(outputs)} output file(s) to {dest}: {', '.join(outputs)}"
 
 
 def _apply_to_folder(diff: Path, folder: Path) -> str:
@@ -103,7 +143,9 @@ def _apply_to_folder(diff: Path, folder: Path) -> str:
     return f"applied the run's diff to {folder}"
 
 
-def reject(store: RunStore, header: RunHeader, note: str, *, retried_as: str = "") -> Decision:
+def reject(
+    store: RunStore, header: RunHeader, note: str, *, retried_as: str = "", minutes: float | None = None
+) -> Decision:
     """Record a rejection with its note; for a repository, delete the run's branches."""
     run_dir = ensure_undecided(store, header)
     started = run_started(store, header.run_id)
@@ -117,4 +159,4 @@ def reject(store: RunStore, header: RunHeader, note: str, *, retried_as: str = "
     kind: Literal["rejected", "retried"] = "retried" if retried_as else "rejected"
     if retried_as:
         detail = f"retried as {retried_as}; {detail}".rstrip("; ")
-    return _record(run_dir, Decision(kind, note, detail))
+    return _record(run_dir, Decision(kind, note, detail, minutes))

@@ -147,6 +147,7 @@ class Supervisor:
             model=self.model.name,
             workspace=str(_source_of(spec)),
             git_commit=_base_commit(spec),
+            manual_minutes=spec.manual_minutes,
         )
         self.record(
             RunStarted(
@@ -159,6 +160,7 @@ class Supervisor:
                 base_branch=_base_branch(spec),
                 sandbox=spec.guardrails.sandbox,
                 retry_of=self.retry_of,
+                **_outputs_of(spec),
             )
         )
         if self.model.scripted:
@@ -351,6 +353,14 @@ class Supervisor:
 def _source_of(spec: TaskSpec) -> Path:
     ws = spec.workspace
     return ws.folder if isinstance(ws, FolderWorkspace) else ws.repo
+
+
+def _outputs_of(spec: TaskSpec) -> dict[str, object]:
+    """Where a folder run's outputs go on accept, when the task sends them somewhere of their own."""
+    ws = spec.workspace
+    if not isinstance(ws, FolderWorkspace) or ws.outputs is None:
+        return {}
+    return {"outputs_to": str(ws.outputs.to), "outputs_files": list(ws.outputs.files)}
 
 
 def _base_branch(spec: TaskSpec) -> str | None:

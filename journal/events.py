@@ -81,6 +81,10 @@ class RunStarted(_Event):
     """The sandbox backend the run's commands ran in."""
     retry_of: str | None = None
     """The run a person sent back with a note, when this run is its retry."""
+    outputs_to: str | None = None
+    """For a folder whose outputs go elsewhere: the folder accepted outputs are copied to."""
+    outputs_files: list[str] = []
+    """The globs that say which of the run's new or changed files are outputs."""
 
 
 class StepStarted(_Event):

@@ -46,6 +46,8 @@ class RunHeader(BaseModel):
     """The host name of the process that wrote the run."""
     pid: int | None = None
     """The writing process, to tell a run still going from one whose process died."""
+    manual_minutes: float | None = None
+    """Minutes the task takes a person by hand, as its task file said when the run started."""
     pid_start: int | None = None
     """When that process started (clock ticks since boot, Linux), so a later process given the same pid is not it."""
 

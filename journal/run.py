@@ -207,6 +207,7 @@ def open_run(
     model: str,
     workspace: str,
     git_commit: str | None = None,
+    manual_minutes: float | None = None,
     redactor: Redactor | None = None,
 ) -> Journal:
     """Start the journal of a new run in `<root>/runs/<run-id>/`; the redactor defaults to this environment's.
@@ -227,6 +228,7 @@ def open_run(
         scripted=model.startswith("scripted:"),
         workspace=redactor.redact(workspace),
         git_commit=git_commit,
+        manual_minutes=manual_minutes,
         started=started,
         host=socket.gethostname(),
         pid=os.getpid(),

@@ -72,7 +72,10 @@ def _resolve_paths(spec: TaskSpec, folder: Path) -> TaskSpec:
     if isinstance(workspace, RepoWorkspace):
         workspace = workspace.model_copy(update={"repo": _absolute(workspace.repo, folder)})
     elif isinstance(workspace, FolderWorkspace):
-        workspace = workspace.model_copy(update={"folder": _absolute(workspace.folder, folder)})
+        outputs = workspace.outputs
+        if outputs is not None:
+            outputs = outputs.model_copy(update={"to": _absolute(outputs.to, folder)})
+        workspace = workspace.model_copy(update={"folder": _absolute(workspace.folder, folder), "outputs": outputs})
     exemplars = [str(_absolute(Path(exemplar), folder)) for exemplar in spec.context.exemplars]
     context = spec.context.model_copy(update={"exemplars": exemplars})
     model = spec.model

@@ -55,6 +55,15 @@ class RepoWorkspace(_Model):
     """Commands run once per run, with network, before any worker starts (e.g. `uv sync`); what they make is reused."""
 
 
+class Outputs(_Model):
+    """Where the files a run makes go once a person accepts it, instead of back into the input folder."""
+
+    to: Path
+    """The folder accepted outputs are copied to, relative to the task file; an existing different file is kept."""
+    files: list[WorkspaceGlob] = ["**"]
+    """Which of the files the run added or changed are outputs (globs relative to the workspace)."""
+
+
 class FolderWorkspace(_Model):
     """A plain folder: workers get a copy of it; the original is never touched."""
 
@@ -62,6 +71,8 @@ class FolderWorkspace(_Model):
     """Path to the folder, relative to the task file."""
     setup: list[str] = []
     """Commands run once per run, with network, before any worker starts; what they make is reused."""
+    outputs: Outputs | None = None
+    """Copy the run's outputs to a folder of their own on accept; without it, accept applies the diff to `folder`."""
 
 
 class Context(_Model):
@@ -233,3 +244,5 @@ class TaskSpec(_Model):
     """How many steps may run at the same time."""
     model: Text | None = None
     """A pydantic-ai model string such as `anthropic:claude-sonnet-4-5`, or `scripted:FILE` for offline runs."""
+    manual_minutes: float | None = Field(None, gt=0, strict=True, allow_inf_nan=False)
+    """Minutes the task takes a person by hand; `interns stats` weighs it against review time to show time saved."""

@@ -11,10 +11,12 @@ PUBLIC = {
     # events
     "CheckResult", "CommandRun", "Event", "EventAdapter", "FinalStatus", "ModelResponse", "Notice", "PolicyDecision",
     "MergeResult", "PlanMade", "ReviewVerdict", "RunFinished", "RunStarted", "RunStatus", "StepFinished", "StepRetry",
-    "StepStarted", "StepStatus", "ToolCall",
+    "StepStarted", "StepStatus", "ToolCall", "ApprovalRequested", "ApprovalAnswered", "RunResumed",
     "UnknownEvent", "Usage", "Verdict", "parse_event",
     # writing
     "FORMAT_VERSION", "Journal", "JournalClosed", "Redactor", "RunHeader", "open_run",
+    # going on with a run that stopped
+    "RunStillGoing", "reopen_run",
     # reading
     "AmbiguousRun", "RunIndex", "RunLookupError", "RunNotFound", "RunStore",
 }  # fmt: skip
