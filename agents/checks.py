@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from agents.tracing import traced_exec
 from journal import CheckResult, CommandRun, Event
 from sandbox import ExecResult, Sandbox
 
@@ -50,7 +51,7 @@ async def run_checks(
     outcomes = []
     for command in commands:
         argv = ["bash", "-c", command]
-        result = await sandbox.exec(argv)
+        result = await traced_exec(sandbox, argv, by="check")
         record(command_run(argv, result, step=step, by="check"))
         output = (result.stdout + ("\n" + result.stderr if result.stderr else "")).strip()
         if len(output) > FEEDBACK_LIMIT:

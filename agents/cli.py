@@ -42,6 +42,7 @@ from agents.review_view import show_review
 from agents.rule_examples import example_problems
 from agents.supervisor import Supervisor
 from agents.timeline import STATUS_STYLE, event_line, usage_text
+from agents.tracing import setup_tracing, shutdown_tracing
 from journal import Event, PlanMade, RunHeader, RunLookupError, RunStatus, RunStore, UnknownEvent
 
 __all__ = ["app", "main"]
@@ -384,4 +385,8 @@ def _retry(store: RunStore, header: RunHeader, note: str, model: str | None, run
 def main() -> None:
     """Entry point of the `interns` console script."""
     os.environ.setdefault("PYDANTIC_AI_NO_BANNER", "1")  # our timeline is the output; no library banners in it
-    app()
+    setup_tracing(os.environ)  # only where OTEL_EXPORTER_OTLP_ENDPOINT names a collector
+    try:
+        app()
+    finally:
+        shutdown_tracing()

@@ -20,6 +20,7 @@ from agents.models import ModelChoice
 from agents.policy import Policy
 from agents.reviewer import review_step
 from agents.tools import WorkerDeps
+from agents.tracing import end_span, step_span
 from agents.worker import Worker
 from journal import (
     ApprovalAnswered,
@@ -127,6 +128,19 @@ class StepRunner:
         answers a person gave; otherwise it starts afresh, judged against `baseline` when given (the diff it first
         started from, for a step a stopped run cut off), else against the workspace as it is now.
         """
+        with step_span(step.id) as span:
+            result = await self._run(step, workspace, done_before, paused, baseline)
+            end_span(span, result.status, result.attempts, result.reason)
+        return result
+
+    async def _run(
+        self,
+        step: Step,
+        workspace: Workspace,
+        done_before: list[StepResult],
+        paused: PausedStep | None,
+        baseline: str | None,
+    ) -> StepResult:
         env, spec = self.env, self.env.spec
         limits = spec.guardrails.limits
         tools = spec.guardrails.tools_for(step)

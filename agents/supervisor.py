@@ -17,6 +17,7 @@ from agents.planner import make_plan, plan_event
 from agents.resume import BASELINES_DIR, ResumePoint
 from agents.scheduler import run_dag
 from agents.step_runner import MODEL_KEY_VARIABLES, RunEnv, StepResult, StepRunner
+from agents.tracing import end_span, run_span, traced_exec
 from agents.workspaces import FolderSpace, RepoSpace, open_space, reopen_space
 from journal import (
     Event,
@@ -108,6 +109,16 @@ class Supervisor:
     async def run(self) -> RunResult:
         """Run the task to its end; on cancellation the journal says `cancelled` and the cancellation goes on."""
         journal = self._reopen() if self.resume is not None else self._open()
+        spec, resumed = self.spec, self.resume is not None
+        with run_span(
+            journal.run_id, task=spec.name, model=self.model.name, sandbox=spec.guardrails.sandbox, resumed=resumed
+        ) as span:
+            result = await self._run_journaled(journal)
+            end_span(span, result.status, reason=result.reason)
+        return result
+
+    async def _run_journaled(self, journal: Journal) -> RunResult:
+        """The run after its journal is open: the journal is always finished, whatever ends the run."""
         # Until the run says otherwise it has failed: an unexpected error must not leave "succeeded" behind.
         status: FinalStatus = "failed"
         reason, failed_step, output = "the run stopped on an unexpected error", None, ""
@@ -234,7 +245,7 @@ class Supervisor:
         try:
             for command in commands:
                 argv = ["bash", "-c", command]
-                result = await sandbox.exec(argv, timeout=self.spec.guardrails.limits.minutes * 60)
+                result = await traced_exec(sandbox, argv, by="setup", timeout=self.spec.guardrails.limits.minutes * 60)
                 self.record(command_run(argv, result, step=None, by="setup"))
                 if not result.ok:
                     raise _Failed("failed", f"setup failed: `{command}` exited {result.exit_code}", "setup")

@@ -12,6 +12,7 @@ from pydantic_ai.exceptions import ApprovalRequired
 from agents.approval import Asker
 from agents.checks import command_run
 from agents.policy import Decision, Policy, Verdict
+from agents.tracing import traced_exec
 from journal import ApprovalRequested, Event, PolicyDecision, ToolCall
 from sandbox import ExecResult, Sandbox
 
@@ -99,7 +100,7 @@ def _journal_call(ctx: RunContext[WorkerDeps], tool: str, args: dict[str, Any], 
 
 
 async def _exec(ctx: RunContext[WorkerDeps], argv: list[str], stdin: bytes | None = None) -> ExecResult:
-    result = await ctx.deps.sandbox.exec(argv, stdin=stdin, timeout=ctx.deps.command_timeout)
+    result = await traced_exec(ctx.deps.sandbox, argv, by="worker", stdin=stdin, timeout=ctx.deps.command_timeout)
     ctx.deps.record(command_run(argv, result, step=ctx.deps.step, by="worker"))
     return result
 
