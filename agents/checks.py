@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from agents.prose_checks import CheckScope, run_builtin
 from agents.tracing import traced_exec
-from journal import CheckResult, CommandRun, Event
+from journal import CheckResult, CommandRun, Event, Usage
 from sandbox import ExecResult, Sandbox
+from tasks import Check, check_kind, describe_check
 
 __all__ = ["CheckOutcome", "command_run", "run_checks"]
 
@@ -25,6 +27,12 @@ class CheckOutcome:
     exit_code: int
     timed_out: bool
     output: str
+    kind: str = "command"
+    """`command`, or the built-in check's key (`no_markers`, `preserves`, ...)."""
+    findings: tuple[str, ...] = ()
+    """What a built-in check found wrong: each marker, missing fact or copied passage, for the worker to fix."""
+    usage: Usage = field(default_factory=Usage)
+    """What a rubric's judge spent."""
 
 
 def command_run(
@@ -45,11 +53,38 @@ def command_run(
 
 
 async def run_checks(
-    sandbox: Sandbox, commands: list[str], *, step: str | None, record: Callable[[Event], Any]
+    sandbox: Sandbox,
+    checks: Sequence[Check],
+    *,
+    step: str | None,
+    record: Callable[[Event], Any],
+    scope: CheckScope | None = None,
 ) -> list[CheckOutcome]:
-    """Run every check command with bash in the sandbox, journaling each; all run even after one fails."""
+    """Run every check, journaling each; all run even after one fails.
+
+    A command runs with bash in the sandbox; a built-in check reads files through it, looking where `scope` says.
+    """
     outcomes = []
-    for command in commands:
+    for command in checks:
+        if not isinstance(command, str):
+            found = await run_builtin(command, sandbox, scope or CheckScope(step=step), record)
+            described, kind, exit_code = describe_check(command), check_kind(command), 0 if found.passed else 1
+            outcome = CheckOutcome(
+                described, found.passed, exit_code, False, found.output, kind, tuple(found.findings), found.usage
+            )
+            record(
+                CheckResult(
+                    step=step,
+                    command=described,
+                    passed=found.passed,
+                    exit_code=exit_code,
+                    output=found.output,
+                    kind=kind,
+                    findings=found.findings,
+                )
+            )
+            outcomes.append(outcome)
+            continue
         argv = ["bash", "-c", command]
         result = await traced_exec(sandbox, argv, by="check")
         record(command_run(argv, result, step=step, by="check"))

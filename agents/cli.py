@@ -98,11 +98,14 @@ def check(
 
 
 def _scripted_agents(spec: tasks.TaskSpec) -> list[str]:
-    """The agents a script must give turns to: the planner, or each step and, when reviews are on, its review."""
+    """The agents a script must give turns to: the planner, or each step and, when reviews are on, its review;
+    and the judge of each rubric check (`<step>.rubric`, or `rubric` for the task's own)."""
+    rubric = [] if not any(isinstance(c, tasks.RubricCheck) for c in spec.done_when) else ["rubric"]
     if not spec.steps:
-        return ["plan"]
+        return ["plan", *rubric]
     reviews = [f"{s.id}.review" for s in spec.steps] if spec.review.supervisor else []
-    return [s.id for s in spec.steps] + reviews
+    judges = [f"{s.id}.rubric" for s in spec.steps if any(isinstance(c, tasks.RubricCheck) for c in s.done_when)]
+    return [s.id for s in spec.steps] + reviews + judges + rubric
 
 
 def _print_plan(steps: list[tasks.Step]) -> None:
@@ -110,7 +113,7 @@ def _print_plan(steps: list[tasks.Step]) -> None:
     for number, level in enumerate(tasks.plan_levels(steps), start=1):
         for step in level:
             needs = f" (after {', '.join(step.needs)})" if step.needs else ""
-            checks = f"  done when: {'; '.join(step.done_when)}" if step.done_when else ""
+            checks = f"  done when: {'; '.join(map(tasks.describe_check, step.done_when))}" if step.done_when else ""
             out.print(f"  {number}. {step.id}{needs}{checks}", markup=False)
 
 
@@ -210,8 +213,8 @@ def _print_steps(steps: list[tasks.Step]) -> None:
     for step in tasks.topological_order(steps):
         needs = f" (after {', '.join(step.needs)})" if step.needs else ""
         out.print(f"  {step.id}{needs}: {step.instructions.strip()}", markup=False)
-        for command in step.done_when:
-            out.print(f"      done when: {command}", markup=False)
+        for check in step.done_when:
+            out.print(f"      done when: {tasks.describe_check(check)}", markup=False)
 
 
 @app.command("runs", short_help="List runs, newest first.")

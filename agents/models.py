@@ -42,13 +42,14 @@ class ModelChoice:
     _model: Model | None = field(default=None, repr=False)
     _scripted: dict[str, Model] = field(default_factory=dict, repr=False)
 
-    def check_script_covers(self, steps: list[str]) -> None:
-        """Refuse a script that has no turns for one of the steps, which would let that step pass doing nothing."""
+    def check_script_covers(self, agents: list[str]) -> None:
+        """Refuse a script with no turns for one of the agents (steps, reviews, rubric judges), which would let a step
+        pass doing nothing or leave a check unjudged."""
         if self.script is None:
             return
-        if missing := [s for s in steps if not self.script.agents.get(s)]:
+        if missing := [a for a in agents if not self.script.agents.get(a)]:
             keys = ", ".join(self.script.agents) or "none"
-            raise ModelSetupError(f"{self.script.path}: no turns for step(s) {', '.join(missing)} (its keys: {keys})")
+            raise ModelSetupError(f"{self.script.path}: no turns for {', '.join(missing)} (its keys: {keys})")
 
     @property
     def scripted(self) -> bool:
@@ -56,7 +57,7 @@ class ModelChoice:
         return self.script is not None
 
     def for_agent(self, agent: str) -> Model:
-        """The model the agent named `agent` talks to: a step id, `<step>.review`, or `plan`."""
+        """The model the agent named `agent` talks to: a step id, `<step>.review`, `<step>.rubric`, `rubric`, `plan`."""
         if self.script is not None:
             if agent not in self._scripted:
                 self._scripted[agent] = scripted_model(self.script, agent)

@@ -18,6 +18,7 @@ from agents.context import exemplar_files, workspace_files
 from agents.diffs import changed_lines, changed_paths, own_changes
 from agents.models import ModelChoice
 from agents.policy import Policy
+from agents.prose_checks import CheckScope
 from agents.reviewer import review_step
 from agents.tools import WorkerDeps
 from agents.tracing import end_span, step_span
@@ -251,15 +252,26 @@ class StepRunner:
                 f"You changed {', '.join(outside)}, outside the paths you may change ({where}). Undo that.",
                 Usage(),
             )
-        checks = await run_checks(sandbox, step.done_when, step=step.id, record=self.env.record)
+        scope = CheckScope(
+            step=step.id,
+            attempt=attempt,
+            input=step.input,
+            output=step.output,
+            changed=changed_paths(diff),
+            exemplars=spec.context.exemplars,
+            model=self.env.model,
+        )
+        checks = await run_checks(sandbox, step.done_when, step=step.id, record=self.env.record, scope=scope)
+        checks_usage = sum((c.usage for c in checks), Usage())  # a rubric's judge is a model too
         failed = [c for c in checks if not c.passed]
         if failed:
-            return failed, "", Usage()
+            return failed, "", checks_usage
         limit = spec.guardrails.limits.changed_lines
         if limit is not None and (changed := changed_lines(diff)) > limit:
-            return [], f"The change is {changed} lines; a step may change at most {limit}. Make it smaller.", Usage()
+            why = f"The change is {changed} lines; a step may change at most {limit}. Make it smaller."
+            return [], why, checks_usage
         if not spec.review.supervisor:
-            return [], "", Usage()
+            return [], "", checks_usage
         verdict, usage = await review_step(
             self.env.model,
             step,
@@ -269,7 +281,8 @@ class StepRunner:
             do_not=[*spec.context.do_not, *step.do_not],
             record=self.env.record,
         )
-        return [], (verdict.notes or "Revise the change.") if verdict.decision == "revise" else "", usage
+        notes = (verdict.notes or "Revise the change.") if verdict.decision == "revise" else ""
+        return [], notes, checks_usage + usage
 
     def _writes_outside(self, step: Step, policy: Policy, diff: str) -> list[str]:
         """Paths a worker changed, by a command or otherwise, that the write rules do not allow; each journaled."""

@@ -12,8 +12,10 @@ import git
 import prompts
 from agents.approval import Asker, NoOneToAsk
 from agents.checks import command_run, run_checks
+from agents.diffs import changed_paths
 from agents.models import ModelChoice
 from agents.planner import make_plan, plan_event
+from agents.prose_checks import CheckScope
 from agents.resume import BASELINES_DIR, ResumePoint
 from agents.scheduler import run_dag
 from agents.step_runner import MODEL_KEY_VARIABLES, RunEnv, StepResult, StepRunner
@@ -341,14 +343,19 @@ class Supervisor:
         return integration.worktree
 
     async def _final_checks(self, runner: StepRunner, workspace: Workspace) -> None:
-        """The task's own `done_when`, on the integrated result."""
+        """The task's own `done_when`, on the integrated result; built-in checks read what the whole run changed."""
         if not self.spec.done_when:
             return
+        changed = []
+        if any(not isinstance(check, str) for check in self.spec.done_when):
+            changed = changed_paths(await asyncio.to_thread(workspace.diff))
+        scope = CheckScope(changed=changed, exemplars=self.spec.context.exemplars, model=self.model)
         sandbox = await open_sandbox(runner.sandbox_spec(workspace))
         try:
-            checks = await run_checks(sandbox, self.spec.done_when, step=None, record=self.record)
+            checks = await run_checks(sandbox, self.spec.done_when, step=None, record=self.record, scope=scope)
         finally:
             await sandbox.aclose()
+        self.usage = sum((c.usage for c in checks), self.usage)
         if failed := [c.command for c in checks if not c.passed]:
             raise _Failed("failed", "the task's checks failed: " + ", ".join(failed))
 

@@ -61,6 +61,9 @@ OUTPUT_TOOL = "final_result"
 LINE_WIDTH = 240
 """Characters of one output line shown in a timeline."""
 
+FINDINGS_SHOWN = 5
+"""Lines of a failing built-in check's findings shown under it when no more detail is asked for."""
+
 
 def fold(text: str, lines: int) -> str:
     """The first `lines` lines of a text, each cut to a readable width, saying how much more there is."""
@@ -175,6 +178,11 @@ def event_line(event: Event | UnknownEvent, *, detail: int = 0) -> RenderableTyp
                 "check passed: " if event.passed else "check FAILED: ", style="green" if event.passed else "red"
             )
             line.append(event.command)
+            if event.kind != "command":  # a command's output is shown under its own CommandRun
+                body = "\n".join(event.findings) or event.output
+            if body and not event.passed:  # what a built-in check found is shown even in the live view
+                shown = fold(body, max(detail, FINDINGS_SHOWN))
+                return Group(line, Padding(Text(shown), (0, 0, 0, 11), expand=False))
         case StepRetry():
             line.append(f"[{event.step}] ", style="cyan")
             line.append(f"sent back for attempt {event.attempt} with the failing output", style="yellow")

@@ -183,13 +183,20 @@ class CommandRun(_Event):
 
 
 class CheckResult(_Event):
-    """One `done_when` check and whether it passed."""
+    """One `done_when` check and whether it passed: a command, or a built-in check with what it found."""
 
     type: Literal["check_result"] = "check_result"
     command: str
+    """The command as written, or a built-in check in a few words."""
     passed: bool
     exit_code: int
+    """The command's exit code; for a built-in check, 0 when it passed and 1 when it did not."""
     output: str = ""
+    """The command's output (its tail); a built-in check's summary, or a rubric's reasoning."""
+    kind: str = "command"
+    """`command`, or the built-in check's key: `file`, `no_markers`, `preserves`, `not_copied`, `rubric`."""
+    findings: list[str] = []
+    """What a built-in check found wrong, one item each: a marker, a missing number, a copied passage."""
 
 
 class StepRetry(_Event):

@@ -1,5 +1,22 @@
 """Task files: the schema (`TaskSpec`), the loader with file:line problems, the step graph and the JSON schema."""
 
+from tasks.checks import (
+    MARKER_KINDS,
+    BuiltinCheck,
+    Check,
+    CopyLimit,
+    FileCheck,
+    NoMarkersCheck,
+    NotCopiedCheck,
+    Preservation,
+    PreservesCheck,
+    RubricCheck,
+    check_kind,
+    describe_check,
+    parse_data,
+    read_schema,
+    schema_problems,
+)
 from tasks.errors import Problem, TaskFileError
 from tasks.graph import find_cycle, plan_levels, topological_order
 from tasks.loader import load, load_text
@@ -21,23 +38,38 @@ from tasks.spec import (
 
 __all__ = [
     "ALL_TOOLS",
+    "MARKER_KINDS",
+    "BuiltinCheck",
+    "Check",
     "CommandExamples",
     "CommandRules",
     "Context",
+    "CopyLimit",
+    "FileCheck",
     "FolderWorkspace",
     "Guardrails",
     "Limits",
+    "NoMarkersCheck",
+    "NotCopiedCheck",
     "Outputs",
+    "Preservation",
+    "PreservesCheck",
     "Problem",
     "RepoWorkspace",
     "Review",
+    "RubricCheck",
     "Step",
     "TaskFileError",
     "TaskSpec",
+    "check_kind",
+    "describe_check",
     "find_cycle",
     "json_schema",
     "load",
     "load_text",
+    "parse_data",
     "plan_levels",
+    "read_schema",
+    "schema_problems",
     "topological_order",
 ]

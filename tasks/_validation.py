@@ -21,7 +21,7 @@ _WORKSPACE_HELP = "'repo' (a git repository) or 'folder' (a plain folder)"
 _STEP_ID_PATTERN = get_args(StepId)[1].pattern
 _TEXT_PATTERN = get_args(Text)[1].pattern
 _ENV_NAME_PATTERN = get_args(EnvName)[1].pattern
-_CUSTOM_ERRORS = {"glob_outside_workspace"}
+_CUSTOM_ERRORS = {"glob_outside_workspace", "check_kind", "mcp_server"}
 """Errors raised by spec.py's own validators, whose messages are already written for a person."""
 
 _INTEGER_ERRORS = {"int_type", "int_parsing", "int_parsing_size", "int_from_float"}
@@ -127,7 +127,7 @@ def _walk(loc: Sequence[int | str]) -> tuple[PathKey, Any, type[BaseModel] | Non
         current = _unwrap(current)
         if get_origin(current) in (Union, types.UnionType) and isinstance(part, str):
             # pydantic names the union member it tried; the file has no such key
-            current = next((m for m in get_args(current) if getattr(m, "__name__", None) == part), None)
+            current = next((m for m in get_args(current) if getattr(_unwrap(m), "__name__", None) == part), None)
             continue
         if isinstance(current, type) and issubclass(current, BaseModel) and isinstance(part, str):
             model = current

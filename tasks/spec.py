@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from tasks._types import Text, WorkspaceGlob
+from tasks.checks import Check
 
 StepId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
-Text = Annotated[str, StringConstraints(pattern=r"\S")]
-"""A string with something in it: not empty, not only spaces."""
 EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 """The name of an environment variable."""
 ToolName = Literal["read", "write", "edit", "list", "search", "run"]
@@ -20,22 +20,6 @@ ALL_TOOLS: tuple[ToolName, ...] = ("read", "write", "edit", "list", "search", "r
 
 MAX_RETRIES = 10
 """The most times `review.retries` may send a step back."""
-
-
-def _inside_workspace(pattern: str) -> str:
-    """Refuse a glob that could only name paths outside the workspace: absolute, `~`, or with a `..` part."""
-    if pattern.startswith(("/", "~")) or ".." in pattern.split("/"):
-        raise PydanticCustomError(
-            "glob_outside_workspace",
-            "{pattern} is not a workspace glob: globs are relative to the workspace root, "
-            "so they cannot start with '/' or '~' or have a '..' part",
-            {"pattern": f"'{pattern}'"},
-        )
-    return pattern
-
-
-WorkspaceGlob = Annotated[str, StringConstraints(pattern=r"\S"), AfterValidator(_inside_workspace)]
-"""A glob pattern relative to the workspace root, such as `src/**/*.py`."""
 
 
 class _Model(BaseModel):
@@ -99,8 +83,9 @@ class Step(_Model):
     """Ids of the steps that must finish before this one starts."""
     tools: list[ToolName] = list(ALL_TOOLS)
     """The tools this step's worker may use."""
-    done_when: list[Text] = []
-    """Shell commands run in the sandbox after the worker stops; all must exit 0 for the step to pass."""
+    done_when: list[Check] = []
+    """Checks run after the worker stops, all of which must pass: shell commands run in the sandbox (exit 0 passes),
+    or built-in checks such as `{no_markers: [out.md]}` or `{preserves: {}}`."""
     network: bool | None = None
     """This step's network setting, in place of `guardrails.network`."""
     write: list[WorkspaceGlob] | None = None
@@ -234,8 +219,9 @@ class TaskSpec(_Model):
     """What every worker is told before it starts."""
     steps: list[Step] = []
     """The steps, run in dependency order; without steps the supervisor plans them."""
-    done_when: list[Text] = []
-    """Commands run on the finished workspace after every step; all must exit 0 for the run to succeed."""
+    done_when: list[Check] = []
+    """Checks run on the finished workspace after every step, all of which must pass: shell commands (exit 0 passes)
+    or built-in checks such as `{file: out.json, json_schema: out.schema.json}`."""
     guardrails: Guardrails = Guardrails()
     """What workers may do."""
     review: Review = Review()
