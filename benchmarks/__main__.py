@@ -1,0 +1,5 @@
+"""`python -m benchmarks`: run the harness."""
+
+from benchmarks.run import main
+
+main()

@@ -1,0 +1,176 @@
+"""A local server that speaks Anthropic's Messages API (JSON or SSE) and accounts tokens as a prefix cache would.
+
+The replies are scripted: `run` a command until the conversation has `tool_turns` assistant turns, then answer.
+Usage is computed like Anthropic's prompt cache: the request is read as blocks in order (tools, system, messages);
+a block marked `cache_control` is a breakpoint where a cache entry is written, if the prefix up to it holds at least
+`min_cacheable` tokens; a later request reads the longest cached prefix that ends at one of its own breakpoints or up
+to 20 blocks before one. Tokens are counted as characters / 4 of each block's JSON, the same for every figure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+LOOKBACK_BLOCKS = 20
+MIN_CACHEABLE_TOKENS = 1024  # Anthropic's minimum for Sonnet and Opus models
+
+
+def _tokens(block: Any) -> int:
+    return max(1, len(json.dumps(block, sort_keys=True)) // 4)
+
+
+def request_blocks(body: dict[str, Any]) -> list[tuple[Any, bool]]:
+    """The request's blocks in cache order, each without its cache_control, and whether it is a breakpoint."""
+    blocks: list[tuple[Any, bool]] = []
+
+    def add(block: Any, role: str = "") -> None:
+        marked = isinstance(block, dict) and "cache_control" in block
+        clean = {k: v for k, v in block.items() if k != "cache_control"} if isinstance(block, dict) else block
+        blocks.append(({"role": role, "block": clean} if role else clean, marked))
+
+    for tool in body.get("tools", []):
+        add(tool)
+    system = body.get("system", [])
+    for block in [{"type": "text", "text": system}] if isinstance(system, str) else system:
+        add(block)
+    for message in body.get("messages", []):
+        content = message["content"]
+        for block in [{"type": "text", "text": content}] if isinstance(content, str) else content:
+            add(block, message["role"])
+    return blocks
+
+
+@dataclass
+class PrefixCache:
+    """Cache entries by the hash of the prefix they cover; `account` prices one request and writes its entries."""
+
+    min_cacheable: int = MIN_CACHEABLE_TOKENS
+    entries: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def account(self, body: dict[str, Any]) -> dict[str, int]:
+        """input_tokens, cache_read_input_tokens and cache_creation_input_tokens of one request."""
+        blocks = request_blocks(body)
+        hashes, totals, digest, total = [], [], hashlib.sha256(), 0
+        for block, _marked in blocks:
+            digest.update(json.dumps(block, sort_keys=True).encode())
+            hashes.append(digest.copy().hexdigest())
+            total += _tokens(block)
+            totals.append(total)
+        breakpoints = [i for i, (_block, marked) in enumerate(blocks) if marked]
+        with self.lock:
+            read = 0
+            for point in breakpoints:
+                for i in range(point, max(point - LOOKBACK_BLOCKS, -1), -1):
+                    if hashes[i] in self.entries:
+                        read = max(read, totals[i])
+                        break
+            written = 0
+            for point in breakpoints:
+                if totals[point] >= self.min_cacheable:
+                    self.entries[hashes[point]] = totals[point]
+                    written = max(written, totals[point] - read)
+        return {
+            "input_tokens": total - read - written,
+            "cache_read_input_tokens": read,
+            "cache_creation_input_tokens": written,
+        }
+
+
+def _reply(body: dict[str, Any], number: int, tool_turns: int, usage: dict[str, int]) -> dict[str, Any]:
+    turns = sum(1 for m in body.get("messages", []) if m["role"] == "assistant")
+    if turns < tool_turns:
+        content: list[dict[str, Any]] = [
+            {"type": "tool_use", "id": f"toolu_{turns:04d}", "name": "run", "input": {"command": "true"}}
+        ]
+        stop = "tool_use"
+    else:
+        content, stop = [{"type": "text", "text": "Done."}], "end_turn"
+    return {
+        "id": f"msg_{number:05d}",
+        "type": "message",
+        "role": "assistant",
+        "model": body["model"],
+        "content": content,
+        "stop_reason": stop,
+        "stop_sequence": None,
+        "usage": {**usage, "output_tokens": 20},
+    }
+
+
+def sse_events(reply: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The server-sent events that stream `reply`, as the Messages API sends them."""
+    start = {**reply, "content": [], "stop_reason": None, "usage": {**reply["usage"], "output_tokens": 1}}
+    events: list[tuple[str, dict[str, Any]]] = [("message_start", {"type": "message_start", "message": start})]
+    for index, block in enumerate(reply["content"]):
+        opening: dict[str, Any]
+        delta: dict[str, Any]
+        if block["type"] == "text":
+            opening, delta = {"type": "text", "text": ""}, {"type": "text_delta", "text": block["text"]}
+        else:
+            opening = {**block, "input": {}}
+            delta = {"type": "input_json_delta", "partial_json": json.dumps(block["input"])}
+        events += [
+            ("content_block_start", {"type": "content_block_start", "index": index, "content_block": opening}),
+            ("content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta}),
+            ("content_block_stop", {"type": "content_block_stop", "index": index}),
+        ]
+    stop = {"stop_reason": reply["stop_reason"], "stop_sequence": None}
+    events.append(("message_delta", {"type": "message_delta", "delta": stop, "usage": reply["usage"]}))
+    events.append(("message_stop", {"type": "message_stop"}))
+    return events
+
+
+@dataclass
+class MessagesServer:
+    """What the server saw: each request body with the usage it was given."""
+
+    url: str
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    usages: list[dict[str, int]] = field(default_factory=list)
+
+
+@contextmanager
+def messages_server(tool_turns: int = 6, min_cacheable: int = MIN_CACHEABLE_TOKENS) -> Iterator[MessagesServer]:
+    """Serve the Messages API on a free loopback port while the block runs."""
+    cache = PrefixCache(min_cacheable)
+    state = MessagesServer(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+            usage = cache.account(body)
+            state.requests.append(body)
+            state.usages.append(usage)
+            reply = _reply(body, len(state.requests), tool_turns, usage)
+            if body.get("stream"):
+                stream = "".join(f"event: {n}\ndata: {json.dumps(e)}\n\n" for n, e in sse_events(reply))
+                data, content_type = stream.encode(), "text/event-stream"
+            else:
+                data, content_type = json.dumps(reply).encode(), "application/json"
+            self.send_response(200)
+            self.send_header("content-type", content_type)
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

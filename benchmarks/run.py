@@ -1,0 +1,184 @@
+"""The benchmark harness: runs every benchmark (or those named), prints a table of medians and ratios against peers
+and floors with each target met or MISSED, and writes every raw figure as JSON.
+
+    .venv/bin/python -m benchmarks                 # all, default sizes (a few minutes on 2 cores)
+    .venv/bin/python -m benchmarks --quick         # all, tiny sizes (a smoke run)
+    .venv/bin/python -m benchmarks --only journal_index --only prompt_weight --out figures.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from benchmarks import journal_index, parallel, prompt_weight, readiness, step_overhead
+from benchmarks.table import BenchResult, Row, at_most, render
+
+RESULTS = Path(__file__).parent / "results"
+VIEWER_TARGET_S = 2.0
+
+
+def viewer(events: int, repeats: int) -> BenchResult:
+    """The review viewer's first screen of a large run, from `viewer_first_screen.main`, where that module exists."""
+    try:
+        from benchmarks import viewer_first_screen
+    except ImportError as exc:
+        return BenchResult("viewer", rows=[Row("viewer · first screen", None, unit="s", note=f"not there: {exc}")])
+    figures = viewer_first_screen.main(events=events, repeats=repeats)
+    rows = []
+    for key, label in (("cold_s", "cold server"), ("warm_s", "warm server"), ("browser_s", "in Chromium")):
+        value = figures.get(key)
+        row = Row(f"viewer · first screen, {label}", value, unit="s", note=f"{figures.get('events', events):,} events")
+        if value is None:
+            row.note = str(figures.get("browser_note", "not measured"))[:120]
+        row.target, row.met = f"< {VIEWER_TARGET_S:g} s", at_most(value, VIEWER_TARGET_S)
+        rows.append(row)
+    rows.append(Row("viewer · server peak memory", figures.get("server_peak_rss_mb"), unit="MB"))
+    return BenchResult("viewer", rows=rows, raw=figures)
+
+
+def benchmarks(args: argparse.Namespace) -> dict[str, Callable[[], BenchResult]]:
+    """Each benchmark by name, bound to the sizes asked for."""
+    peer, install = not args.no_peer, not args.no_install
+    return {
+        "step_overhead": lambda: step_overhead.measure(
+            steps=args.steps,
+            rounds=args.step_rounds,
+            sandbox_steps=args.sandbox_steps,
+            floor_commands=args.floor_commands,
+            peer=peer,
+            install_peer=install,
+        ),
+        "readiness": lambda: readiness.measure(rounds=args.rounds * 5, commands=args.floor_commands // 4 or 1),
+        "parallel": lambda: parallel.measure(rounds=args.parallel_rounds, turn_seconds=args.turn_seconds),
+        "journal_index": lambda: journal_index.measure(events=args.events, runs=args.runs, rounds=args.rounds),
+        "viewer": lambda: viewer(args.viewer_events, args.viewer_repeats),
+        "prompt_weight": lambda: prompt_weight.measure(rounds=args.rounds, peer=peer, install_peer=install),
+    }
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line; --quick swaps every default size for a tiny one."""
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: checks that everything runs, in seconds")
+    parser.add_argument("--only", action="append", default=[], metavar="NAME", help="run only this benchmark (repeat)")
+    parser.add_argument("--out", type=Path, help="raw figures JSON (default: benchmarks/results/<time>.json)")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds of the cheaper benchmarks (default 3)")
+    parser.add_argument("--steps", type=int, help="agent steps per local run (default 1000)")
+    parser.add_argument("--sandbox-steps", type=int, help="agent steps per bubblewrap and docker run (default 300)")
+    parser.add_argument("--step-rounds", type=int, help="interleaved runs of each step-overhead variant (default 1)")
+    parser.add_argument("--floor-commands", type=int, help="raw floor commands per round (default 200)")
+    parser.add_argument("--parallel-rounds", type=int, help="runs of each workers setting (default 1)")
+    parser.add_argument("--turn-seconds", type=float, help="the parallel model's seconds per turn (default 1)")
+    parser.add_argument("--events", type=int, help="journal events to append (default 100000)")
+    parser.add_argument("--runs", type=int, help="runs to list (default 10000)")
+    parser.add_argument("--viewer-events", type=int, help="events in the viewer's run (default 50000)")
+    parser.add_argument("--viewer-repeats", type=int, help="viewer timings (default 5)")
+    parser.add_argument("--no-peer", action="store_true", help="leave mini-swe-agent out")
+    parser.add_argument("--no-install", action="store_true", help="use mini-swe-agent only if already installed")
+    parser.add_argument("--profile", action="store_true", help="also profile one local worker run (where time goes)")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else DEFAULTS
+    for name, value in sizes.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    return args
+
+
+DEFAULTS: dict[str, Any] = {
+    "rounds": 3,
+    "steps": 1000,
+    "sandbox_steps": 300,
+    "step_rounds": 1,
+    "floor_commands": 200,
+    "parallel_rounds": 1,
+    "turn_seconds": 1.0,
+    "events": 100_000,
+    "runs": 10_000,
+    "viewer_events": 50_000,
+    "viewer_repeats": 5,
+}
+QUICK: dict[str, Any] = {
+    "rounds": 1,
+    "steps": 20,
+    "sandbox_steps": 5,
+    "step_rounds": 1,
+    "floor_commands": 8,
+    "parallel_rounds": 1,
+    "turn_seconds": 0.05,
+    "events": 2_000,
+    "runs": 200,
+    "viewer_events": 2_000,
+    "viewer_repeats": 1,
+}
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
+    return {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "host": platform.node(),
+        "cores": os.cpu_count(),
+        "load_average": os.getloadavg(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "commit": commit.stdout.strip(),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmarks asked for, print the table, write the JSON."""
+    args = parse(argv)
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
+    chosen = benchmarks(args)
+    unknown = [name for name in args.only if name not in chosen]
+    if unknown:
+        raise SystemExit(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(chosen)}")
+    report: dict[str, Any] = {"machine": machine(), "sizes": {k: getattr(args, k) for k in DEFAULTS}, "results": {}}
+    rows: list[Row] = []
+    for name, measure in chosen.items():
+        if args.only and name not in args.only:
+            continue
+        console.print(f"[bold]{name}[/] ...")
+        started = time.perf_counter()
+        try:
+            result = measure()
+        except Exception as exc:  # one broken benchmark must not lose the figures of the others
+            result = BenchResult(name, rows=[Row(name, None, note=f"failed: {exc}"[:160])])
+            result.raw = {"error": traceback.format_exc()}
+        took = time.perf_counter() - started
+        console.print(f"  {took:.1f} s")
+        report["results"][name] = {"seconds": took, "rows": [r.to_json() for r in result.rows], "raw": result.raw}
+        rows += result.rows
+    if args.profile:
+        console.print("[bold]profile[/] of one local worker run ...")
+        try:
+            report["profile"] = step_overhead.profile_worker(min(args.steps, 300))
+        except Exception:  # the figures measured so far are still written
+            report["profile"] = {"error": traceback.format_exc()}
+            console.print(report["profile"]["error"], markup=False)
+        for entry in report["profile"].get("top_cumulative", []):
+            console.print(f"  {entry['cum_ms_per_step']:7.2f} ms/step  {entry['function']}", markup=False)
+    report["machine"]["load_average_after"] = os.getloadavg()
+    load = ", ".join(f"{x:.2f}" for x in report["machine"]["load_average"])
+    title = f"{report['machine']['cores']} cores, load average {load} at start; medians"
+    render(rows, console, title=title)
+    out = args.out or RESULTS / f"bench-{datetime.now():%Y%m%d-%H%M%S}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1, default=str) + "\n")
+    console.print(f"raw figures: {out}")

@@ -1,0 +1,1 @@
+"""The benchmarks' smoke tests share the suite's settings (tests/conftest.py); nothing more is needed here."""
