@@ -16,6 +16,7 @@ from agents.approval import Asker
 from agents.checks import CheckOutcome, run_checks
 from agents.context import exemplar_files, workspace_files
 from agents.diffs import changed_lines, changed_paths, own_changes
+from agents.mcp import McpServerError, McpServers
 from agents.models import ModelChoice
 from agents.policy import Policy
 from agents.prose_checks import CheckScope
@@ -36,7 +37,7 @@ from journal import (
     Usage,
 )
 from sandbox import Sandbox, SandboxSpec, Workspace, open_sandbox
-from tasks import Step, TaskSpec
+from tasks import Step, TaskSpec, servers_for
 
 __all__ = ["MODEL_KEY_VARIABLES", "PausedStep", "RunEnv", "StepResult", "StepRunner"]
 
@@ -145,7 +146,8 @@ class StepRunner:
         env, spec = self.env, self.env.spec
         limits = spec.guardrails.limits
         tools = spec.guardrails.tools_for(step)
-        worker = Worker(step.id, tools, env.model, limits)
+        servers = McpServers(servers_for(spec.mcp, step.mcp), withheld=MODEL_KEY_VARIABLES)
+        worker = Worker(step.id, tools, env.model, limits, servers.toolsets)
         policy = Policy(spec.guardrails.for_step(step), tools, workspace.path)
         max_attempts = spec.review.retries + 1
         prompt: str | None
@@ -162,6 +164,7 @@ class StepRunner:
         sandbox = await open_sandbox(self.sandbox_spec(workspace, step=step))
         attempt = 0
         try:
+            await servers.start()
             for attempt in range(first, max_attempts + 1):
                 started = StepStarted(
                     step=step.id,
@@ -204,11 +207,16 @@ class StepRunner:
                     notes=notes,
                 )
                 env.record(StepRetry(step=step.id, attempt=attempt + 1, feedback=prompt))
+        except McpServerError as error:
+            return self._finish(step, "failed", attempt, str(error), usage)
         except asyncio.CancelledError:
             self._finish(step, "cancelled", attempt, "cancelled by the user", usage)
             raise
         finally:
-            await sandbox.aclose()
+            try:
+                await servers.aclose()
+            finally:
+                await sandbox.aclose()
         raise AssertionError("unreachable: the loop returns on its last attempt")
 
     def _answers(self, step: Step, paused: PausedStep) -> DeferredToolResults:

@@ -16,7 +16,7 @@ from agents.tracing import traced_exec
 from journal import ApprovalRequested, Event, PolicyDecision, ToolCall
 from sandbox import ExecResult, Sandbox
 
-__all__ = ["MODEL_OUTPUT_LIMIT", "WorkerDeps", "worker_tools"]
+__all__ = ["MODEL_OUTPUT_LIMIT", "WorkerDeps", "clip", "permitted", "worker_tools"]
 
 MODEL_OUTPUT_LIMIT = 12_000
 """Characters of a tool's result the model sees; the journal keeps more."""
@@ -45,7 +45,7 @@ def clip(text: str, limit: int = MODEL_OUTPUT_LIMIT) -> str:
     return f"{head}\n[... {len(text) - len(head) - len(tail)} characters left out ...]\n{tail}"
 
 
-async def _permitted(ctx: RunContext[WorkerDeps], tool: str, decision: Decision) -> str | None:
+async def permitted(ctx: RunContext[WorkerDeps], tool: str, decision: Decision) -> str | None:
     """Journal the policy's decision, asking a person for `ask`; return the refusal the model sees, or None."""
     deps = ctx.deps
     verdict, reason, asked = decision.verdict, decision.reason, False
@@ -115,7 +115,7 @@ async def read(ctx: RunContext[WorkerDeps], path: str, offset: int = 1, limit: i
     """
     args = {"path": path, "offset": offset, "limit": limit}
     decision = ctx.deps.policy.check_read(path)
-    if refusal := await _permitted(ctx, "read", decision):
+    if refusal := await permitted(ctx, "read", decision):
         return _journal_call(ctx, "read", args, False, refusal)
     try:
         data = await ctx.deps.sandbox.read_file(decision.target)
@@ -140,7 +140,7 @@ async def write(ctx: RunContext[WorkerDeps], path: str, content: str) -> str:
     """
     args = {"path": path, "content": clip(content, 2_000)}
     decision = ctx.deps.policy.check_write(path)
-    if refusal := await _permitted(ctx, "write", decision):
+    if refusal := await permitted(ctx, "write", decision):
         return _journal_call(ctx, "write", args, False, refusal)
     try:
         await ctx.deps.sandbox.write_file(decision.target, content.encode())
@@ -159,7 +159,7 @@ async def edit(ctx: RunContext[WorkerDeps], path: str, old: str, new: str) -> st
     """
     args = {"path": path, "old": clip(old, 2_000), "new": clip(new, 2_000)}
     decision = ctx.deps.policy.check_write(path)
-    if refusal := await _permitted(ctx, "edit", decision):
+    if refusal := await permitted(ctx, "edit", decision):
         return _journal_call(ctx, "edit", args, False, refusal)
     try:
         text = (await ctx.deps.sandbox.read_file(decision.target)).decode("utf-8")
@@ -185,7 +185,7 @@ async def list_files(ctx: RunContext[WorkerDeps], path: str = ".", depth: int = 
     """
     args = {"path": path, "depth": depth}
     decision = ctx.deps.policy.check_read(path)
-    if refusal := await _permitted(ctx, "list", decision):
+    if refusal := await permitted(ctx, "list", decision):
         return _journal_call(ctx, "list", args, False, refusal)
     argv = ["find", decision.target or ".", "-mindepth", "1", "-maxdepth", str(max(depth, 1))]
     argv += ["-not", "-path", "*/.git/*", "-not", "-name", ".git", "-printf", "%y %P\n"]
@@ -208,7 +208,7 @@ async def search(ctx: RunContext[WorkerDeps], pattern: str, path: str = ".", glo
     """
     args = {"pattern": pattern, "path": path, "glob": glob}
     decision = ctx.deps.policy.check_read(path)
-    if refusal := await _permitted(ctx, "search", decision):
+    if refusal := await permitted(ctx, "search", decision):
         return _journal_call(ctx, "search", args, False, refusal)
     argv = ["grep", "-rnIE", "--exclude-dir=.git", "--max-count=50"]
     argv += [f"--include={glob}"] if glob else []
@@ -229,7 +229,7 @@ async def run(ctx: RunContext[WorkerDeps], command: str) -> str:
     """
     args = {"command": command}
     decision = ctx.deps.policy.check_command(command)
-    if refusal := await _permitted(ctx, "run", decision):
+    if refusal := await permitted(ctx, "run", decision):
         return _journal_call(ctx, "run", args, False, refusal)
     result = await _exec(ctx, ["bash", "-c", command])
     status = "timed out and was killed" if result.timed_out else f"exit code {result.exit_code}"

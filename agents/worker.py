@@ -13,6 +13,7 @@ from pydantic_ai import Agent, DeferredToolRequests, DeferredToolResults
 from pydantic_ai.exceptions import AgentRunError, UsageLimitExceeded
 from pydantic_ai.messages import ModelMessage, ModelRequest, RetryPromptPart, TextPart, ToolReturnPart
 from pydantic_ai.messages import ModelResponse as PaiModelResponse
+from pydantic_ai.toolsets import AbstractToolset
 from pydantic_ai.usage import RequestUsage, UsageLimits
 
 import prompts
@@ -75,7 +76,14 @@ def _described(tool: str, metadata: dict[str, Any] | None) -> str:
 class Worker:
     """Works on one step; keeps its conversation so a retry continues where the last attempt stopped."""
 
-    def __init__(self, step_id: str, tools: Sequence[str], model: ModelChoice, limits: Limits) -> None:
+    def __init__(
+        self,
+        step_id: str,
+        tools: Sequence[str],
+        model: ModelChoice,
+        limits: Limits,
+        toolsets: Sequence[AbstractToolset[WorkerDeps]] = (),
+    ) -> None:
         self.step_id = step_id
         self.limits = limits
         self.messages: list[ModelMessage] = []
@@ -83,8 +91,9 @@ class Worker:
             model.for_agent(step_id),
             deps_type=WorkerDeps,
             output_type=[str, DeferredToolRequests],
-            instructions=prompts.render("worker_instructions", tools=tools),
+            instructions=prompts.render("worker_instructions", tools=tools, mcp=bool(toolsets)),
             tools=worker_tools(tools),
+            toolsets=list(toolsets),
             model_settings=model.settings,
             retries=2,
             name=step_id,

@@ -20,6 +20,7 @@ from tasks.checks import (
 from tasks.errors import Problem, TaskFileError
 from tasks.graph import find_cycle, plan_levels, topological_order
 from tasks.loader import load, load_text
+from tasks.mcp import DEFAULT_ASK, McpServer, McpToolRules, servers_for
 from tasks.schema import json_schema
 from tasks.spec import (
     ALL_TOOLS,
@@ -38,6 +39,7 @@ from tasks.spec import (
 
 __all__ = [
     "ALL_TOOLS",
+    "DEFAULT_ASK",
     "MARKER_KINDS",
     "BuiltinCheck",
     "Check",
@@ -49,6 +51,8 @@ __all__ = [
     "FolderWorkspace",
     "Guardrails",
     "Limits",
+    "McpServer",
+    "McpToolRules",
     "NoMarkersCheck",
     "NotCopiedCheck",
     "Outputs",
@@ -71,5 +75,6 @@ __all__ = [
     "plan_levels",
     "read_schema",
     "schema_problems",
+    "servers_for",
     "topological_order",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tasks._check_problems import check_problems
+from tasks._mcp_checks import mcp_problems
 from tasks._step_checks import step_problems
 from tasks._validation import shown_value, validate
 from tasks._yaml_lines import read_yaml
@@ -62,6 +63,7 @@ def load_text(text: str, path: str | Path) -> TaskSpec:
     at_fault = {(p.line, p.field) for p in problems}
     # a need already reported as malformed is not reported again as missing
     problems += [p for p in step_problems(doc, file) if (p.line, p.field) not in at_fault]
+    problems += [p for p in mcp_problems(doc, file) if (p.line, p.field) not in at_fault]
     problems += check_problems(doc, file) if not problems else []  # a check is judged once it is well formed
     problems += doc.problems
     if problems or spec is None:
@@ -70,7 +72,7 @@ def load_text(text: str, path: str | Path) -> TaskSpec:
 
 
 def _resolve_paths(spec: TaskSpec, folder: Path) -> TaskSpec:
-    """The spec with workspace, exemplar, `scripted:` model, and schema paths made absolute from `folder`."""
+    """The spec with workspace, exemplar, `scripted:` model, schema and MCP server paths made absolute from `folder`."""
     workspace = spec.workspace
     if isinstance(workspace, RepoWorkspace):
         workspace = workspace.model_copy(update={"repo": _absolute(workspace.repo, folder)})
@@ -86,6 +88,7 @@ def _resolve_paths(spec: TaskSpec, folder: Path) -> TaskSpec:
         model = _SCRIPTED + str(_absolute(Path(model.removeprefix(_SCRIPTED)), folder))
     steps = [step.model_copy(update={"done_when": resolve_schema_paths(step.done_when, folder)}) for step in spec.steps]
     done_when = resolve_schema_paths(spec.done_when, folder)
+    mcp = [server.resolved_from(folder) for server in spec.mcp]
     return spec.model_copy(
         update={
             "workspace": workspace,
@@ -93,6 +96,7 @@ def _resolve_paths(spec: TaskSpec, folder: Path) -> TaskSpec:
             "model": model,
             "steps": steps,
             "done_when": done_when,
+            "mcp": mcp,
         }
     )
 

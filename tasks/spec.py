@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from tasks._types import Text, WorkspaceGlob
 from tasks.checks import Check
+from tasks.mcp import McpServer, ServerName
 
 StepId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
 EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
@@ -96,6 +97,8 @@ class Step(_Model):
     """The file this stage writes, which a later stage takes as its `input`."""
     do_not: list[str] = []
     """Things this step's worker must not do, on top of `context.do_not`."""
+    mcp: list[ServerName] | None = None
+    """Names of the task's MCP servers whose tools this step's worker gets; default: all of them, `[]` for none."""
 
 
 class CommandExamples(_Model):
@@ -232,3 +235,5 @@ class TaskSpec(_Model):
     """A pydantic-ai model string such as `anthropic:claude-sonnet-4-5`, or `scripted:FILE` for offline runs."""
     manual_minutes: float | None = Field(None, gt=0, strict=True, allow_inf_nan=False)
     """Minutes the task takes a person by hand; `interns stats` weighs it against review time to show time saved."""
+    mcp: list[McpServer] = []
+    """MCP servers whose tools workers may call (they run on the host); each call is judged by the server's `tools`."""

@@ -43,6 +43,10 @@ def test_the_exported_names_are_the_intended_ones() -> None:
             "parse_data",
             "read_schema",
             "schema_problems",
+            "McpServer",
+            "McpToolRules",
+            "DEFAULT_ASK",
+            "servers_for",
         ]
     )
     for name in tasks.__all__:
