@@ -31,6 +31,7 @@ from agents.cli_common import (
     report_outcome,
     run_with_progress,
 )
+from agents.cli_init import init, new
 from agents.cli_resume import approve, resume
 from agents.cli_sandbox import sandbox_app
 from agents.cli_stats import stats
@@ -57,11 +58,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-app.command(short_help="Answer what a paused run waits for: approve, or --deny WHY.")(approve)
-app.command(short_help="Go on with a run that paused, was interrupted or was cancelled.")(resume)
-app.command(short_help="Per task: runs, cost, review minutes and the time saved.")(stats)
-app.add_typer(sandbox_app, name="sandbox", short_help="Build the docker image; clean up after dead runs.")
-app.command(short_help="Review runs in a browser: plan, timeline, diffs, costs; accept or reject.")(view)
 
 
 @app.command(short_help="Validate task files and show their plans.")
@@ -383,6 +379,16 @@ def _retry(store: RunStore, header: RunHeader, note: str, model: str | None, run
     result = asyncio.run(supervisor.run())
     out.print(f"\nretry {result.run_id} {result.status}; review it with: interns review {result.run_id}", markup=False)
     return result.run_id
+
+
+# Registered after the commands defined here, so `--help` lists them in the order a person meets them.
+app.command(short_help="Make a folder of commented task files, one for each kind of workflow.")(init)
+app.command(short_help="Start a task from a worked example: interns new NAME --from EXAMPLE.")(new)
+app.command(short_help="Answer what a paused run waits for: approve, or --deny WHY.")(approve)
+app.command(short_help="Go on with a run that paused, was interrupted or was cancelled.")(resume)
+app.command(short_help="Review runs in a browser: plan, timeline, diffs, costs; accept or reject.")(view)
+app.command(short_help="Per task: runs, cost, review minutes and the time saved.")(stats)
+app.add_typer(sandbox_app, name="sandbox", short_help="Build the docker image; clean up after dead runs.")
 
 
 def main() -> None:

@@ -41,7 +41,7 @@ PROG = sys.argv[0] if Path(sys.argv[0]).name == "interns" else "interns"
 
 # Piped or saved output is never cut at 80 columns: a review's diff must stay whole.
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 400)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 RunsDir = Annotated[
     Path,
