@@ -71,7 +71,7 @@ def browser_problem() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not per session: Playwright's sync API keeps an event loop running meanwhile
 def browser() -> Iterator[Any]:
     """Debian's chromium, headless, driven by Playwright; skipped (failed where required) when it cannot run."""
     if (problem := browser_problem()) is not None:
