@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic_ai import Agent
+from pydantic_ai.exceptions import AgentRunError
 
 import prompts
 from agents.context import ContextFile
@@ -180,10 +181,13 @@ async def _rubric(
     )
     prompt = prompts.render("rubric", step=scope.step, rubric=check.rubric, files=shown)
     usage = Usage()
-    async with agent.iter(prompt) as run:
-        async for node in run:
-            if Agent.is_call_tools_node(node):
-                usage = usage + journal_response(node.model_response, scope.step or "task", scope.attempt, record)
+    try:
+        async with agent.iter(prompt) as run:
+            async for node in run:
+                if Agent.is_call_tools_node(node):
+                    usage = usage + journal_response(node.model_response, scope.step or "task", scope.attempt, record)
+    except AgentRunError as exc:  # a judge that gives no usable verdict fails the check; it does not end the run
+        return BuiltinResult(False, [f"the rubric's judge gave no verdict: {exc}"], "no verdict", usage)
     assert run.result is not None
     verdict = run.result.output
     return BuiltinResult(verdict.passed, [], verdict.reasoning.strip(), usage)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import git
+from pydantic_ai.exceptions import AgentRunError
 
 import prompts
 from agents.approval import Asker, NoOneToAsk
@@ -138,6 +139,8 @@ class Supervisor:
             reason = f"sandbox unavailable: {exc}"
         except GitRunError as exc:
             reason = f"git: {exc}"
+        except AgentRunError as exc:  # the supervisor's own model (plan, review) failed: a reason, not a traceback
+            reason = f"the supervisor's model failed: {exc}"
         except Exception as exc:
             reason = f"the run stopped on an unexpected error: {type(exc).__name__}: {exc}"
             raise
