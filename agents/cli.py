@@ -8,13 +8,12 @@ import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, cast, get_args
+from typing import TYPE_CHECKING, Annotated, cast, get_args
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-import tasks
 from agents import review_gate
 from agents.approval import TerminalAsker, default_asker
 from agents.cli_common import (
@@ -36,15 +35,12 @@ from agents.cli_resume import approve, resume
 from agents.cli_sandbox import sandbox_app
 from agents.cli_stats import stats
 from agents.cli_view import view
-from agents.follow import follow_events
-from agents.models import ModelSetupError, select_model
-from agents.preflight import PreflightError, check_workspace, preflight
-from agents.review_view import show_review
-from agents.rule_examples import example_problems
-from agents.supervisor import Supervisor
 from agents.timeline import STATUS_STYLE, event_line, usage_text
 from agents.tracing import setup_tracing, shutdown_tracing
 from journal import Event, PlanMade, RunHeader, RunLookupError, RunStatus, RunStore, UnknownEvent
+
+if TYPE_CHECKING:
+    import tasks
 
 __all__ = ["app", "main"]
 
@@ -65,6 +61,10 @@ def check(
     files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Task files to validate.", show_default=False)],
 ) -> None:
     """Validate task files and print each one's plan of steps; exit code 2 names every problem found."""
+    import tasks
+    from agents.preflight import PreflightError, check_workspace
+    from agents.rule_examples import example_problems
+
     bad = False
     for path in files:
         try:
@@ -96,6 +96,8 @@ def check(
 def _scripted_agents(spec: tasks.TaskSpec) -> list[str]:
     """The agents a script must give turns to: the planner, or each step and, when reviews are on, its review;
     and the judge of each rubric check (`<step>.rubric`, or `rubric` for the task's own)."""
+    import tasks
+
     rubric = [] if not any(isinstance(c, tasks.RubricCheck) for c in spec.done_when) else ["rubric"]
     if not spec.steps:
         return ["plan", *rubric]
@@ -106,6 +108,8 @@ def _scripted_agents(spec: tasks.TaskSpec) -> list[str]:
 
 def _print_plan(steps: list[tasks.Step]) -> None:
     """Print steps by level: those on one level may run at the same time."""
+    import tasks
+
     for number, level in enumerate(tasks.plan_levels(steps), start=1):
         for step in level:
             needs = f" (after {', '.join(step.needs)})" if step.needs else ""
@@ -126,6 +130,8 @@ def schema(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Write the JSON schema of task files, for editor completion (`# yaml-language-server: $schema=FILE`)."""
+    import tasks
+
     text = json.dumps(tasks.json_schema(), indent=2) + "\n"
     if output is None:
         sys.stdout.write(text)
@@ -154,6 +160,12 @@ def run(
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
 ) -> None:
     """Run a task file: each step on a sandboxed worker, checked by its done_when commands, all journaled."""
+    import tasks
+    from agents.models import ModelSetupError, select_model
+    from agents.preflight import PreflightError, preflight
+    from agents.rule_examples import example_problems
+    from agents.supervisor import Supervisor
+
     if approve_plan and not sys.stdin.isatty():
         raise fail("--approve-plan needs a terminal to answer on; use --plan-only to see the plan")
     try:
@@ -197,6 +209,8 @@ def run(
 
 def _print_planned(store: RunStore, run_id: str) -> None:
     """Print the plan a --plan-only run journaled, with each step's instructions."""
+    import tasks
+
     plan = next((e for e in store.events(run_id) if isinstance(e, PlanMade)), None)
     if plan is None:
         return
@@ -206,6 +220,8 @@ def _print_planned(store: RunStore, run_id: str) -> None:
 
 def _print_steps(steps: list[tasks.Step]) -> None:
     """Each step in dependency order, with what it needs, its instructions and its checks."""
+    import tasks
+
     for step in tasks.topological_order(steps):
         needs = f" (after {', '.join(step.needs)})" if step.needs else ""
         out.print(f"  {step.id}{needs}: {step.instructions.strip()}", markup=False)
@@ -257,6 +273,8 @@ def show(
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
 ) -> None:
     """Print the timeline of one run: steps, model turns, tool calls, policy decisions, commands and checks."""
+    from agents.follow import follow_events
+
     store = RunStore(runs_dir)
     try:
         header = store.load(run_ref)
@@ -313,6 +331,8 @@ def review(
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
 ) -> None:
     """Show a run's result and checks and its diff, then accept it, reject it with a note, or retry it with a note."""
+    from agents.review_view import show_review
+
     if sum([accept, reject is not None, retry is not None]) > 1:
         raise fail("choose one of --accept, --reject NOTE and --retry NOTE")
     store = RunStore(runs_dir)
@@ -358,6 +378,11 @@ def review(
 
 def _retry(store: RunStore, header: RunHeader, note: str, model: str | None, runs_dir: Path) -> str:
     """Run the task of `header` again with the person's note as feedback; the new run's id."""
+    import tasks
+    from agents.models import select_model
+    from agents.preflight import preflight
+    from agents.supervisor import Supervisor
+
     started = review_gate.run_started(store, header.run_id)
     task_file = Path(started.task_file)
     if not started.task_file or not task_file.exists():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,9 +14,11 @@ from rich.live import Live
 from agents import review_gate
 from agents.approval import Answer, Asker
 from agents.progress import RunProgress
-from agents.supervisor import RunResult, Supervisor
 from agents.timeline import event_line
 from journal import Event, RunStore
+
+if TYPE_CHECKING:
+    from agents.supervisor import RunResult, Supervisor
 
 __all__ = [
     "DEFAULT_RUNS_DIR",

@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-import tasks
 from agents import review_gate
 from agents.approval import default_asker
 from agents.cli_common import (
@@ -25,16 +24,17 @@ from agents.cli_common import (
     report_outcome,
     run_with_progress,
 )
-from agents.models import ModelSetupError, select_model
-from agents.preflight import PreflightError, preflight
-from agents.resume import CannotResume, ResumePoint, resume_point
-from agents.supervisor import Supervisor
 from journal import ApprovalAnswered, Redactor, RunLookupError, RunStillGoing, RunStore, reopen_run
+
+if TYPE_CHECKING:
+    from agents.resume import ResumePoint
 
 __all__ = ["approve", "resume"]
 
 
 def _point(store: RunStore, run_ref: str, from_step: str | None = None) -> ResumePoint:
+    from agents.resume import CannotResume, resume_point  # the runtime, loaded only when a run goes on
+
     try:
         point = resume_point(store, run_ref, from_step)
     except (RunLookupError, CannotResume) as exc:
@@ -110,6 +110,11 @@ def resume(
     With --from STEP any finished run goes on from that step: after you edit its output in the run's worked copy,
     the steps that need it run again on your version.
     """
+    import tasks
+    from agents.models import ModelSetupError, select_model
+    from agents.preflight import PreflightError, preflight
+    from agents.supervisor import Supervisor
+
     store = RunStore(runs_dir)
     point = _point(store, run_ref, from_step)
     if point.waiting:

@@ -7,8 +7,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from sandbox import DEFAULT_IMAGE, SandboxError, build_image, remove_leftovers
-
 __all__ = ["sandbox_app"]
 
 EXIT_FAILED = 1
@@ -27,7 +25,9 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 @sandbox_app.command()
 def build(
-    image: Annotated[str, typer.Option("--image", help="Name (and tag) of the image to build.")] = DEFAULT_IMAGE,
+    image: Annotated[
+        str | None, typer.Option("--image", help="Name (and tag) of the image to build; default: the kit's own.")
+    ] = None,
     offline: Annotated[
         bool,
         typer.Option(
@@ -38,9 +38,13 @@ def build(
     ] = False,
 ) -> None:
     """Build the worker image that `guardrails.sandbox: docker` runs commands in (Python, git, build tools)."""
+    from sandbox import DEFAULT_IMAGE, SandboxError, build_image  # the docker SDK, loaded only here
+
     try:
         built = build_image(
-            image, offline=True if offline else None, progress=lambda line: err.print(line, markup=False)
+            image or DEFAULT_IMAGE,
+            offline=True if offline else None,
+            progress=lambda line: err.print(line, markup=False),
         )
     except SandboxError as exc:
         err.print(str(exc), style="red", markup=False)
@@ -52,6 +56,8 @@ def build(
 @sandbox_app.command()
 def cleanup() -> None:
     """Remove the containers of runs whose process is gone (killed, crashed); print each one removed."""
+    from sandbox import SandboxError, remove_leftovers
+
     try:
         removed = remove_leftovers()
     except SandboxError as exc:

@@ -15,8 +15,6 @@ from typing import Literal
 from agents.diffs import changed_paths
 from agents.globs import matches
 from journal import RunHeader, RunStarted, RunStore
-from sandbox.git_gate import accept_run, reject_run
-from sandbox.gitrepo import GitRunError, run_branch
 
 __all__ = [
     "Decision",
@@ -88,6 +86,9 @@ def accept(
 ) -> Decision:
     """Land the run's work: merge its branch into the base branch, copy its outputs to where the task sends them,
     or apply its diff to the folder it copied. `force` lets outputs replace different files already there."""
+    from sandbox.git_gate import accept_run  # GitPython, loaded only to land work
+    from sandbox.gitrepo import GitRunError, run_branch
+
     run_dir = ensure_undecided(store, header)
     if header.status != "succeeded":
         raise GateError(f"run {header.run_id} {header.status}; only a run that succeeded can be accepted")
@@ -147,6 +148,9 @@ def reject(
     store: RunStore, header: RunHeader, note: str, *, retried_as: str = "", minutes: float | None = None
 ) -> Decision:
     """Record a rejection with its note; for a repository, delete the run's branches."""
+    from sandbox.git_gate import reject_run  # GitPython, loaded only to delete branches
+    from sandbox.gitrepo import GitRunError
+
     run_dir = ensure_undecided(store, header)
     started = run_started(store, header.run_id)
     detail = ""

@@ -14,13 +14,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from opentelemetry import baggage, context, trace
-from pydantic_ai import Agent
-from pydantic_ai.models.instrumented import InstrumentationSettings
-
-from sandbox import ExecResult, Sandbox
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
+
+    from sandbox import ExecResult, Sandbox
 
 __all__ = [
     "CONTENT_VARIABLE",
@@ -66,7 +64,11 @@ def setup_tracing(environ: Mapping[str, str]) -> TracerProvider | None:
     endpoint = _endpoint(environ)
     if endpoint is None:
         return None
-    from agents.trace_export import build_provider  # the SDK and the exporter load only when traces are on
+    # The SDK, the exporter and pydantic-ai's instrumentation load only when traces are on.
+    from pydantic_ai import Agent
+    from pydantic_ai.models.instrumented import InstrumentationSettings
+
+    from agents.trace_export import build_provider
 
     content = environ.get(CONTENT_VARIABLE, "").strip().lower() in ("1", "true", "yes")
     provider = build_provider(endpoint, service=environ.get("OTEL_SERVICE_NAME") or "interns")
@@ -80,6 +82,8 @@ def shutdown_tracing() -> None:
     global _active
     if _active is None:
         return
+    from pydantic_ai import Agent
+
     tracing, _active = _active, None
     Agent.instrument_all(False)
     tracing.provider.shutdown()

@@ -55,7 +55,7 @@ class Usage(BaseModel):
 class _Event(BaseModel):
     """Fields every event carries; unknown fields (from a newer version) are ignored when read."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     seq: int = 0
     """Position in the run's journal, from 1; set by the journal when recorded."""
@@ -284,7 +284,7 @@ Event = Annotated[
     Field(discriminator="type"),
 ]
 
-EventAdapter: TypeAdapter[Event] = TypeAdapter(Event)
+EventAdapter: TypeAdapter[Event] = TypeAdapter(Event, config=ConfigDict(defer_build=True))
 
 
 class UnknownEvent(_Event):

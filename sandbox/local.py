@@ -15,6 +15,8 @@ from sandbox.confinement import launcher, notice, rlimits
 from sandbox.process import clean_env, run_process
 
 COMMAND_NOT_RUN_EXIT_CODE = 127
+_PRLIMIT = shutil.which("prlimit")
+"""util-linux's prlimit, which sets rlimits and execs the command far faster than starting Python does."""
 
 
 class LocalSandbox:
@@ -77,10 +79,13 @@ class LocalSandbox:
         return result.to_exec_result()
 
     def limited(self, argv: Sequence[str]) -> list[str]:
-        """argv behind the launcher that sets the spec's rlimits, when this interpreter can start it."""
+        """argv behind util-linux's `prlimit` (a millisecond), else behind the Python launcher, with the rlimits."""
+        limits = rlimits(self.spec, processes=False)
+        if _PRLIMIT is not None:
+            return [_PRLIMIT, *(f"--{name.lower()}={value}" for name, value in sorted(limits.items())), "--", *argv]
         if not sys.executable:
             return list(argv)
-        return launcher(sys.executable, {"rlimits": rlimits(self.spec, processes=False)}, argv)
+        return launcher(sys.executable, {"rlimits": limits}, argv)
 
     def _inside(self, path: str) -> Path:
         """The host path for `path`, refusing one that resolves (symlinks included) outside the workspace."""

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import jsonschema  # type: ignore[import-untyped]
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag
 from pydantic_core import PydanticCustomError
@@ -250,6 +249,8 @@ def read_schema(path: Path) -> dict[str, Any]:
         raise ValueError(f"the schema file {path} is not JSON or YAML: {error}") from None
     if not isinstance(schema, dict):
         raise ValueError(f"the schema file {path} does not hold a JSON Schema (a mapping)")
+    import jsonschema  # type: ignore[import-untyped]  # loaded only where a task has a schema
+
     try:
         jsonschema.validators.validator_for(schema).check_schema(schema)
     except jsonschema.SchemaError as error:
@@ -274,6 +275,8 @@ def parse_data(text: str) -> Any:
 
 def schema_problems(data: Any, schema: dict[str, Any], limit: int = 20) -> list[str]:
     """Where `data` breaks `schema`, one line each (`$.items[2]: 'x' is not of type 'integer'`), at most `limit`."""
+    import jsonschema  # loaded only where a task has a schema
+
     validator = jsonschema.validators.validator_for(schema)(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     found = []
