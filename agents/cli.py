@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast, get_args
 
@@ -270,11 +271,19 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print the header and events as JSON lines.")] = False,
     lines: Annotated[int, typer.Option(min=0, help="Lines of command output to show under each command.")] = 8,
     follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing events until the run ends.")] = False,
+    steps: Annotated[
+        list[str] | None, typer.Option("--step", metavar="STEP", help="Only this step's events (repeatable).")
+    ] = None,
+    by_step: Annotated[
+        bool, typer.Option("--by-step", help="Fold the timeline by step, in the plan's order, instead of by time.")
+    ] = False,
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
 ) -> None:
     """Print the timeline of one run: steps, model turns, tool calls, policy decisions, commands and checks."""
     from agents.follow import follow_events
 
+    if by_step and follow:
+        raise fail("--by-step needs the whole run; use --step STEP with --follow to watch one step")
     store = RunStore(runs_dir)
     try:
         header = store.load(run_ref)
@@ -298,9 +307,15 @@ def show(
         )
     else:
         events = store.events(header.run_id)
+    if steps:
+        events = (e for e in events if e.step is None or e.step in steps or _merge_of(e.step, steps))
+    shown: Iterable[Event | UnknownEvent | _Heading] = _folded_by_step(list(events)) if by_step else events
     try:
-        for event in events:
-            line = event_line(event, detail=lines)
+        for item in shown:
+            if isinstance(item, _Heading):
+                out.print(f"\n── {item.title} " + "─" * max(0, 64 - len(item.title)), style="bold cyan")
+                continue
+            line = event_line(item, detail=lines)
             if line is not None:
                 out.print(line)
     except KeyboardInterrupt:
@@ -308,6 +323,35 @@ def show(
     diff = store.dir(header.run_id) / "final.diff"
     if diff.exists() and diff.stat().st_size:
         out.print(f"\nfinal diff: {diff}", markup=False)
+
+
+@dataclass(frozen=True)
+class _Heading:
+    """Where a part of a timeline folded by step begins."""
+
+    title: str
+
+
+def _merge_of(label: str, steps: list[str]) -> bool:
+    """Whether `label` is the conflict-resolving worker of one of `steps` (`merge-for-<step>`, `merge-<step>`)."""
+    return any(label in (f"merge-for-{step}", f"merge-{step}") for step in steps)
+
+
+def _folded_by_step(events: list[Event | UnknownEvent]) -> list[Event | UnknownEvent | _Heading]:
+    """The run's start, then each step's events under a heading, in the order steps began, then the run's end."""
+    by_step: dict[str, list[Event | UnknownEvent]] = {}
+    head: list[Event | UnknownEvent | _Heading] = []
+    tail: list[Event | UnknownEvent] = []
+    for event in events:
+        if event.step is not None:
+            by_step.setdefault(event.step, []).append(event)
+        else:
+            (tail if by_step else head).append(event)
+    for step, own in by_step.items():
+        head += [_Heading(f"step {step}"), *own]
+    if tail:
+        head.append(_Heading("the run"))
+    return [*head, *tail]
 
 
 @app.command(short_help="Accept, reject or retry a run.")

@@ -53,3 +53,20 @@ def test_the_blog_post_pipeline_catches_a_dropped_number(tmp_path: Path) -> None
     assert "1.2 million rows" in (example / "drafts" / "post.md").read_text()
     history = json.loads((store.dir("last") / "messages" / "draft.json").read_text())
     assert "1.2 million" in json.dumps(history[-2:]) or "1.2 million" in json.dumps(history), "the worker was told"
+
+
+def test_show_folds_the_timeline_by_step_and_picks_one_step(tmp_path: Path) -> None:
+    run_example(tmp_path, "notes-to-blog-post")
+    folded = interns("show", "last", "--by-step", "--lines", "0", cwd=tmp_path).stdout
+    headings = [line for line in folded.splitlines() if line.startswith("── ")]
+    assert [h.split()[1:3] for h in headings] == [
+        ["step", "fix"],
+        ["step", "draft"],
+        ["step", "verify"],
+        ["the", "run"],
+    ]
+    draft = folded.split("── step draft")[1].split("── step verify")[0]
+    assert "[draft]" in draft and "[fix]" not in draft and "[verify]" not in draft
+
+    one = interns("show", "last", "--step", "verify", cwd=tmp_path).stdout
+    assert "[verify]" in one and "[draft]" not in one and "[fix]" not in one and "run succeeded" in one
