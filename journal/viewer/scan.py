@@ -154,7 +154,7 @@ class RunScan:
             planned.planned = True
             planned.instructions = str(item.get("instructions") or "")
             planned.needs = [str(need) for need in item.get("needs") or []]
-            planned.done_when = [str(check) for check in item.get("done_when") or []]
+            planned.done_when = [_check_text(check) for check in item.get("done_when") or []]
             planned.tools = [str(tool) for tool in item.get("tools") or []]
 
     def _on_model(self, step: StepTrack, data: dict[str, Any], n: int) -> None:
@@ -238,3 +238,22 @@ _HANDLERS = {
     "step_finished": RunScan._on_step_finished,
     "run_finished": RunScan._on_run_finished,
 }
+
+
+def _check_text(check: object) -> str:
+    """A `done_when` entry in a few words: a command as written, a built-in check as `key: what it looks at`."""
+    if not isinstance(check, dict):
+        return str(check)
+    parts = []
+    for position, (key, value) in enumerate(check.items()):
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {_short(v)}" for k, v in value.items() if v not in (None, [], ""))
+        if value not in (None, [], ""):
+            parts.append(f"{key}: {_short(value)}")
+        elif position == 0:  # the check's own key, with its defaults
+            parts.append(str(key))
+    return "; ".join(parts)
+
+
+def _short(value: object) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)

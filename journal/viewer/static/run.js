@@ -285,7 +285,7 @@
         h("span", {}, "worker ", h("b", {}, `${s.run.model.replace(/^scripted:.*/, "scripted model")} in ${s.started.sandbox || "a sandbox"}`)),
         st.tools.length ? h("span", {}, "tools ", h("b", {}, st.tools.join(", "))) : null,
         st.needs.length ? h("span", {}, "after ", h("b", {}, st.needs.join(", "))) : null,
-        st.done_when.length ? h("span", {}, "done when ", h("b", { class: "mono" }, st.done_when.join("  &&  "))) : null),
+        st.done_when.length ? h("span", {}, "done when ", h("b", { class: "mono" }, st.done_when.join("  ·  "))) : null),
       st.reason ? h("div", { class: "outcome bad" }, st.reason) : st.summary ? h("div", { class: "outcome ok said" }, st.summary) : null);
   }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from journal import Notice, Redactor, open_run
+from journal import Notice, PlanMade, Redactor, open_run
 from journal.viewer import RunScan
 from journal.viewer.pages import page, read_event
 from journal.viewer.scan import RUN_LEVEL
@@ -86,3 +86,12 @@ def test_unreadable_and_unknown_lines_keep_their_place(tmp_path: Path) -> None:
 
     assert [event["type"] for event in found] == ["notice", "unreadable", "from_the_future"]
     assert found[2]["colour"] == "red" and scan.steps["s"].lines.tolist() == [3]
+
+
+def test_built_in_checks_of_the_plan_read_as_words(start_run: StartRun) -> None:
+    journal = start_run()
+    checks = ["pytest -q", {"no_markers": None}, {"preserves": {"input": "a.md", "output": "b.md", "may_drop": []}}]
+    journal.record(PlanMade(source="task", steps=[{"id": "s", "instructions": "Do.", "done_when": checks}]))
+    scan = RunScan(events_path(journal))
+    scan.advance()
+    assert scan.steps["s"].done_when == ["pytest -q", "no_markers", "preserves: input a.md, output b.md"]
