@@ -27,6 +27,7 @@ from agents.cli_common import (
     err,
     fail,
     out,
+    prepare_run,
     print_event,
     report_outcome,
     run_with_progress,
@@ -94,19 +95,6 @@ def check(
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def _scripted_agents(spec: tasks.TaskSpec) -> list[str]:
-    """The agents a script must give turns to: the planner, or each step and, when reviews are on, its review;
-    and the judge of each rubric check (`<step>.rubric`, or `rubric` for the task's own)."""
-    import tasks
-
-    rubric = [] if not any(isinstance(c, tasks.RubricCheck) for c in spec.done_when) else ["rubric"]
-    if not spec.steps:
-        return ["plan", *rubric]
-    reviews = [f"{s.id}.review" for s in spec.steps] if spec.review.supervisor else []
-    judges = [f"{s.id}.rubric" for s in spec.steps if any(isinstance(c, tasks.RubricCheck) for c in s.done_when)]
-    return [s.id for s in spec.steps] + reviews + judges + rubric
-
-
 def _print_plan(steps: list[tasks.Step]) -> None:
     """Print steps by level: those on one level may run at the same time."""
     import tasks
@@ -161,29 +149,11 @@ def run(
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
 ) -> None:
     """Run a task file: each step on a sandboxed worker, checked by its done_when commands, all journaled."""
-    import tasks
-    from agents.models import ModelSetupError, select_model
-    from agents.preflight import PreflightError, preflight
-    from agents.rule_examples import example_problems
     from agents.supervisor import Supervisor
 
     if approve_plan and not sys.stdin.isatty():
         raise fail("--approve-plan needs a terminal to answer on; use --plan-only to see the plan")
-    try:
-        spec = tasks.load(task_file)
-        choice = select_model(spec.model, model)
-        choice.check_script_covers(_scripted_agents(spec))
-        if problems := example_problems(spec):
-            raise PreflightError("\n".join(problems))
-        warnings = preflight(spec)
-    except tasks.TaskFileError as exc:
-        raise fail("\n".join(str(p) for p in exc.problems)) from None
-    except ModelSetupError as exc:
-        raise fail(str(exc)) from None
-    except PreflightError as exc:
-        raise fail(f"{task_file}: {exc}") from None
-    for warning in warnings:
-        err.print(f"warning: {warning}", style="yellow", markup=False)
+    spec, choice = prepare_run(task_file, model)
     supervisor = Supervisor(
         spec,
         choice,

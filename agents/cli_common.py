@@ -18,6 +18,8 @@ from agents.timeline import event_line
 from journal import Event, RunStore
 
 if TYPE_CHECKING:
+    import tasks
+    from agents.models import ModelChoice
     from agents.supervisor import RunResult, Supervisor
 
 __all__ = [
@@ -32,9 +34,11 @@ __all__ = [
     "err",
     "fail",
     "out",
+    "prepare_run",
     "print_event",
     "report_outcome",
     "run_with_progress",
+    "scripted_agents",
 ]
 
 EXIT_FAILED, EXIT_BAD_INPUT, EXIT_AWAITING_APPROVAL, EXIT_CANCELLED = 1, 2, 3, 130
@@ -129,3 +133,41 @@ def report_outcome(result: RunResult, *, human_review: bool, runs_dir: Path) -> 
     except review_gate.GateError as exc:
         raise fail(f"review.human is false, but the work could not land: {exc}", EXIT_FAILED) from None
     out.print(f"landed:  {decision.detail} (review.human is false)", markup=False)
+
+
+def prepare_run(task_file: Path, model: str | None) -> tuple[tasks.TaskSpec, ModelChoice]:
+    """The task and its model, checked as a run needs them; each problem printed, with exit code 2."""
+    import tasks
+    from agents.models import ModelSetupError, select_model
+    from agents.preflight import PreflightError, preflight
+    from agents.rule_examples import example_problems
+
+    try:
+        spec = tasks.load(task_file)
+        choice = select_model(spec.model, model)
+        choice.check_script_covers(scripted_agents(spec))
+        if problems := example_problems(spec):
+            raise PreflightError("\n".join(problems))
+        warnings = preflight(spec)
+    except tasks.TaskFileError as exc:
+        raise fail("\n".join(str(p) for p in exc.problems)) from None
+    except ModelSetupError as exc:
+        raise fail(str(exc)) from None
+    except PreflightError as exc:
+        raise fail(f"{task_file}: {exc}") from None
+    for warning in warnings:
+        err.print(f"warning: {warning}", style="yellow", markup=False)
+    return spec, choice
+
+
+def scripted_agents(spec: tasks.TaskSpec) -> list[str]:
+    """The agents a script must give turns to: the planner, or each step and, when reviews are on, its review;
+    and the judge of each rubric check (`<step>.rubric`, or `rubric` for the task's own)."""
+    import tasks
+
+    rubric = [] if not any(isinstance(c, tasks.RubricCheck) for c in spec.done_when) else ["rubric"]
+    if not spec.steps:
+        return ["plan", *rubric]
+    reviews = [f"{s.id}.review" for s in spec.steps] if spec.review.supervisor else []
+    judges = [f"{s.id}.rubric" for s in spec.steps if any(isinstance(c, tasks.RubricCheck) for c in s.done_when)]
+    return [s.id for s in spec.steps] + reviews + judges + rubric

@@ -20,6 +20,7 @@ from agents.cli_common import (
     err,
     fail,
     out,
+    prepare_run,
     print_event,
     report_outcome,
     run_with_progress,
@@ -110,9 +111,6 @@ def resume(
     With --from STEP any finished run goes on from that step: after you edit its output in the run's worked copy,
     the steps that need it run again on your version.
     """
-    import tasks
-    from agents.models import ModelSetupError, select_model
-    from agents.preflight import PreflightError, preflight
     from agents.supervisor import Supervisor
 
     store = RunStore(runs_dir)
@@ -125,16 +123,7 @@ def resume(
     task_file = Path(point.started.task_file)
     if not point.started.task_file or not task_file.exists():
         raise fail(f"the task file of run {point.run_id} is gone ({point.started.task_file or 'unknown'})")
-    try:
-        spec = tasks.load(task_file)
-        choice = select_model(spec.model, model or point.header.model)
-        preflight(spec)
-    except tasks.TaskFileError as exc:
-        raise fail("\n".join(str(p) for p in exc.problems)) from None
-    except ModelSetupError as exc:
-        raise fail(str(exc)) from None
-    except PreflightError as exc:
-        raise fail(f"{task_file}: {exc}") from None
+    spec, choice = prepare_run(task_file, model or point.header.model)
     task_text = task_file.read_text(encoding="utf-8")
     stored = Redactor.from_environ(os.environ).redact(task_text).encode()
     if hashlib.sha256(stored).hexdigest() != point.header.task_sha256:
