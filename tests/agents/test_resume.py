@@ -67,6 +67,23 @@ def starts(events: list[Event | UnknownEvent], step: str) -> list[StepStarted]:
     return [e for e in events if isinstance(e, StepStarted) and e.step == step]
 
 
+def kill_while_sleeping(task_dir: TaskDir, marker: str) -> None:
+    """Start `interns run` with SLEEP_FOR=marker and SIGKILL it while its step's `sleep marker` runs."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "agents", "run", "task.yaml", "--model", f"scripted:{task_dir.root / 'script.yaml'}"],
+        cwd=task_dir.root,
+        env={**os.environ, "INTERNS_HOME": str(task_dir.runs), "SLEEP_FOR": marker},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: sleeping(marker), timeout=60)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+
+
 def test_without_a_terminal_an_ask_pauses_the_run_until_a_person_approves(task_dir: TaskDir) -> None:
     task_dir.write({"steps": TWO_STEPS, "guardrails": ASK_TOUCH}, SCRIPT, {"a.txt": "a\n"})
 
@@ -171,19 +188,7 @@ def test_a_killed_run_resumes_from_the_last_finished_step(task_dir: TaskDir) -> 
     task_dir.write(
         {"workspace": {"repo": "repo", "base": "main"}, "steps": TWO_STEPS, "guardrails": guardrails}, script
     )
-    child = subprocess.Popen(
-        [sys.executable, "-m", "agents", "run", "task.yaml", "--model", f"scripted:{task_dir.root / 'script.yaml'}"],
-        cwd=task_dir.root,
-        env={**os.environ, "INTERNS_HOME": str(task_dir.runs), "SLEEP_FOR": marker},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for(lambda: sleeping(marker), timeout=60)
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait()
+    kill_while_sleeping(task_dir, marker)
     wait_for(lambda: not sleeping(marker))
 
     listed = cli(task_dir, "runs")
@@ -240,19 +245,7 @@ def test_what_a_killed_step_wrote_in_a_folder_is_still_judged_as_its_own(task_di
     }
     guardrails = {"sandbox": "bubblewrap", "env": ["SLEEP_FOR"], "write": ["src/**"]}
     task_dir.write({"steps": TWO_STEPS, "guardrails": guardrails, "review": {"retries": 0}}, script, {"src/a": "a\n"})
-    child = subprocess.Popen(
-        [sys.executable, "-m", "agents", "run", "task.yaml", "--model", f"scripted:{task_dir.root / 'script.yaml'}"],
-        cwd=task_dir.root,
-        env={**os.environ, "INTERNS_HOME": str(task_dir.runs), "SLEEP_FOR": marker},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for(lambda: sleeping(marker), timeout=60)
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait()
+    kill_while_sleeping(task_dir, marker)
     run_dir, _ = journal_of(task_dir)
     assert (run_dir / "workspace" / "outside.txt").exists()
 
