@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sandbox import InputView
+
 __all__ = ["ContextFile", "exemplar_files", "workspace_files"]
 
 FILE_LIMIT = 20_000
@@ -32,20 +34,33 @@ def _read(path: Path, shown_as: str) -> ContextFile | None:
         return None
 
 
-def workspace_files(root: Path, patterns: list[str]) -> tuple[list[ContextFile], list[str]]:
-    """Files of the workspace matching the globs (never outside it), and the patterns that matched nothing."""
-    root = root.resolve()
+def _matches(root: Path, pattern: str, view: InputView | None) -> list[tuple[str, Path, Path]]:
+    """(relative path, host path, root it must stay in) of each file the glob matches, inputs included."""
+    roots = [root] if view is None else [view.path, view.source]
+    found = []
+    for base in roots:
+        base = base.resolve()
+        for path in base.glob(pattern):
+            rel = path.relative_to(base).as_posix()
+            if view is None or view.owner(rel) == base:  # the sandbox shows an input over its mount point
+                found.append((rel, path, base))
+    return sorted(found)
+
+
+def workspace_files(
+    root: Path, patterns: list[str], view: InputView | None = None
+) -> tuple[list[ContextFile], list[str]]:
+    """Files of the workspace (its read-only inputs too) matching the globs, never outside it; and unmatched globs."""
     found: dict[str, ContextFile] = {}
     unmatched: list[str] = []
     total = 0
     for pattern in patterns:
         matched = False
-        for path in sorted(root.glob(pattern)):
+        for rel, path, base in _matches(root, pattern, view):
             real = path.resolve()
-            if not path.is_file() or not real.is_relative_to(root) or ".git" in path.relative_to(root).parts:
+            if not path.is_file() or not real.is_relative_to(base) or ".git" in rel.split("/"):
                 continue
             matched = True
-            rel = path.relative_to(root).as_posix()
             if rel in found or total >= TOTAL_LIMIT:
                 continue
             if (file := _read(real, rel)) is not None:

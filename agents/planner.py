@@ -42,10 +42,15 @@ def plan_event(steps: list[Step], source: str) -> PlanMade:
 
 
 async def make_plan(
-    spec: TaskSpec, model: ModelChoice, workspace: Path, record: Callable[[Event], Any]
+    spec: TaskSpec, model: ModelChoice, workspace: Path, record: Callable[[Event], Any], inputs: Path | None = None
 ) -> tuple[list[Step], Usage]:
-    """Ask the supervisor model for a plan; invalid plans are sent back to it with the problem."""
-    files = sorted(p.relative_to(workspace).as_posix() for p in workspace.rglob("*") if ".git" not in p.parts)
+    """Ask the supervisor model for a plan; invalid plans are sent back to it with the problem.
+
+    `inputs` is a folder shown read-only over the workspace: its files are listed too.
+    """
+    roots = [workspace] if inputs is None else [workspace, inputs]
+    listed = {p.relative_to(root).as_posix() for root in roots for p in root.rglob("*") if ".git" not in p.parts}
+    files = sorted(listed)
     agent: Agent[None, Plan] = Agent(
         model.for_agent("plan"),
         output_type=Plan,

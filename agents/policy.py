@@ -20,6 +20,7 @@ from typing import Literal
 
 from agents.globs import Hole, always_matches, could_match, matches
 from agents.shell import Command, CommandParseError, parse_line
+from sandbox import InputView
 from sandbox.base import WORKSPACE_MOUNT
 from tasks.spec import Guardrails
 
@@ -54,11 +55,15 @@ class _Place:
 class Policy:
     """Judges one worker's tool calls against its step's tools and the task's guardrails."""
 
-    def __init__(self, guardrails: Guardrails, tools: Sequence[str], workspace: Path) -> None:
+    def __init__(
+        self, guardrails: Guardrails, tools: Sequence[str], workspace: Path, view: InputView | None = None
+    ) -> None:
         self.guardrails = guardrails
         self.tools = tuple(tools)
         self.workspace = Path(os.path.abspath(workspace))
         self._real_root = os.path.realpath(self.workspace)
+        # With a view, the inputs are bound read-only over the workspace: a path under one is judged where it is.
+        self._view = view
         roots = {self.workspace.as_posix(), Path(self._real_root).as_posix(), WORKSPACE_MOUNT}
         # the longest first, so a host workspace under /workspace maps by its own path
         self._roots = sorted((_segments(root) for root in roots), key=len, reverse=True)
@@ -166,11 +171,14 @@ class Policy:
                 elif segment not in ("", "."):
                     relative.append(segment)
         target = "/".join(relative) or "."
-        real = os.path.realpath(os.path.join(self.workspace, *relative))
-        if real != self._real_root and not real.startswith(self._real_root.rstrip("/") + "/"):
+        root = self._real_root
+        if self._view is not None and relative and self._view.owner(target) == self._view.source:
+            root = os.path.realpath(self._view.source)
+        real = os.path.realpath(os.path.join(root, *relative))
+        if real != root and not real.startswith(root.rstrip("/") + "/"):
             reason = f"'{target}' leads out of the workspace through a symbolic link"
             return Decision("deny", _BOUNDARY, reason, target)
-        return _Place(target, Path(os.path.relpath(real, self._real_root)).as_posix())
+        return _Place(target, Path(os.path.relpath(real, root)).as_posix())
 
 
 def _segments(absolute: str) -> list[str]:

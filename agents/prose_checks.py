@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import posixpath
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -210,7 +211,7 @@ async def _read_all(sandbox: Sandbox, patterns: list[str]) -> tuple[list[Context
     """The text of each file the patterns name, read through the sandbox, and a problem for each that cannot be."""
     texts, problems = [], []
     for pattern in patterns:
-        paths = _expand(sandbox.spec.workspace, pattern)
+        paths = _expand(sandbox.spec.workspace, pattern, sandbox.spec.read_only)
         if not paths:
             problems.append(f"{pattern}: no file matches")
         for path in paths:
@@ -225,18 +226,23 @@ async def _read_all(sandbox: Sandbox, patterns: list[str]) -> tuple[list[Context
     return texts, problems
 
 
-def _expand(root: Path, pattern: str) -> list[str]:
-    """A literal path as it is (reading it says whether it exists); a glob as the workspace files it matches."""
+def _expand(root: Path, pattern: str, read_only: Sequence[tuple[Path, str]] = ()) -> list[str]:
+    """A literal path as it is (reading it says whether it exists); a glob as the files it matches, inputs included."""
     if not any(char in pattern for char in "*?["):
         return [pattern]
-    found = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d != ".git")
-        for name in sorted(files):
-            relative = (Path(folder) / name).relative_to(root).as_posix()
-            if matches(relative, [pattern]):
-                found.append(relative)
-    return found
+    found: dict[str, None] = {}
+    for base, inside in [(root, ""), *read_only]:
+        if base.is_file():  # a single input file bound at its name
+            if matches(inside, [pattern]):
+                found[inside] = None
+            continue
+        for folder, dirs, files in os.walk(base):
+            dirs[:] = sorted(d for d in dirs if d != ".git")
+            for name in sorted(files):
+                relative = posixpath.join(inside, (Path(folder) / name).relative_to(base).as_posix())
+                if matches(relative, [pattern]):
+                    found[relative] = None
+    return list(found)
 
 
 def _exemplars(paths: list[str]) -> list[ContextFile]:

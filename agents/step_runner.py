@@ -36,7 +36,7 @@ from journal import (
     StepStatus,
     Usage,
 )
-from sandbox import Sandbox, SandboxSpec, Workspace, open_sandbox
+from sandbox import InputView, Sandbox, SandboxSpec, Workspace, open_sandbox
 from tasks import Step, TaskSpec, servers_for
 
 __all__ = ["MODEL_KEY_VARIABLES", "PausedStep", "RunEnv", "StepResult", "StepRunner"]
@@ -110,6 +110,7 @@ class StepRunner:
             processes=guardrails.limits.processes,
             file_size_mb=guardrails.limits.file_size_mb,
             memory_mb=guardrails.limits.memory_mb,
+            read_only=workspace.read_only() if isinstance(workspace, InputView) else (),
         )
 
     def skip(self, step: Step, because: str) -> StepResult:
@@ -148,13 +149,15 @@ class StepRunner:
         tools = spec.guardrails.tools_for(step)
         servers = McpServers(servers_for(spec.mcp, step.mcp), withheld=MODEL_KEY_VARIABLES)
         worker = Worker(step.id, tools, env.model, limits, servers.toolsets)
-        policy = Policy(spec.guardrails.for_step(step), tools, workspace.path)
+        view = workspace if isinstance(workspace, InputView) else None
+        policy = Policy(spec.guardrails.for_step(step), tools, workspace.path, view)
         max_attempts = spec.review.retries + 1
         prompt: str | None
         if paused is None:
             prompt, first = self._prompt(step, workspace, done_before), 1
             if baseline is None:
                 # A folder's copy already holds earlier steps' changes: judge only what this step adds to them.
+                # (Over read-only inputs, the diff starts empty: it holds only what earlier steps wrote.)
                 baseline = await asyncio.to_thread(workspace.diff)
                 env.save_baseline(step.id, baseline)
         else:
@@ -317,7 +320,8 @@ class StepRunner:
 
     def _prompt(self, step: Step, workspace: Workspace, done_before: list[StepResult]) -> str:
         spec, context = self.env.spec, self.env.spec.context
-        files, unmatched = workspace_files(workspace.path, context.files)
+        view = workspace if isinstance(workspace, InputView) else None
+        files, unmatched = workspace_files(workspace.path, context.files, view)
         for pattern in unmatched:
             message = f"context.files pattern {pattern!r} matched no file"
             self.env.record(Notice(step=step.id, level="warning", message=message))

@@ -21,7 +21,7 @@ from agents.resume import BASELINES_DIR, ResumePoint
 from agents.scheduler import run_dag
 from agents.step_runner import MODEL_KEY_VARIABLES, RunEnv, StepResult, StepRunner
 from agents.tracing import end_span, run_span, traced_exec
-from agents.workspaces import FolderSpace, RepoSpace, open_space, reopen_space
+from agents.workspaces import FolderSpace, RepoSpace, open_space, reopen_space, views_inputs
 from journal import (
     Event,
     FinalStatus,
@@ -35,7 +35,7 @@ from journal import (
     open_run,
     reopen_run,
 )
-from sandbox import SandboxUnavailable, Workspace, open_sandbox
+from sandbox import InputView, SandboxUnavailable, Workspace, open_sandbox
 from sandbox.git_resume import paused_message
 from sandbox.gitrepo import GitRunError
 from sandbox.workspace import open_repo
@@ -181,6 +181,10 @@ class Supervisor:
         )
         if self.model.scripted:
             self.record(Notice(message="the model is scripted: its turns come from a file, not from a real model"))
+        ws = spec.workspace
+        if isinstance(ws, FolderWorkspace) and ws.outputs is not None and not views_inputs(spec):
+            message = f"the {spec.guardrails.sandbox} sandbox cannot show the folder read-only: workers get a full copy"
+            self.record(Notice(message=message))
         for name in sorted(MODEL_KEY_VARIABLES.intersection(spec.guardrails.env)):
             message = f"guardrails.env names {name}, a model key, which never enters a sandbox: it was left out"
             self.record(Notice(level="warning", message=message))
@@ -266,7 +270,8 @@ class Supervisor:
             self.record(plan_event(steps, "task"))
             return steps
         workspace = await asyncio.to_thread(space.setup_workspace)
-        steps, usage = await make_plan(self.spec, self.model, workspace.path, self.record)
+        inputs = workspace.source if isinstance(workspace, InputView) else None
+        steps, usage = await make_plan(self.spec, self.model, workspace.path, self.record, inputs)
         self.usage = self.usage + usage
         self.record(plan_event(steps, "supervisor"))
         return steps

@@ -10,14 +10,26 @@ from typing import Protocol
 
 import git
 
-from sandbox import FolderCopy, GitWorktree, Workspace
+from sandbox import FolderCopy, GitWorktree, InputView, Workspace
 from sandbox.git_merge import Integration, continue_merging, create_from, finish_merge, integrate
 from sandbox.git_resume import clear_worktrees, drop_branch, reopen_step
 from sandbox.gitrepo import commit_step, copy_untracked, merge_in_progress, run_branch, step_branch
 from sandbox.workspace import open_repo
 from tasks import FolderWorkspace, TaskSpec
 
-__all__ = ["FolderSpace", "RepoSpace", "RunSpace", "open_space"]
+__all__ = ["FolderSpace", "RepoSpace", "RunSpace", "open_space", "views_inputs"]
+
+VIEWING_BACKENDS = frozenset({"bubblewrap", "docker"})
+"""Backends that can show the inputs read-only over an empty workspace; `local` works on a copy."""
+
+
+def views_inputs(spec: TaskSpec) -> bool:
+    """Whether the run's folder is shown read-only under a workspace that holds only what the run writes.
+
+    For a folder task with `outputs` on an isolating backend: a large folder is then never copied.
+    """
+    ws = spec.workspace
+    return isinstance(ws, FolderWorkspace) and ws.outputs is not None and spec.guardrails.sandbox in VIEWING_BACKENDS
 
 
 class RunSpace(Protocol):
@@ -58,9 +70,10 @@ class RunSpace(Protocol):
 
 @dataclass
 class FolderSpace:
-    """One copy of the folder, shared by the run's steps in turn."""
+    """One copy of the folder (or one folder over the read-only inputs), shared by the run's steps in turn."""
 
-    copy: FolderCopy
+    copy: FolderCopy | InputView
+    _open: set[str] = field(default_factory=set)
 
     def setup_workspace(self) -> Workspace:
         """The copy itself."""
@@ -68,6 +81,7 @@ class FolderSpace:
 
     def open_step(self, step_id: str, needs: list[str], *, paused: bool = False) -> tuple[Workspace, list[str]]:
         """The shared copy; steps see each other's work as it is written."""
+        self._open.add(step_id)
         return self.copy, []
 
     def resume_step(self, step_id: str, label: str) -> tuple[Workspace, list[str]]:
@@ -75,14 +89,20 @@ class FolderSpace:
         return self.copy, []
 
     def close_step(self, step_id: str, workspace: Workspace, message: str) -> None:
-        """Nothing to do: the copy keeps the work."""
+        """The copy keeps the work; once no step is open, the mount points its sandboxes left go."""
+        self._open.discard(step_id)
+        if isinstance(self.copy, InputView) and not self._open:
+            # Not while another step works: unlinking a mount point detaches that mount in its sandbox too.
+            self.copy.remove_stubs()
 
     def final_diff(self) -> str:
         """The copy against the original folder."""
         return self.copy.diff()
 
     def close(self) -> None:
-        """The copy stays: it is the run's result."""
+        """The copy stays: it is the run's result; only the mount points sandboxes left go."""
+        if isinstance(self.copy, InputView):
+            self.copy.remove_stubs()
 
     @property
     def output(self) -> str:
@@ -198,7 +218,9 @@ def open_space(spec: TaskSpec, run_id: str, run_dir: Path) -> FolderSpace | Repo
     """The workspaces for a run of `spec`, under its run directory."""
     ws = spec.workspace
     if isinstance(ws, FolderWorkspace):
-        return FolderSpace(FolderCopy.create(ws.folder, run_dir / "workspace"))
+        dest = run_dir / "workspace"
+        make = InputView.create if views_inputs(spec) else FolderCopy.create
+        return FolderSpace(make(ws.folder, dest))
     base = open_repo(ws.repo).git.rev_parse("--verify", f"{ws.base}^{{commit}}")
     return RepoSpace(repo=ws.repo, run_id=run_id, base_commit=base, root=run_dir / "worktrees")
 
@@ -213,7 +235,8 @@ def reopen_space(spec: TaskSpec, run_id: str, run_dir: Path, base_commit: str | 
         copy = run_dir / "workspace"
         if not copy.is_dir():
             raise FileNotFoundError(f"the run's worked copy {copy} is gone; it cannot be resumed")
-        return FolderSpace(FolderCopy(source=ws.folder.resolve(), path=copy.resolve()))
+        kind = InputView if views_inputs(spec) else FolderCopy
+        return FolderSpace(kind(source=ws.folder.resolve(), path=copy.resolve()))
     if base_commit is None:
         raise ValueError(f"run {run_id} did not journal the commit it started from; it cannot be resumed")
     root = run_dir / "worktrees"

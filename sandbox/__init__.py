@@ -22,6 +22,7 @@ from sandbox.docker import DockerSandbox
 from sandbox.docker_cleanup import Leftover, find_leftovers, remove_leftovers
 from sandbox.docker_engine import DEFAULT_IMAGE, check_docker
 from sandbox.image import BuiltImage, ImageBuildError, build_image
+from sandbox.input_view import InputView
 from sandbox.local import LocalSandbox
 from sandbox.process import TIMEOUT_EXIT_CODE
 from sandbox.workspace import FolderCopy, GitWorktree, Workspace, is_dirty
@@ -40,6 +41,7 @@ __all__ = [
     "GitWorktree",
     "HostConfinement",
     "ImageBuildError",
+    "InputView",
     "Leftover",
     "LocalSandbox",
     "Sandbox",

@@ -44,6 +44,8 @@ class SandboxSpec:
     """Megabytes one file a command writes may grow to."""
     memory_mb: int = 4096
     """Megabytes of memory a command may take: per process with bubblewrap and local, the container's with docker."""
+    read_only: tuple[tuple[Path, str], ...] = ()
+    """(host path, path under the workspace mount) shown read-only over the workspace; bubblewrap and docker only."""
 
 
 @dataclass(frozen=True)

@@ -168,6 +168,7 @@ class BubblewrapSandbox(CommandSandbox):
             user_namespace=self._user_namespace,
             seccomp_fd=seccomp_fd,
             sized_tmpfs=self._sized_tmpfs,
+            read_only=self.spec.read_only,
         )
 
     async def _run(

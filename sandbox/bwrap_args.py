@@ -119,12 +119,14 @@ def bwrap_command(
     user_namespace: bool = True,
     seccomp_fd: int | None = None,
     sized_tmpfs: bool = False,
+    read_only: Sequence[tuple[Path, str]] = (),
 ) -> list[str]:
     """The full bwrap command line that runs argv over `workspace`; the environment is passed by the caller.
 
     With `user_namespace` the command runs as uid/gid 1000 inside a new user namespace; without it
     (hosts where user namespaces are disabled but bwrap is setuid) it runs as the invoking user.
     `seccomp_fd` is an open descriptor bwrap reads a seccomp filter from; `sized_tmpfs` caps /tmp and HOME.
+    `read_only` binds host paths read-only over places in the workspace (bwrap makes their mount points in it).
     """
     args = [bwrap, "--unshare-all"]
     if network:
@@ -148,5 +150,7 @@ def bwrap_command(
     for path, size in (("/tmp", TMP_SIZE), (SANDBOX_HOME, HOME_SIZE)):
         args += ["--size", str(size), "--tmpfs", path] if sized_tmpfs else ["--tmpfs", path]
     args += ["--bind", str(workspace), WORKSPACE_MOUNT]
+    for host_path, inside in read_only:
+        args += ["--ro-bind", str(host_path), sandbox_path(inside)]
     args += ["--remount-ro", "/", "--chdir", sandbox_path(cwd)]
     return [*args, "--", *argv]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import secrets
 from collections.abc import Mapping, Sequence
@@ -55,7 +56,10 @@ def container_options(
         "user": f"{owner.st_uid}:{owner.st_gid}",  # files come back owned by the workspace's owner
         "environment": dict(env),
         "working_dir": WORKSPACE_MOUNT,
-        "volumes": {str(workspace): {"bind": WORKSPACE_MOUNT, "mode": "rw"}},
+        "volumes": {
+            str(workspace): {"bind": WORKSPACE_MOUNT, "mode": "rw"},
+            **{str(host): {"bind": posixpath.join(WORKSPACE_MOUNT, at), "mode": "ro"} for host, at in spec.read_only},
+        },
         "read_only": True,
         "tmpfs": {
             "/tmp": f"rw,exec,nosuid,nodev,size={TMP_SIZE},mode=1777",

@@ -25,14 +25,14 @@ def tree_files(root: Path, skip: Iterable[str] = SKIPPED_NAMES) -> set[str]:
     return found
 
 
-def _mode(path: Path) -> str:
+def git_mode(path: Path) -> str:
     """The git file mode of path: symlink, executable or plain file."""
     if path.is_symlink():
         return "120000"
     return "100755" if path.stat().st_mode & 0o111 else "100644"
 
 
-def _content(path: Path) -> bytes | None:
+def file_content(path: Path) -> bytes | None:
     """What a diff compares: a symlink's target, a file's bytes, or None when it is absent."""
     if path.is_symlink():
         return os.readlink(path).encode()
@@ -41,9 +41,10 @@ def _content(path: Path) -> bytes | None:
     return None
 
 
-def _same(old: Path, new: Path) -> bool:
+def same_file(old: Path, new: Path) -> bool:
+    """Whether two files (or symbolic links) hold the same content."""
     if old.is_symlink() or new.is_symlink():
-        return _content(old) == _content(new)
+        return file_content(old) == file_content(new)
     return filecmp.cmp(old, new, shallow=False)
 
 
@@ -83,9 +84,9 @@ def tree_diff(old_root: Path, new_root: Path, skip: Iterable[str] = SKIPPED_NAME
     parts = []
     for rel in sorted(old_files | new_files):
         old_path, new_path = old_root / rel, new_root / rel
-        if rel in old_files and rel in new_files and _same(old_path, new_path):
+        if rel in old_files and rel in new_files and same_file(old_path, new_path):
             continue
-        old = _content(old_path) if rel in old_files else None
-        new = _content(new_path) if rel in new_files else None
-        parts.append(file_diff(rel, old, new, _mode(new_path if new is not None else old_path)))
+        old = file_content(old_path) if rel in old_files else None
+        new = file_content(new_path) if rel in new_files else None
+        parts.append(file_diff(rel, old, new, git_mode(new_path if new is not None else old_path)))
     return "".join(parts)
