@@ -45,7 +45,11 @@
     const done = steps.filter((st) => st.status === "succeeded").length;
     if (run.status === "succeeded")
       return h("div", { class: "outcome ok" }, `Succeeded: ${done} of ${plural(steps.length, "step")} done, ${plural(s.diff.file_count, "file")} changed.`);
-    if (s.live) return h("div", { class: "outcome" }, run.status === "awaiting_approval" ? "Paused: a worker waits for a person to approve a call." : `Running: ${done} of ${plural(steps.length, "step")} done so far.`);
+    if (run.status === "awaiting_approval")
+      return h("div", { class: "outcome" }, "Paused: a worker waits for a person to approve a call. Answer with ",
+        h("code", {}, `interns approve ${run.run_id}`), " (or ", h("code", {}, "--deny \"why\""), "), then go on with ",
+        h("code", {}, `interns resume ${run.run_id}`), ".");
+    if (s.live) return h("div", { class: "outcome" }, `Running: ${done} of ${plural(steps.length, "step")} done so far.`);
     const where = run.failed_step ? ` at step ${run.failed_step}` : "";
     return h("div", { class: "outcome bad" }, `${capital(label(run.status))}${where}${run.reason ? ": " + run.reason : "."}`);
   }
