@@ -129,27 +129,21 @@ class Journal:
         """Close the event log and rewrite `run.json` with the final status, time, usage and event count."""
         if status not in get_args(FinalStatus):
             raise ValueError(f"a run cannot finish as {status!r}; use one of {', '.join(get_args(FinalStatus))}")
-        with self._lock:
-            if not self._events.closed:
-                self._events.flush()
-                os.fsync(self._events.fileno())
-                self._events.close()
-            self._header.status = status
-            self._header.reason = self._redactor.redact(reason)
-            self._header.failed_step = failed_step
-            self._header.finished = now()
-            header = self._header.model_copy(deep=True)
-        write_header(self._dir, header)
-        _index_quietly(self._index, header)
-        return header
+        return self._seal(status=status, reason=self._redactor.redact(reason), failed_step=failed_step, finished=now())
 
     def detach(self) -> RunHeader:
         """Close the event log and write the header's new event count, its status kept: for a run that waits."""
+        return self._seal()
+
+    def _seal(self, **changes: Any) -> RunHeader:
+        """Flush, sync and close the event log, then write and index the header with `changes` made to it."""
         with self._lock:
             if not self._events.closed:
                 self._events.flush()
                 os.fsync(self._events.fileno())
                 self._events.close()
+            for name, value in changes.items():
+                setattr(self._header, name, value)
             header = self._header.model_copy(deep=True)
         write_header(self._dir, header)
         _index_quietly(self._index, header)
