@@ -128,6 +128,15 @@ def sse_events(reply: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return events
 
 
+def encoded(reply: dict[str, Any], stream: bool) -> tuple[bytes, str]:
+    """The body and content type that send `reply`: server-sent events when streamed, else one JSON object."""
+    if stream:
+        return "".join(
+            f"event: {n}\ndata: {json.dumps(e)}\n\n" for n, e in sse_events(reply)
+        ).encode(), "text/event-stream"
+    return json.dumps(reply).encode(), "application/json"
+
+
 @dataclass
 class MessagesServer:
     """What the server saw: each request body with the usage it was given."""
@@ -150,11 +159,7 @@ def messages_server(tool_turns: int = 6, min_cacheable: int = MIN_CACHEABLE_TOKE
             state.requests.append(body)
             state.usages.append(usage)
             reply = _reply(body, len(state.requests), tool_turns, usage)
-            if body.get("stream"):
-                stream = "".join(f"event: {n}\ndata: {json.dumps(e)}\n\n" for n, e in sse_events(reply))
-                data, content_type = stream.encode(), "text/event-stream"
-            else:
-                data, content_type = json.dumps(reply).encode(), "application/json"
+            data, content_type = encoded(reply, bool(body.get("stream")))
             self.send_response(200)
             self.send_header("content-type", content_type)
             self.send_header("content-length", str(len(data)))

@@ -15,6 +15,7 @@ import pytest
 import tasks
 from agents.models import select_model
 from agents.supervisor import Supervisor
+from benchmarks.messages_api import encoded
 from journal import ModelResponse, RunStore
 from tests.agents.conftest import TaskDir
 
@@ -22,27 +23,6 @@ pytestmark = pytest.mark.anyio
 
 API_KEY = "sk-ant-api03-wiretest-0123456789abcdefghij"
 USAGE = {"input_tokens": 180, "output_tokens": 24, "cache_read_input_tokens": 1500, "cache_creation_input_tokens": 60}
-
-
-def sse_events(reply: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """The server-sent events that stream `reply`, as the Messages API sends them."""
-    start = {**reply, "content": [], "stop_reason": None, "usage": {**reply["usage"], "output_tokens": 1}}
-    events: list[tuple[str, dict[str, Any]]] = [("message_start", {"type": "message_start", "message": start})]
-    for index, block in enumerate(reply["content"]):
-        if block["type"] == "text":
-            opening, delta = {"type": "text", "text": ""}, {"type": "text_delta", "text": block["text"]}
-        else:
-            opening = {**block, "input": {}}
-            delta = {"type": "input_json_delta", "partial_json": json.dumps(block["input"])}
-        events += [
-            ("content_block_start", {"type": "content_block_start", "index": index, "content_block": opening}),
-            ("content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta}),
-            ("content_block_stop", {"type": "content_block_stop", "index": index}),
-        ]
-    stop = {"stop_reason": reply["stop_reason"], "stop_sequence": None}
-    events.append(("message_delta", {"type": "message_delta", "delta": stop, "usage": reply["usage"]}))
-    events.append(("message_stop", {"type": "message_stop"}))
-    return events
 
 
 class MessagesAPI(BaseHTTPRequestHandler):
@@ -73,13 +53,7 @@ class MessagesAPI(BaseHTTPRequestHandler):
             "stop_sequence": None,
             "usage": USAGE,
         }
-        if body.get("stream"):
-            data = "".join(
-                f"event: {name}\ndata: {json.dumps(event)}\n\n" for name, event in sse_events(reply)
-            ).encode()
-            content_type = "text/event-stream"
-        else:
-            data, content_type = json.dumps(reply).encode(), "application/json"
+        data, content_type = encoded(reply, bool(body.get("stream")))
         self.send_response(200)
         self.send_header("content-type", content_type)
         self.send_header("content-length", str(len(data)))
