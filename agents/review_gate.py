@@ -15,6 +15,7 @@ from typing import Literal
 from agents.diffs import changed_paths
 from agents.globs import matches
 from journal import RunHeader, RunStarted, RunStore
+from journal.run import REVIEW_FILE
 
 __all__ = [
     "Decision",
@@ -27,7 +28,6 @@ __all__ = [
     "run_started",
 ]
 
-DECISION_FILE = "review.json"
 
 
 class GateError(Exception):
@@ -48,7 +48,7 @@ class Decision:
 
 def decision_of(run_dir: Path) -> Decision | None:
     """The decision already made about the run in `run_dir`, if any."""
-    path = run_dir / DECISION_FILE
+    path = run_dir / REVIEW_FILE
     if not path.exists():
         return None
     return Decision(**json.loads(path.read_text(encoding="utf-8")))
@@ -58,7 +58,7 @@ def _record(run_dir: Path, decision: Decision) -> Decision:
     fd, tmp = tempfile.mkstemp(dir=run_dir, prefix=".review-")
     with os.fdopen(fd, "w", encoding="utf-8") as file:
         json.dump(asdict(decision), file, indent=2)
-    os.replace(tmp, run_dir / DECISION_FILE)
+    os.replace(tmp, run_dir / REVIEW_FILE)
     return decision
 
 

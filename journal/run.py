@@ -28,6 +28,8 @@ EVENTS_FILE = "events.jsonl"
 TASK_FILE = "task.yaml"
 DIFF_FILE = "final.diff"
 MESSAGES_DIR = "messages"
+REVIEW_FILE = "review.json"
+"""A person's decision about a run (`interns review`), written beside its journal."""
 
 _log = logging.getLogger(__name__)
 

@@ -13,13 +13,11 @@ from typing import Any, cast
 from journal.events import RunStatus
 from journal.formats import stored_version
 from journal.header import HEADER_FILE, RunHeader, read_header
-from journal.run import EVENTS_FILE
+from journal.run import EVENTS_FILE, REVIEW_FILE
 from journal.store import RunStore
 from journal.viewer.diffs import DiffStats, diff_stats
 from journal.viewer.scan import RUN_LEVEL, RunScan
 
-REVIEW_FILE = "review.json"
-"""Where `interns review` writes a person's decision about a run (agents.review_gate.DECISION_FILE)."""
 LIVE_STATUSES = ("running", "awaiting_approval")
 SCANS_KEPT = 256
 """Runs whose scan stays in memory; the least recently used beyond that is dropped and rescanned when asked for."""
