@@ -47,7 +47,9 @@ def new(
     folder: Annotated[Path, typer.Option("--dir", help="Where the new task's folder goes.")] = Path("tasks"),
 ) -> None:
     """Copy a worked example (its task file, sample data and script) into a folder of your own, renamed."""
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,62}", name):
+    from tasks.spec import NAME_PATTERN
+
+    if not re.fullmatch(NAME_PATTERN, name):
         raise fail(f"{name!r} is not a task name: use lowercase letters, digits, '-' and '_'")
     examples = _examples()
     if from_example not in examples:

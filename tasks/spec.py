@@ -11,7 +11,9 @@ from tasks._types import Text, WorkspaceGlob
 from tasks.checks import Check
 from tasks.mcp import McpServer, ServerName
 
-StepId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+"""What a step id or a task name may be: lowercase letters, digits, '-' and '_', at most 63."""
+StepId = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 """The name of an environment variable."""
 ToolName = Literal["read", "write", "edit", "list", "search", "run"]
