@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
+
+from agents.cli_common import EXIT_FAILED, err, fail, out
 
 __all__ = ["sandbox_app"]
-
-EXIT_FAILED = 1
 
 sandbox_app = typer.Typer(
     name="sandbox",
@@ -19,8 +18,6 @@ sandbox_app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @sandbox_app.command()
@@ -47,8 +44,7 @@ def build(
             progress=lambda line: err.print(line, markup=False),
         )
     except SandboxError as exc:
-        err.print(str(exc), style="red", markup=False)
-        raise typer.Exit(EXIT_FAILED) from None
+        raise fail(str(exc), EXIT_FAILED) from None
     how = "offline (debootstrap + docker import)" if built.offline else "with docker build"
     out.print(f"built {built.name} {how}: {built.image_id}", style="green", markup=False)
 
@@ -61,8 +57,7 @@ def cleanup() -> None:
     try:
         removed = remove_leftovers()
     except SandboxError as exc:
-        err.print(str(exc), style="red", markup=False)
-        raise typer.Exit(EXIT_FAILED) from None
+        raise fail(str(exc), EXIT_FAILED) from None
     for leftover in removed:
         out.print(f"removed {leftover.describe()}", markup=False)
     if not removed:

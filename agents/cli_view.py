@@ -9,16 +9,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from agents import review_gate
+from agents.cli_common import DEFAULT_RUNS_DIR, EXIT_FAILED, RunsDir, err, fail, out
 from journal import RunLookupError, RunStore
 from journal.viewer import ActionRefused, ViewerServer
 
 __all__ = ["GateActions", "view"]
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class GateActions:
@@ -76,9 +73,7 @@ class GateActions:
 
 
 def view(
-    runs_dir: Annotated[
-        Path, typer.Option("--runs-dir", envvar="INTERNS_HOME", help="Where run journals live (env INTERNS_HOME).")
-    ] = Path(".interns"),
+    runs_dir: RunsDir = DEFAULT_RUNS_DIR,
     port: Annotated[int, typer.Option("--port", help="The port to listen on; 0 picks a free one.")] = 0,
     host: Annotated[
         str, typer.Option("--host", help="The address to listen on; anything but loopback lets others see your runs.")
@@ -89,8 +84,7 @@ def view(
     try:
         server = ViewerServer(runs_dir, host=host, port=port, actions=actions)
     except OSError as exc:
-        err.print(f"cannot listen on {host}:{port}: {exc.strerror or exc}", style="red", markup=False)
-        raise typer.Exit(1) from None
+        raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_FAILED) from None
     if not server.loopback:
         err.print(
             f"warning: listening on {host}, not on loopback: anyone who can reach this machine on port {server.port} "
