@@ -29,7 +29,6 @@ __all__ = [
 ]
 
 
-
 class GateError(Exception):
     """The decision cannot be carried out; the message says why and what to do."""
 
