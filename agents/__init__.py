@@ -9,24 +9,24 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from agents.approval import Answer, Asker, NoOneToAsk, TerminalAsker
-    from agents.models import DEFAULT_MODEL, ModelChoice, ModelSetupError, select_model
-    from agents.policy import Decision, Policy
-    from agents.supervisor import RunResult, Supervisor
+    from interns.agents.gate.approval import Answer, Asker, NoOneToAsk, TerminalAsker
+    from interns.agents.policy.decisions import Decision, Policy
+    from interns.agents.runtime.supervisor import RunResult, Supervisor
+    from interns.agents.worker.models import DEFAULT_MODEL, ModelChoice, ModelSetupError, select_model
 
 _WHERE = {
-    "Answer": "agents.approval",
-    "Asker": "agents.approval",
-    "NoOneToAsk": "agents.approval",
-    "TerminalAsker": "agents.approval",
-    "DEFAULT_MODEL": "agents.models",
-    "ModelChoice": "agents.models",
-    "ModelSetupError": "agents.models",
-    "select_model": "agents.models",
-    "Decision": "agents.policy",
-    "Policy": "agents.policy",
-    "RunResult": "agents.supervisor",
-    "Supervisor": "agents.supervisor",
+    "Answer": "interns.agents.gate.approval",
+    "Asker": "interns.agents.gate.approval",
+    "NoOneToAsk": "interns.agents.gate.approval",
+    "TerminalAsker": "interns.agents.gate.approval",
+    "DEFAULT_MODEL": "interns.agents.worker.models",
+    "ModelChoice": "interns.agents.worker.models",
+    "ModelSetupError": "interns.agents.worker.models",
+    "select_model": "interns.agents.worker.models",
+    "Decision": "interns.agents.policy.decisions",
+    "Policy": "interns.agents.policy.decisions",
+    "RunResult": "interns.agents.runtime.supervisor",
+    "Supervisor": "interns.agents.runtime.supervisor",
 }
 
 __all__ = [

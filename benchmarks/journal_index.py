@@ -14,7 +14,7 @@ from typing import Any
 
 from benchmarks.stats import interleaved, median_ms, timed
 from benchmarks.table import BenchResult, Row, at_most
-from journal import (
+from interns.journal import (
     CommandRun,
     Event,
     ModelResponse,
@@ -107,13 +107,13 @@ def make_runs(root: Path, count: int) -> None:
 def _cli(root: Path, *args: str) -> None:
     """Run `interns runs` over `root` as a person would, in a fresh interpreter."""
     done = subprocess.run(
-        [sys.executable, "-m", "agents", "runs", "--runs-dir", str(root), *args], capture_output=True, check=False
+        [sys.executable, "-m", "interns", "runs", "--runs-dir", str(root), *args], capture_output=True, check=False
     )
     if done.returncode != 0:
         raise RuntimeError(f"interns runs failed: {done.stderr.decode()[-500:]}")
 
 
-def import_profile(module: str = "agents.cli", top: int = 8) -> list[dict[str, Any]]:
+def import_profile(module: str = "interns.agents.cli.app", top: int = 8) -> list[dict[str, Any]]:
     """Where importing `module` spends its time: self time summed by top-level package (`python -X importtime`)."""
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", f"import {module}"], capture_output=True, text=True
@@ -150,7 +150,9 @@ def measure_runs(count: int = 10_000, rounds: int = 5, cli: bool = True) -> tupl
                 "cli_status": lambda: timed(lambda: _cli(root, "--status", "failed")),
                 "cli_task": lambda: timed(lambda: _cli(root, "--task", "task-3")),
                 "python_start": lambda: timed(lambda: subprocess.run([python, "-c", "pass"], check=True)),
-                "cli_import": lambda: timed(lambda: subprocess.run([python, "-c", "import agents.cli"], check=True)),
+                "cli_import": lambda: timed(
+                    lambda: subprocess.run([python, "-c", "import interns.agents.cli.app"], check=True)
+                ),
             }
         samples = interleaved(variants, rounds)
     raw: dict[str, Any] = {"runs": count, "rounds": rounds, "make_runs_s": made, "first_rebuild_s": first_rebuild}

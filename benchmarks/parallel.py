@@ -13,11 +13,11 @@ import yaml
 from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
-import tasks
-from agents.models import ModelChoice
-from agents.supervisor import Supervisor
 from benchmarks.stats import interleaved
 from benchmarks.table import BenchResult, Row, at_most
+from interns import tasks
+from interns.agents.runtime.supervisor import Supervisor
+from interns.agents.worker.models import ModelChoice
 
 TARGET = 1.2
 TURNS_PER_STEP = 3

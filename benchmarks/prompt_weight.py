@@ -12,12 +12,12 @@ from typing import Any
 import pydantic_ai.models
 import yaml
 
-import tasks
-from agents.models import DEFAULT_MODEL, select_model
-from agents.supervisor import Supervisor
 from benchmarks.messages_api import MessagesServer, messages_server
 from benchmarks.peers import Peer, PeerUnavailable, ensure_peer
 from benchmarks.table import BenchResult, Row, at_least, at_most
+from interns import tasks
+from interns.agents.runtime.supervisor import Supervisor
+from interns.agents.worker.models import DEFAULT_MODEL, select_model
 
 TASK = "Fix the failing test in calc.py without editing the tests."
 FIXED_TARGET = 2000

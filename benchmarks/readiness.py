@@ -12,7 +12,7 @@ from pathlib import Path
 
 from benchmarks.stats import interleaved, median_ms, timed
 from benchmarks.table import BenchResult, Row, at_most
-from sandbox import (
+from interns.sandbox import (
     DEFAULT_IMAGE,
     BackendName,
     BubblewrapSandbox,

@@ -14,15 +14,22 @@ from typing import Any
 
 import yaml
 
-import tasks
-from agents.models import select_model
-from agents.supervisor import Supervisor
 from benchmarks.peers import Peer, PeerUnavailable, ensure_peer
 from benchmarks.stats import flatness, interleaved, median_ms, timed
 from benchmarks.table import BenchResult, Row, at_most
-from journal import Event
-from sandbox import BackendName, BubblewrapSandbox, DockerSandbox, SandboxSpec, SandboxUnavailable, check_backend
-from sandbox import open_sandbox as open_box
+from interns import tasks
+from interns.agents.runtime.supervisor import Supervisor
+from interns.agents.worker.models import select_model
+from interns.journal import Event
+from interns.sandbox import (
+    BackendName,
+    BubblewrapSandbox,
+    DockerSandbox,
+    SandboxSpec,
+    SandboxUnavailable,
+    check_backend,
+)
+from interns.sandbox import open_sandbox as open_box
 
 BACKENDS: tuple[BackendName, ...] = ("local", "bubblewrap", "docker")
 TARGETS = {"local": ("mini-swe-agent", 0.5), "bubblewrap": ("raw bwrap", 1.3), "docker": ("raw docker exec", 1.05)}

@@ -32,7 +32,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from journal import (
+from interns.journal import (
     CheckResult,
     CommandRun,
     Event,
@@ -64,7 +64,7 @@ TURNS_PER_ATTEMPT = 400
 SERVER = """
 import sys
 from pathlib import Path
-from journal.viewer import ViewerServer
+from interns.journal.viewer import ViewerServer
 server = ViewerServer(Path(sys.argv[1]))
 print(server.url, flush=True)
 server.serve_forever()

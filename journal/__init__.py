@@ -1,6 +1,6 @@
 """The journal of every run: typed events, the append-only run directory, its index, redaction, and readers."""
 
-from journal.events import (
+from interns.journal.events import (
     ApprovalAnswered,
     ApprovalRequested,
     CheckResult,
@@ -28,13 +28,13 @@ from journal.events import (
     Verdict,
     parse_event,
 )
-from journal.formats import FORMAT_VERSION
-from journal.header import RunHeader
-from journal.index import RunIndex
-from journal.redact import Redactor
-from journal.reopen import RunStillGoing, reopen_run
-from journal.run import Journal, JournalClosed, open_run
-from journal.store import AmbiguousRun, RunLookupError, RunNotFound, RunStore
+from interns.journal.formats import FORMAT_VERSION
+from interns.journal.header import RunHeader
+from interns.journal.index import RunIndex
+from interns.journal.redact import Redactor
+from interns.journal.reopen import RunStillGoing, reopen_run
+from interns.journal.run import Journal, JournalClosed, open_run
+from interns.journal.store import AmbiguousRun, RunLookupError, RunNotFound, RunStore
 
 __all__ = [
     "FORMAT_VERSION",

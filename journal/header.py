@@ -9,9 +9,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from journal._files import atomic_write, process_alive
-from journal.events import RunStatus, Usage
-from journal.formats import FORMAT_VERSION, upgrade_header
+from interns.journal._files import atomic_write, process_alive
+from interns.journal.events import RunStatus, Usage
+from interns.journal.formats import FORMAT_VERSION, upgrade_header
 
 HEADER_FILE = "run.json"
 

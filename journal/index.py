@@ -8,7 +8,7 @@ from contextlib import closing, suppress
 from pathlib import Path
 from typing import TypeVar
 
-from journal.header import RunHeader
+from interns.journal.header import RunHeader
 
 SCHEMA_VERSION = 1
 """Kept in SQLite's `user_version`; an index of another schema is dropped and rebuilt, never migrated."""

@@ -6,13 +6,13 @@ import os
 import socket
 from pathlib import Path
 
-from journal._files import process_start_ticks
-from journal.events import ModelResponse, Usage
-from journal.header import read_stored_header, with_liveness, write_header
-from journal.index import RunIndex
-from journal.redact import Redactor
-from journal.run import EVENTS_FILE, INDEX_FILE, RUNS_DIR, Journal
-from journal.store import RunStore
+from interns.journal._files import process_start_ticks
+from interns.journal.events import ModelResponse, Usage
+from interns.journal.header import read_stored_header, with_liveness, write_header
+from interns.journal.index import RunIndex
+from interns.journal.redact import Redactor
+from interns.journal.run import EVENTS_FILE, INDEX_FILE, RUNS_DIR, Journal
+from interns.journal.store import RunStore
 
 __all__ = ["RunStillGoing", "reopen_run"]
 

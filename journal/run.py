@@ -16,11 +16,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, get_args
 
-from journal._files import atomic_write, process_start_ticks
-from journal.events import Event, EventAdapter, FinalStatus, ModelResponse, Usage, now
-from journal.header import RunHeader, write_header
-from journal.index import RunIndex
-from journal.redact import Redactor
+from interns.journal._files import atomic_write, process_start_ticks
+from interns.journal.events import Event, EventAdapter, FinalStatus, ModelResponse, Usage, now
+from interns.journal.header import RunHeader, write_header
+from interns.journal.index import RunIndex
+from interns.journal.redact import Redactor
 
 RUNS_DIR = "runs"
 INDEX_FILE = "index.db"

@@ -7,11 +7,11 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from journal.events import Event, RunStatus, UnknownEvent, parse_event
-from journal.formats import stored_version, upgrade_event
-from journal.header import HEADER_FILE, RunHeader, read_header, read_stored_header
-from journal.index import RunIndex
-from journal.run import EVENTS_FILE, INDEX_FILE, RUNS_DIR
+from interns.journal.events import Event, RunStatus, UnknownEvent, parse_event
+from interns.journal.formats import stored_version, upgrade_event
+from interns.journal.header import HEADER_FILE, RunHeader, read_header, read_stored_header
+from interns.journal.index import RunIndex
+from interns.journal.run import EVENTS_FILE, INDEX_FILE, RUNS_DIR
 
 LATEST_REFS = ("last", "latest")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from sandbox.base import (
+from interns.sandbox.base import (
     DEFAULT_OUTPUT_LIMIT,
     WORKSPACE_MOUNT,
     BackendName,
@@ -15,17 +15,17 @@ from sandbox.base import (
     SandboxSpec,
     SandboxUnavailable,
 )
-from sandbox.bubblewrap import BubblewrapSandbox, check_bubblewrap, find_bwrap
-from sandbox.bwrap_args import HostLayout
-from sandbox.confinement import HostConfinement
-from sandbox.docker import DockerSandbox
-from sandbox.docker_cleanup import Leftover, find_leftovers, remove_leftovers
-from sandbox.docker_engine import DEFAULT_IMAGE, check_docker
-from sandbox.image import BuiltImage, ImageBuildError, build_image
-from sandbox.input_view import InputView
-from sandbox.local import LocalSandbox
-from sandbox.process import TIMEOUT_EXIT_CODE
-from sandbox.workspace import FolderCopy, GitWorktree, Workspace, is_dirty
+from interns.sandbox.bubblewrap.args import HostLayout
+from interns.sandbox.bubblewrap.backend import BubblewrapSandbox, check_bubblewrap, find_bwrap
+from interns.sandbox.confinement.host import HostConfinement
+from interns.sandbox.docker.backend import DockerSandbox
+from interns.sandbox.docker.cleanup import Leftover, find_leftovers, remove_leftovers
+from interns.sandbox.docker.engine import DEFAULT_IMAGE, check_docker
+from interns.sandbox.docker.image import BuiltImage, ImageBuildError, build_image
+from interns.sandbox.local import LocalSandbox
+from interns.sandbox.process import TIMEOUT_EXIT_CODE
+from interns.sandbox.workspace.input_view import InputView
+from interns.sandbox.workspace.workspaces import FolderCopy, GitWorktree, Workspace, is_dirty
 
 __all__ = [
     "DEFAULT_IMAGE",

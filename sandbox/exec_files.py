@@ -10,8 +10,8 @@ import errno
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
-from sandbox.base import ExecResult, SandboxSpec
-from sandbox.process import ProcessResult
+from interns.sandbox.base import ExecResult, SandboxSpec
+from interns.sandbox.process import ProcessResult
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """The largest file read_file returns; a larger one raises OSError(EFBIG)."""

@@ -10,9 +10,9 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from sandbox.base import ExecResult, SandboxSpec, SandboxUnavailable
-from sandbox.confinement import launcher, notice, rlimits
-from sandbox.process import clean_env, run_process
+from interns.sandbox.base import ExecResult, SandboxSpec, SandboxUnavailable
+from interns.sandbox.confinement.host import launcher, notice, rlimits
+from interns.sandbox.process import clean_env, run_process
 
 COMMAND_NOT_RUN_EXIT_CODE = 127
 _PRLIMIT = shutil.which("prlimit")

@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sandbox.base import ExecResult
+from interns.sandbox.base import ExecResult
 
 TIMEOUT_EXIT_CODE = 124
 """The exit code reported for a command that ran out of time, as coreutils `timeout` reports it."""

@@ -1,6 +1,6 @@
 """Task files: the schema (`TaskSpec`), the loader with file:line problems, the step graph and the JSON schema."""
 
-from tasks.checks import (
+from interns.tasks.checks import (
     MARKER_KINDS,
     BuiltinCheck,
     Check,
@@ -17,12 +17,12 @@ from tasks.checks import (
     read_schema,
     schema_problems,
 )
-from tasks.errors import Problem, TaskFileError
-from tasks.graph import find_cycle, plan_levels, topological_order
-from tasks.loader import load, load_text
-from tasks.mcp import DEFAULT_ASK, McpServer, McpToolRules, servers_for
-from tasks.schema import json_schema
-from tasks.spec import (
+from interns.tasks.errors import Problem, TaskFileError
+from interns.tasks.graph import find_cycle, plan_levels, topological_order
+from interns.tasks.loader import load, load_text
+from interns.tasks.mcp import DEFAULT_ASK, McpServer, McpToolRules, servers_for
+from interns.tasks.schema import json_schema
+from interns.tasks.spec import (
     ALL_TOOLS,
     CommandExamples,
     CommandRules,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from tasks._yaml_lines import PathKey, YamlDocument
-from tasks.checks import read_schema
-from tasks.errors import Problem, field_path
+from interns.tasks._yaml_lines import PathKey, YamlDocument
+from interns.tasks.checks import read_schema
+from interns.tasks.errors import Problem, field_path
 
 
 def check_problems(doc: YamlDocument, file: Path) -> list[Problem]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from tasks._validation import suggestion
-from tasks._yaml_lines import PathKey, YamlDocument
-from tasks.errors import Problem, field_path
+from interns.tasks._validation import suggestion
+from interns.tasks._yaml_lines import PathKey, YamlDocument
+from interns.tasks.errors import Problem, field_path
 
 
 def mcp_problems(doc: YamlDocument, file: Path) -> list[Problem]:

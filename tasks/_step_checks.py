@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks._validation import suggestion
-from tasks._yaml_lines import PathKey, YamlDocument
-from tasks.errors import Problem, field_path
-from tasks.graph import find_cycle
+from interns.tasks._validation import suggestion
+from interns.tasks._yaml_lines import PathKey, YamlDocument
+from interns.tasks.errors import Problem, field_path
+from interns.tasks.graph import find_cycle
 
 
 @dataclass(frozen=True)

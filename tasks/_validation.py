@@ -12,9 +12,9 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from tasks._yaml_lines import PathKey, YamlDocument
-from tasks.errors import Problem, field_path
-from tasks.spec import EnvName, FolderWorkspace, RepoWorkspace, StepId, TaskSpec, Text
+from interns.tasks._yaml_lines import PathKey, YamlDocument
+from interns.tasks.errors import Problem, field_path
+from interns.tasks.spec import EnvName, FolderWorkspace, RepoWorkspace, StepId, TaskSpec, Text
 
 _WORKSPACE_KINDS: dict[str, type[BaseModel]] = {"repo": RepoWorkspace, "folder": FolderWorkspace}
 _WORKSPACE_HELP = "'repo' (a git repository) or 'folder' (a plain folder)"

@@ -11,7 +11,7 @@ import yaml
 from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from tasks.errors import Problem, TaskFileError, field_path
+from interns.tasks.errors import Problem, TaskFileError, field_path
 
 PathKey = tuple[Hashable, ...]
 """A path into the data: mapping keys and sequence indexes, e.g. `("steps", 1, "needs", 0)`."""

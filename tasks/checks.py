@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag
 from pydantic_core import PydanticCustomError
 
-from tasks._types import Text, WorkspaceGlob
+from interns.tasks._types import Text, WorkspaceGlob
 
 MARKER_KINDS = ("UNCLEAR", "MISSING?", "ASSUMED")
 """The markers a worker writes instead of inventing a fact: `[UNCLEAR: ...]`, `[MISSING?: ...]`, `[ASSUMED: ...]`."""

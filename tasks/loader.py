@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tasks._check_problems import check_problems
-from tasks._mcp_checks import mcp_problems
-from tasks._step_checks import step_problems
-from tasks._validation import shown_value, validate
-from tasks._yaml_lines import read_yaml
-from tasks.checks import resolve_schema_paths
-from tasks.errors import Problem, TaskFileError
-from tasks.spec import FolderWorkspace, RepoWorkspace, TaskSpec
+from interns.tasks._check_problems import check_problems
+from interns.tasks._mcp_checks import mcp_problems
+from interns.tasks._step_checks import step_problems
+from interns.tasks._validation import shown_value, validate
+from interns.tasks._yaml_lines import read_yaml
+from interns.tasks.checks import resolve_schema_paths
+from interns.tasks.errors import Problem, TaskFileError
+from interns.tasks.spec import FolderWorkspace, RepoWorkspace, TaskSpec
 
 _SCRIPTED = "scripted:"
 

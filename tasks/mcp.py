@@ -17,7 +17,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
-from tasks._types import Text
+from interns.tasks._types import Text
 
 __all__ = ["DEFAULT_ASK", "McpServer", "McpToolRules", "ServerName", "servers_for"]
 

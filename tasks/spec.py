@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from tasks._types import Text, WorkspaceGlob
-from tasks.checks import Check
-from tasks.mcp import McpServer, ServerName
+from interns.tasks._types import Text, WorkspaceGlob
+from interns.tasks.checks import Check
+from interns.tasks.mcp import McpServer, ServerName
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 """What a step id or a task name may be: lowercase letters, digits, '-' and '_', at most 63."""

@@ -1,8 +1,8 @@
 """The review viewer: a local web app over the runs of a journal root, with review actions given by its caller."""
 
-from journal.viewer.actions import ActionRefused, ReviewActions
-from journal.viewer.scan import RunScan
-from journal.viewer.server import ViewerServer, is_loopback
-from journal.viewer.views import RunViews
+from interns.journal.viewer.actions import ActionRefused, ReviewActions
+from interns.journal.viewer.scan import RunScan
+from interns.journal.viewer.server import ViewerServer, is_loopback
+from interns.journal.viewer.views import RunViews
 
 __all__ = ["ActionRefused", "ReviewActions", "RunScan", "RunViews", "ViewerServer", "is_loopback"]

@@ -12,14 +12,14 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from journal.store import AmbiguousRun, RunLookupError, RunNotFound
-from journal.viewer.actions import ActionRefused
-from journal.viewer.diffs import diff_text
-from journal.viewer.pages import page, read_event, step_edits
-from journal.viewer.scan import RUN_LEVEL
+from interns.journal.store import AmbiguousRun, RunLookupError, RunNotFound
+from interns.journal.viewer.actions import ActionRefused
+from interns.journal.viewer.diffs import diff_text
+from interns.journal.viewer.pages import page, read_event, step_edits
+from interns.journal.viewer.scan import RUN_LEVEL
 
 if TYPE_CHECKING:
-    from journal.viewer.server import ViewerServer
+    from interns.journal.viewer.server import ViewerServer
 
 STATIC_NAME = re.compile(r"^[a-z0-9_-]+\.(?:js|css|svg)$")
 RUN_ID = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$")
@@ -46,7 +46,7 @@ class ViewerHTTPServer(ThreadingHTTPServer):
 
 
 def _static(name: str) -> bytes:
-    return resources.files("journal.viewer").joinpath("static", name).read_bytes()
+    return resources.files("interns.journal.viewer").joinpath("static", name).read_bytes()
 
 
 class Handler(BaseHTTPRequestHandler):

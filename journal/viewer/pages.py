@@ -8,9 +8,9 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from typing import Any
 
-from journal.formats import upgrade_event
-from journal.viewer.diffs import edit_diff
-from journal.viewer.scan import RunScan
+from interns.journal.formats import upgrade_event
+from interns.journal.viewer.diffs import edit_diff
+from interns.journal.viewer.scan import RunScan
 
 PAGE_LIMIT = 500
 """The most events one page may hold."""

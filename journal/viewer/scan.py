@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from journal.formats import upgrade_event
-from journal.viewer.tally import Tally, whole
+from interns.journal.formats import upgrade_event
+from interns.journal.viewer.tally import Tally, whole
 
 RUN_LEVEL = ""
 """The key of events that belong to no step: the run's start, plan, merges, notices and end."""

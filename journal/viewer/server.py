@@ -8,10 +8,10 @@ import socket
 import threading
 from pathlib import Path
 
-from journal.store import RunStore
-from journal.viewer.actions import ReviewActions
-from journal.viewer.handler import Handler, ViewerHTTPServer
-from journal.viewer.views import RunViews
+from interns.journal.store import RunStore
+from interns.journal.viewer.actions import ReviewActions
+from interns.journal.viewer.handler import Handler, ViewerHTTPServer
+from interns.journal.viewer.views import RunViews
 
 
 def is_loopback(host: str) -> bool:

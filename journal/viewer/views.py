@@ -10,13 +10,13 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any, cast
 
-from journal.events import RunStatus
-from journal.formats import stored_version
-from journal.header import HEADER_FILE, RunHeader, read_header
-from journal.run import EVENTS_FILE, REVIEW_FILE
-from journal.store import RunStore
-from journal.viewer.diffs import DiffStats, diff_stats
-from journal.viewer.scan import RUN_LEVEL, RunScan
+from interns.journal.events import RunStatus
+from interns.journal.formats import stored_version
+from interns.journal.header import HEADER_FILE, RunHeader, read_header
+from interns.journal.run import EVENTS_FILE, REVIEW_FILE
+from interns.journal.store import RunStore
+from interns.journal.viewer.diffs import DiffStats, diff_stats
+from interns.journal.viewer.scan import RUN_LEVEL, RunScan
 
 LIVE_STATUSES = ("running", "awaiting_approval")
 SCANS_KEPT = 256

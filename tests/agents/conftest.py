@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 import yaml
 
-import tasks
-from agents.approval import Asker
-from agents.models import select_model
-from agents.supervisor import RunResult, Supervisor
-from journal import Event, RunStore
+from interns import tasks
+from interns.agents.gate.approval import Asker
+from interns.agents.runtime.supervisor import RunResult, Supervisor
+from interns.agents.worker.models import select_model
+from interns.journal import Event, RunStore
 from tests.sandbox.conftest import skip_unless_runs
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "fix-failing-test"
@@ -23,7 +23,7 @@ EXAMPLE = Path(__file__).parents[2] / "examples" / "fix-failing-test"
 def bwrap_available() -> bool:
     """Whether a bubblewrap binary can be found on this machine."""
     try:
-        import sandbox
+        from interns import sandbox
 
         sandbox.check_backend("bubblewrap")
     except Exception:

@@ -35,7 +35,7 @@ def start_run(task_dir: TaskDir, **popen: Any) -> subprocess.Popen[Any]:
     """Start `interns run` on the task dir's task and script, journaling into its runs folder."""
     task, script = task_dir.root / "task.yaml", task_dir.root / "script.yaml"
     return subprocess.Popen(
-        [sys.executable, "-m", "agents", "run", str(task), "--model", f"scripted:{script}"],
+        [sys.executable, "-m", "interns", "run", str(task), "--model", f"scripted:{script}"],
         cwd=task_dir.root,
         env={**os.environ, "INTERNS_HOME": str(task_dir.runs)},
         **popen,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from journal import Journal, Redactor, open_run
+from interns.journal import Journal, Redactor, open_run
 
 StartRun = Callable[..., Journal]
 

@@ -1,20 +1,18 @@
 """A writer killed mid-run loses nothing it recorded, and readers report its run as interrupted."""
 
-import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
-import journal
-from journal import Notice, RunStore
+from interns.journal import Notice, RunStore
 
 # Records events and prints each one's number once `record` has returned. With a pause, it stops after every
 # `pause` events until told to go on; with 0 it runs flat out. Events are padded with up to `pad` bytes.
 WRITER = """
 import sys
 from pathlib import Path
-from journal import Notice, Redactor, open_run
+from interns.journal import Notice, Redactor, open_run
 
 pause, pad = int(sys.argv[2]), int(sys.argv[3])
 run = open_run(Path(sys.argv[1]), task="crashy", goal="die midway", task_text="name: crashy\\n",
@@ -32,13 +30,11 @@ while True:
 
 def run_writer_and_kill(root: Path, *, pause: int, pad: int, kill_after: int) -> tuple[str, int]:
     """Start a writer, SIGKILL it once it has acknowledged `kill_after` events; returns its run id and the count."""
-    package_parent = Path(journal.__file__).resolve().parents[1]
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(root), str(pause), str(pad)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        env=os.environ | {"PYTHONPATH": str(package_parent)},
         cwd=root.parent,
     )
     assert writer.stdin is not None and writer.stdout is not None

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from journal import (
+from interns.journal import (
     CommandRun,
     Journal,
     JournalClosed,

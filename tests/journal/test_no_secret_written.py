@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from journal import CommandRun, ModelResponse, Redactor, RunStore, ToolCall, open_run
+from interns.journal import CommandRun, ModelResponse, Redactor, RunStore, ToolCall, open_run
 
 ENV_SECRET = "s3cr3t-from-the-environment-42"
 PATTERN_SECRET = "sk-ant-api03-Zq8xW2vU4tS6rQ0pO9nM7lK5jH3gF1dE_-cB"

@@ -3,9 +3,8 @@
 import inspect
 import subprocess
 import sys
-from pathlib import Path
 
-import journal
+from interns import journal
 
 PUBLIC = {
     # events
@@ -39,9 +38,9 @@ def test_every_exported_class_and_function_has_a_docstring() -> None:
 
 
 def test_journal_imports_neither_agents_nor_sandbox() -> None:
-    check = "import sys, journal; print(sorted(m for m in sys.modules if m.split('.')[0] in ('agents', 'sandbox')))"
-    package_parent = Path(journal.__file__).resolve().parents[1]
+    ours = "sorted(m for m in sys.modules if m.split('.')[1:2] in (['agents'], ['sandbox']))"
+    check = f"import sys, interns.journal; print({ours})"
 
-    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, cwd=package_parent)
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
 
     assert (result.returncode, result.stdout.strip()) == (0, "[]")

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from journal import Redactor
+from interns.journal import Redactor
 
 # Each a realistic-looking secret of one format, the hint it should leave, and the part that must disappear.
 PATTERN_SAMPLES = [

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from journal import (
+from interns.journal import (
     AmbiguousRun,
     CommandRun,
     Journal,
@@ -19,7 +19,7 @@ from journal import (
     UnknownEvent,
     Usage,
 )
-from journal.header import write_header
+from interns.journal.header import write_header
 
 StartRun = Callable[..., Journal]
 

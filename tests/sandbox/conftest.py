@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from sandbox import BackendName, Sandbox, SandboxSpec, SandboxUnavailable, check_backend, open_sandbox
+from interns.sandbox import BackendName, Sandbox, SandboxSpec, SandboxUnavailable, check_backend, open_sandbox
 from tests.sandbox.gittools import no_git_identity  # noqa: F401 (a fixture the git tests use)
 
 OpenSandbox = Callable[..., Awaitable[Sandbox]]

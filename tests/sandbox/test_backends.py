@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-import sandbox
-from sandbox import LocalSandbox, SandboxSpec, SandboxUnavailable, check_backend, open_sandbox
+from interns import sandbox
+from interns.sandbox import LocalSandbox, SandboxSpec, SandboxUnavailable, check_backend, open_sandbox
 
 
 def test_unknown_backend_names_the_choices() -> None:

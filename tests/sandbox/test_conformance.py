@@ -9,7 +9,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from sandbox import TIMEOUT_EXIT_CODE, Sandbox
+from interns.sandbox import TIMEOUT_EXIT_CODE, Sandbox
 from tests.sandbox.conftest import OpenSandbox
 
 BACKENDS = ("bubblewrap", "docker", "local")

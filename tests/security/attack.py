@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agents.supervisor import RunResult
-from journal import CommandRun, Event, PolicyDecision, ToolCall
+from interns.agents.runtime.supervisor import RunResult
+from interns.journal import CommandRun, Event, PolicyDecision, ToolCall
 from tests.security.conftest import Host
 
 Turns = list[dict[str, Any]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from journal import RunFinished
+from interns.journal import RunFinished
 from tests.agents.conftest import BACKENDS, TaskDir
 from tests.security.attack import Attack, Seen
 from tests.security.cases_commands import COMMAND_ATTACKS

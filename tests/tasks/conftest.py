@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import tasks
+from interns import tasks
 
 WriteTask = Callable[..., Path]
 Problems = Callable[[Path], list[tuple[int | None, str, str]]]

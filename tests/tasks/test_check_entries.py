@@ -8,8 +8,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-import tasks
-from tasks import FileCheck, NoMarkersCheck, NotCopiedCheck, PreservesCheck, RubricCheck
+from interns import tasks
+from interns.tasks import FileCheck, NoMarkersCheck, NotCopiedCheck, PreservesCheck, RubricCheck
 
 ProblemsOf = Callable[[Path], list[tuple[int | None, str, str]]]
 WriteTask = Callable[..., Path]

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import tasks
+from interns import tasks
 
 ProblemsOf = Callable[[Path], list[tuple[int | None, str, str]]]
 
@@ -23,7 +23,7 @@ TOO_BIG = "too big for a task file (more than 1 MiB); put long material in files
 _LOAD_IN_A_BOX = """
 import json, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
-import tasks
+from interns import tasks
 try:
     tasks.load(sys.argv[1])
 except tasks.TaskFileError as error:

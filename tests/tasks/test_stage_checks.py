@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import tasks
+from interns import tasks
 
 ProblemsOf = Callable[[Path], list[tuple[int | None, str, str]]]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import tasks
-from tasks import Step
+from interns import tasks
+from interns.tasks import Step
 
 
 def steps(*specs: str) -> list[Step]:

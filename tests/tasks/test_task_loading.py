@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import tasks
+from interns import tasks
 
 GOOD = """\
 # yaml-language-server: $schema=./task.schema.json

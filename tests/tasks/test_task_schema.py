@@ -12,8 +12,8 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-import tasks
-from tasks import spec as spec_module
+from interns import tasks
+from interns.tasks import spec as spec_module
 
 GOOD = """\
 version: 1

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-import tasks
+from interns import tasks
 
 ProblemsOf = Callable[[Path], list[tuple[int | None, str, str]]]
 

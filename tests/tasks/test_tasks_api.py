@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import tasks
+from interns import tasks
 
 
 def test_the_exported_names_are_the_intended_ones() -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from journal.viewer import ViewerServer
+from interns.journal.viewer import ViewerServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 """Debian's chromium; Playwright cannot download a browser of its own where the tests run."""

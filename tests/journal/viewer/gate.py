@@ -9,11 +9,11 @@ from pathlib import Path
 
 import git
 
-import tasks
-from agents.models import select_model
-from agents.supervisor import Supervisor
+from interns import tasks
+from interns.agents.runtime.supervisor import Supervisor
+from interns.agents.worker.models import select_model
 from tests.agents.conftest import TaskDir
-from tests.agents.test_repo_workspace import make_repo
+from tests.agents.runtime.test_repo_workspace import make_repo
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from journal import (
+from interns.journal import (
     CheckResult,
     CommandRun,
     Journal,

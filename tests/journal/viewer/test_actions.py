@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from agents.cli_view import GateActions
-from journal import RunStore
-from journal.viewer import ViewerServer
+from interns.agents.cli.view import GateActions
+from interns.journal import RunStore
+from interns.journal.viewer import ViewerServer
 from tests.journal.viewer.conftest import Answer, fetch
 from tests.journal.viewer.gate import RepoRun, repo_run
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from journal import Notice
-from journal.viewer import ViewerServer
+from interns.journal import Notice
+from interns.journal.viewer import ViewerServer
 from tests.journal.viewer.conftest import fetch
 from tests.journal.viewer.runs import FINAL_DIFF, HOSTILE_TEXT, StartRun, demo_run, failed_run, record_demo_run
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from agents.cli_view import GateActions
-from journal import Journal, Notice, Redactor, open_run
-from journal.viewer import ViewerServer
+from interns.agents.cli.view import GateActions
+from interns.journal import Journal, Notice, Redactor, open_run
+from interns.journal.viewer import ViewerServer
 from tests.journal.viewer.gate import RepoRun, repo_run
 from tests.journal.viewer.runs import HOSTILE_TEXT, failed_run, record_demo_run
 

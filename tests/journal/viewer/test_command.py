@@ -28,7 +28,7 @@ class Viewing:
 def interns_view(*args: str, cwd: Path) -> Iterator[Viewing]:
     """Start `interns view`, yield where it listens, and stop it with Ctrl-C afterwards."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "agents", "view", *args],
+        [sys.executable, "-m", "interns", "view", *args],
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from journal import CommandRun, Notice
-from journal.viewer import RunScan
-from journal.viewer.pages import CLIP_CHARS, page, read_event, step_edits
-from journal.viewer.scan import RUN_LEVEL
+from interns.journal import CommandRun, Notice
+from interns.journal.viewer import RunScan
+from interns.journal.viewer.pages import CLIP_CHARS, page, read_event, step_edits
+from interns.journal.viewer.scan import RUN_LEVEL
 from tests.journal.viewer.runs import StartRun, events_path, record_demo_run
 
 

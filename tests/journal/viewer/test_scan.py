@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from journal import Notice, PlanMade, Redactor, open_run
-from journal.viewer import RunScan
-from journal.viewer.pages import page, read_event
-from journal.viewer.scan import RUN_LEVEL
+from interns.journal import Notice, PlanMade, Redactor, open_run
+from interns.journal.viewer import RunScan
+from interns.journal.viewer.pages import page, read_event
+from interns.journal.viewer.scan import RUN_LEVEL
 from tests.journal.viewer.runs import StartRun, events_path, record_demo_run
 
 

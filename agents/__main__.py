@@ -1,5 +1,0 @@
-"""`python -m agents` runs the `interns` command line."""
-
-from agents.cli import main
-
-main()

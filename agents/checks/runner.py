@@ -1,0 +1,99 @@
+"""Running `done_when` checks in the sandbox: the supervisor's own test of a worker's work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from interns.agents.checks.prose import CheckScope, run_builtin
+from interns.agents.tracing.spans import traced_exec
+from interns.journal import CheckResult, CommandRun, Event, Usage
+from interns.sandbox import ExecResult, Sandbox
+from interns.tasks import Check, check_kind, describe_check
+
+__all__ = ["CheckOutcome", "command_run", "run_checks"]
+
+FEEDBACK_LIMIT = 6_000
+"""Characters of a failing check's output sent back to the worker (the tail, where the error usually is)."""
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """One check's result, with the output a worker needs to fix a failure."""
+
+    command: str
+    passed: bool
+    exit_code: int
+    timed_out: bool
+    output: str
+    kind: str = "command"
+    """`command`, or the built-in check's key (`no_markers`, `preserves`, ...)."""
+    findings: tuple[str, ...] = ()
+    """What a built-in check found wrong: each marker, missing fact or copied passage, for the worker to fix."""
+    usage: Usage = field(default_factory=Usage)
+    """What a rubric's judge spent."""
+
+
+def command_run(
+    argv: list[str], result: ExecResult, *, step: str | None, by: Literal["worker", "check", "setup"]
+) -> CommandRun:
+    """The journal's record of a command run in a sandbox."""
+    return CommandRun(
+        step=step,
+        argv=argv,
+        exit_code=result.exit_code,
+        duration=result.duration,
+        stdout=result.stdout,
+        stderr=result.stderr,
+        timed_out=result.timed_out,
+        truncated=result.truncated,
+        by=by,
+    )
+
+
+async def run_checks(
+    sandbox: Sandbox,
+    checks: Sequence[Check],
+    *,
+    step: str | None,
+    record: Callable[[Event], Any],
+    scope: CheckScope | None = None,
+) -> list[CheckOutcome]:
+    """Run every check, journaling each; all run even after one fails.
+
+    A command runs with bash in the sandbox; a built-in check reads files through it, looking where `scope` says.
+    """
+    outcomes = []
+    for command in checks:
+        if not isinstance(command, str):
+            found = await run_builtin(command, sandbox, scope or CheckScope(step=step), record)
+            described, kind, exit_code = describe_check(command), check_kind(command), 0 if found.passed else 1
+            outcome = CheckOutcome(
+                described, found.passed, exit_code, False, found.output, kind, tuple(found.findings), found.usage
+            )
+            record(
+                CheckResult(
+                    step=step,
+                    command=described,
+                    passed=found.passed,
+                    exit_code=exit_code,
+                    output=found.output,
+                    kind=kind,
+                    findings=found.findings,
+                )
+            )
+            outcomes.append(outcome)
+            continue
+        argv = ["bash", "-c", command]
+        result = await traced_exec(sandbox, argv, by="check")
+        record(command_run(argv, result, step=step, by="check"))
+        output = (result.stdout + ("\n" + result.stderr if result.stderr else "")).strip()
+        if len(output) > FEEDBACK_LIMIT:
+            output = "[... earlier output left out ...]\n" + output[-FEEDBACK_LIMIT:]
+        outcome = CheckOutcome(command, result.ok, result.exit_code, result.timed_out, output)
+        record(
+            CheckResult(step=step, command=command, passed=outcome.passed, exit_code=result.exit_code, output=output)
+        )
+        outcomes.append(outcome)
+    return outcomes

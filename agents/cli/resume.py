@@ -1,0 +1,146 @@
+"""`interns approve` and `interns resume`: answer what a paused run asks, and go on with a run that stopped."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from interns.agents.cli.common import (
+    DEFAULT_RUNS_DIR,
+    EXIT_FAILED,
+    PROG,
+    RunRef,
+    RunsDir,
+    err,
+    fail,
+    out,
+    prepare_run,
+    print_event,
+    report_outcome,
+    run_with_progress,
+)
+from interns.agents.gate import review as review_gate
+from interns.agents.gate.approval import default_asker
+from interns.journal import ApprovalAnswered, Redactor, RunLookupError, RunStillGoing, RunStore, reopen_run
+
+if TYPE_CHECKING:
+    from interns.agents.runtime.resume import ResumePoint
+
+__all__ = ["approve", "resume"]
+
+
+def _point(store: RunStore, run_ref: str, from_step: str | None = None) -> ResumePoint:
+    from interns.agents.runtime.resume import CannotResume, resume_point  # the runtime, loaded only when a run goes on
+
+    try:
+        point = resume_point(store, run_ref, from_step)
+    except (RunLookupError, CannotResume) as exc:
+        raise fail(str(exc)) from None
+    if (decision := review_gate.decision_of(store.dir(point.run_id))) is not None:
+        raise fail(f"run {point.run_id} was {decision.decision} by a person; it cannot go on")
+    return point
+
+
+def approve(
+    run_ref: RunRef = "last",
+    deny: Annotated[
+        str | None, typer.Option("--deny", metavar="WHY", help="Refuse instead, saying why; the worker is told.")
+    ] = None,
+    call: Annotated[
+        list[str] | None, typer.Option("--call", metavar="ID", help="Answer only this request (repeatable).")
+    ] = None,
+    runs_dir: RunsDir = DEFAULT_RUNS_DIR,
+) -> None:
+    """Answer the requests a run paused on (every one, or those named with --call): yes, or no with --deny WHY.
+
+    The answers are journaled; `interns resume RUN` then goes on, and the worker sees each answer.
+    """
+    store = RunStore(runs_dir)
+    point = _point(store, run_ref)
+    if point.header.status != "awaiting_approval":
+        raise fail(f"run {point.run_id} is {point.header.status}, not awaiting_approval: nothing to answer")
+    waiting = [r for r in point.waiting if not call or r.call_id in call]
+    if unknown := sorted(set(call or []) - {r.call_id for r in point.waiting}):
+        raise fail(f"run {point.run_id} has no unanswered request {', '.join(unknown)}")
+    if not waiting:
+        out.print(f"Nothing in run {point.run_id} waits for an answer; go on with: {PROG} resume {point.run_id}")
+        return
+    try:
+        journal = reopen_run(runs_dir, point.run_id, resume=False)
+    except RunStillGoing as exc:
+        raise fail(str(exc)) from None
+    verb = "denied" if deny is not None else "approved"
+    try:
+        for request in waiting:
+            journal.record(
+                ApprovalAnswered(step=request.step, call_id=request.call_id, approved=deny is None, reason=deny or "")
+            )
+            out.print(f"{verb}: step {request.step}: {request.tool} {request.target}  ({request.rule})", markup=False)
+    finally:
+        journal.detach()
+    left = len(point.waiting) - len(waiting)
+    if left:
+        out.print(f"{left} more request(s) wait; answer them with: {PROG} approve {point.run_id}", markup=False)
+    else:
+        out.print(f"go on with: {PROG} resume {point.run_id}", markup=False)
+
+
+def resume(
+    run_ref: RunRef = "last",
+    from_step: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="STEP",
+            help="Keep STEP's output as it is now (edit it first) and run every step after it again.",
+        ),
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", "-m", help="The model to go on with; default: the run's own.")
+    ] = None,
+    runs_dir: RunsDir = DEFAULT_RUNS_DIR,
+) -> None:
+    """Go on with a run that paused for approval, was interrupted (killed) or was cancelled.
+
+    Finished steps are not run again: their branches or outputs are kept. A step that paused goes on with its
+    conversation and the answers given with `interns approve`; a step cut off in the middle starts again.
+    With --from STEP any finished run goes on from that step: after you edit its output in the run's worked copy,
+    the steps that need it run again on your version.
+    """
+    from interns.agents.runtime.supervisor import Supervisor
+
+    store = RunStore(runs_dir)
+    point = _point(store, run_ref, from_step)
+    if point.waiting:
+        listed = "\n  ".join(f"step {r.step}: {r.tool} {r.target}" for r in point.waiting)
+        raise fail(
+            f"run {point.run_id} still waits for answers:\n  {listed}\nanswer with: {PROG} approve {point.run_id}"
+        )
+    task_file = Path(point.started.task_file)
+    if not point.started.task_file or not task_file.exists():
+        raise fail(f"the task file of run {point.run_id} is gone ({point.started.task_file or 'unknown'})")
+    spec, choice = prepare_run(task_file, model or point.header.model)
+    task_text = task_file.read_text(encoding="utf-8")
+    stored = Redactor.from_environ(os.environ).redact(task_text).encode()
+    if hashlib.sha256(stored).hexdigest() != point.header.task_sha256:
+        err.print(f"warning: {task_file} changed since the run started; going on with it as it is now", style="yellow")
+    supervisor = Supervisor(
+        spec,
+        choice,
+        runs_root=runs_dir,
+        task_text=task_text,
+        task_file=task_file,
+        asker=default_asker(),
+        on_event=print_event,
+        resume=point,
+    )
+    try:
+        result = run_with_progress(supervisor)
+    except RunStillGoing as exc:
+        raise fail(str(exc), EXIT_FAILED) from None
+    out.print("")
+    report_outcome(result, human_review=spec.review.human, runs_dir=runs_dir)

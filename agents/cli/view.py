@@ -1,0 +1,103 @@
+"""`interns view`: the review viewer in a browser, with accept, reject and retry doing what `interns review` does."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from interns.agents.cli.common import DEFAULT_RUNS_DIR, EXIT_FAILED, RunsDir, err, fail, out
+from interns.agents.gate import review as review_gate
+from interns.journal import RunLookupError, RunStore
+from interns.journal.viewer import ActionRefused, ViewerServer
+
+__all__ = ["GateActions", "view"]
+
+
+class GateActions:
+    """The viewer's review actions, carried out by the human gate exactly as `interns review` carries them out."""
+
+    def __init__(self, runs_dir: Path) -> None:
+        """Act on the runs under `runs_dir`."""
+        self.runs_dir = runs_dir.resolve()
+        self.store = RunStore(self.runs_dir)
+        self._retries: dict[str, subprocess.Popen[bytes]] = {}
+        self._lock = threading.Lock()
+
+    def accept(self, run_id: str) -> str:
+        """Land the run's work (`interns review RUN --accept`)."""
+        try:
+            decision = review_gate.accept(self.store, self.store.load(run_id))
+        except (review_gate.GateError, RunLookupError) as exc:
+            raise ActionRefused(str(exc)) from None
+        return f"{run_id}: {decision.decision}. {decision.detail}"
+
+    def reject(self, run_id: str, note: str) -> str:
+        """Reject the run with a note (`interns review RUN --reject NOTE`)."""
+        try:
+            decision = review_gate.reject(self.store, self.store.load(run_id), note)
+        except (review_gate.GateError, RunLookupError) as exc:
+            raise ActionRefused(str(exc)) from None
+        return f"{run_id}: {decision.decision}. {decision.detail}".rstrip(". ") + "."
+
+    def retry(self, run_id: str, note: str) -> str:
+        """Start `interns review RUN --retry NOTE` in the background: a whole new run, which takes its time."""
+        with self._lock:
+            running = self._retries.get(run_id)
+            if running is not None and running.poll() is None:
+                raise ActionRefused(f"a retry of {run_id} is already under way")
+            try:
+                review_gate.ensure_undecided(self.store, self.store.load(run_id))
+                started = review_gate.run_started(self.store, run_id)
+            except (review_gate.GateError, RunLookupError) as exc:
+                raise ActionRefused(str(exc)) from None
+            if not started.task_file or not Path(started.task_file).exists():
+                raise ActionRefused(f"the task file of run {run_id} is gone ({started.task_file or 'unknown'})")
+            command = [sys.executable, "-m", "interns", "review", run_id, "--retry", note]
+            command += ["--runs-dir", str(self.runs_dir)]
+            # No terminal for it to ask on: a call that needs a person's yes is refused, as in any unattended run.
+            self._retries[run_id] = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+        return (
+            f"retrying {run_id} with your note: the new run appears in the list as soon as it starts, and this run "
+            "is marked retried when it ends (its progress prints where interns view runs)"
+        )
+
+    def wait(self) -> None:
+        """Wait for the retries started so far to end."""
+        for process in list(self._retries.values()):
+            process.wait()
+
+
+def view(
+    runs_dir: RunsDir = DEFAULT_RUNS_DIR,
+    port: Annotated[int, typer.Option("--port", help="The port to listen on; 0 picks a free one.")] = 0,
+    host: Annotated[
+        str, typer.Option("--host", help="The address to listen on; anything but loopback lets others see your runs.")
+    ] = "127.0.0.1",
+) -> None:
+    """Open the runs in a browser: the list, each run's plan, timeline, diffs and costs, and accept or reject them."""
+    actions = GateActions(runs_dir)
+    try:
+        server = ViewerServer(runs_dir, host=host, port=port, actions=actions)
+    except OSError as exc:
+        raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_FAILED) from None
+    if not server.loopback:
+        err.print(
+            f"warning: listening on {host}, not on loopback: anyone who can reach this machine on port {server.port} "
+            "can read your runs (model text, command output, diffs). Use it only on a network you trust.",
+            style="yellow",
+            markup=False,
+        )
+    out.print(f"viewing the runs in {runs_dir.resolve()}", markup=False)
+    out.print(f"open {server.url}   (Ctrl-C to stop)", markup=False)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    out.print("viewer stopped", markup=False)

@@ -1,0 +1,51 @@
+"""Checks made before a run starts, so that a missing folder or sandbox fails before any model call."""
+
+from __future__ import annotations
+
+import git
+
+from interns.sandbox import SandboxUnavailable, check_backend
+from interns.tasks import FolderWorkspace, TaskSpec
+
+__all__ = ["PreflightError", "check_workspace", "preflight"]
+
+
+class PreflightError(Exception):
+    """The run cannot start; the message says why and what to do."""
+
+
+def check_workspace(spec: TaskSpec) -> list[str]:
+    """Check that the workspace exists and its base resolves; return warnings, such as a dirty checkout."""
+    warnings = []
+    ws = spec.workspace
+    if isinstance(ws, FolderWorkspace):
+        if not ws.folder.is_dir():
+            raise PreflightError(f"workspace.folder: {ws.folder} is not a folder")
+    else:
+        if not ws.repo.exists():
+            raise PreflightError(f"workspace.repo: {ws.repo} does not exist")
+        try:
+            repo = git.Repo(ws.repo)
+        except (git.NoSuchPathError, git.InvalidGitRepositoryError):
+            raise PreflightError(f"workspace.repo: {ws.repo} is not a git repository") from None
+        try:
+            repo.git.rev_parse("--verify", f"{ws.base}^{{commit}}")
+        except git.GitCommandError:
+            raise PreflightError(f"workspace.base: {ws.base!r} is not a commit, branch or tag of {ws.repo}") from None
+        if repo.is_dirty(untracked_files=True):
+            warnings.append(
+                f"{ws.repo} has uncommitted changes; work starts from the committed {ws.base} and leaves them alone"
+            )
+    return warnings
+
+
+def preflight(spec: TaskSpec) -> list[str]:
+    """Check the workspace and the sandbox backend; return warnings the person should see before work starts."""
+    warnings = check_workspace(spec)
+    try:
+        check_backend(spec.guardrails.sandbox, image=spec.guardrails.image)
+    except SandboxUnavailable as exc:
+        raise PreflightError(str(exc)) from None
+    if spec.guardrails.sandbox == "local":
+        warnings.append("guardrails.sandbox is 'local': commands run on this machine with no isolation")
+    return warnings

@@ -1,0 +1,416 @@
+"""The supervisor: plans or follows a task's steps, runs them on workers, checks and integrates their work."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import git
+from pydantic_ai.exceptions import AgentRunError
+
+from interns import prompts
+from interns.agents.checks.prose import CheckScope
+from interns.agents.checks.runner import command_run, run_checks
+from interns.agents.gate.approval import Asker, NoOneToAsk
+from interns.agents.runtime.diffs import changed_paths
+from interns.agents.runtime.planner import make_plan, plan_event
+from interns.agents.runtime.resume import BASELINES_DIR, ResumePoint
+from interns.agents.runtime.scheduler import run_dag
+from interns.agents.runtime.step_runner import MODEL_KEY_VARIABLES, RunEnv, StepResult, StepRunner
+from interns.agents.runtime.workspaces import FolderSpace, RepoSpace, open_space, reopen_space, views_inputs
+from interns.agents.tracing.spans import end_span, run_span, traced_exec
+from interns.agents.worker.models import ModelChoice
+from interns.journal import (
+    Event,
+    FinalStatus,
+    Journal,
+    MergeResult,
+    Notice,
+    RunFinished,
+    RunResumed,
+    RunStarted,
+    Usage,
+    open_run,
+    reopen_run,
+)
+from interns.sandbox import InputView, SandboxUnavailable, Workspace, open_sandbox
+from interns.sandbox.git.repo import GitRunError
+from interns.sandbox.git.resume import paused_message
+from interns.sandbox.workspace.workspaces import open_repo
+from interns.tasks import FolderWorkspace, Step, TaskSpec, topological_order
+
+__all__ = ["ApprovePlan", "RunResult", "Supervisor"]
+
+ApprovePlan = Callable[[list[Step]], Awaitable[bool]]
+"""Shows a plan to a person and says whether they approved it."""
+
+CONFLICT_CHECK = "! grep -nE '^(<<<<<<<|>>>>>>>)( |$)|^=======$' -- {files}"
+"""A check that no conflict markers remain in the given files."""
+
+
+@dataclass
+class RunResult:
+    """How a run ended, where its journal is, and where its work is."""
+
+    run_id: str
+    run_dir: Path
+    status: FinalStatus
+    reason: str = ""
+    failed_step: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    output: str = ""
+    """Where the work is: the worked copy of a folder, or the run's branch of a repository."""
+
+
+class _Failed(Exception):
+    """Ends a run early with a status and a reason."""
+
+    def __init__(self, status: FinalStatus, reason: str, step: str | None = None) -> None:
+        super().__init__(reason)
+        self.status, self.reason, self.step = status, reason, step
+
+
+class Supervisor:
+    """Runs one task file: setup, a plan, steps on sandboxed workers, integration and checks, all journaled."""
+
+    def __init__(
+        self,
+        spec: TaskSpec,
+        model: ModelChoice,
+        *,
+        runs_root: Path,
+        task_text: str,
+        task_file: Path | None = None,
+        asker: Asker | None = None,
+        on_event: Callable[[Event], None] | None = None,
+        plan_only: bool = False,
+        approve_plan: ApprovePlan | None = None,
+        feedback: str = "",
+        retry_of: str | None = None,
+        resume: ResumePoint | None = None,
+    ) -> None:
+        self.spec, self.model = spec, model
+        self.runs_root, self.task_text, self.task_file = runs_root.absolute(), task_text, task_file
+        self.asker = asker or NoOneToAsk()
+        self.on_event = on_event
+        self.plan_only, self.approve_plan = plan_only, approve_plan
+        self.feedback, self.retry_of = feedback, retry_of
+        self.resume = resume
+        self.journal: Journal | None = None
+        self.usage = Usage()
+
+    def record(self, event: Event) -> Event:
+        """Journal an event and show it to whoever watches the run."""
+        assert self.journal is not None
+        recorded = self.journal.record(event)
+        if self.on_event is not None:
+            self.on_event(recorded)
+        return recorded
+
+    async def run(self) -> RunResult:
+        """Run the task to its end; on cancellation the journal says `cancelled` and the cancellation goes on."""
+        journal = self._reopen() if self.resume is not None else self._open()
+        spec, resumed = self.spec, self.resume is not None
+        with run_span(
+            journal.run_id, task=spec.name, model=self.model.name, sandbox=spec.guardrails.sandbox, resumed=resumed
+        ) as span:
+            result = await self._run_journaled(journal)
+            end_span(span, result.status, reason=result.reason)
+        return result
+
+    async def _run_journaled(self, journal: Journal) -> RunResult:
+        """The run after its journal is open: the journal is always finished, whatever ends the run."""
+        # Until the run says otherwise it has failed: an unexpected error must not leave "succeeded" behind.
+        status: FinalStatus = "failed"
+        reason, failed_step, output = "the run stopped on an unexpected error", None, ""
+        space: FolderSpace | RepoSpace | None = None
+        try:
+            space = await asyncio.to_thread(self._space, journal)
+            reason = await self._run_in(space)
+            status = "succeeded"
+        except _Failed as exc:
+            status, reason, failed_step = exc.status, exc.reason, exc.step
+        except asyncio.CancelledError:
+            status, reason = "cancelled", "cancelled by the user"
+            raise
+        except SandboxUnavailable as exc:
+            reason = f"sandbox unavailable: {exc}"
+        except GitRunError as exc:
+            reason = f"git: {exc}"
+        except AgentRunError as exc:  # the supervisor's own model (plan, review) failed: a reason, not a traceback
+            reason = f"the supervisor's model failed: {exc}"
+        except Exception as exc:
+            reason = f"the run stopped on an unexpected error: {type(exc).__name__}: {exc}"
+            raise
+        finally:
+            if space is not None:
+                await self._close_space(space)
+                output = space.output
+            self.record(RunFinished(status=status, reason=reason, failed_step=failed_step, usage=self.usage))
+            journal.finish(status, reason=reason, failed_step=failed_step)
+        return RunResult(journal.run_id, journal.dir, status, reason, failed_step, self.usage, output)
+
+    def _open(self) -> Journal:
+        """A new run's journal, begun with what the run is and any warnings about it."""
+        spec = self.spec
+        self.journal = journal = open_run(
+            self.runs_root,
+            task=spec.name,
+            goal=spec.goal,
+            task_text=self.task_text,
+            model=self.model.name,
+            workspace=str(_source_of(spec)),
+            git_commit=_base_commit(spec),
+            manual_minutes=spec.manual_minutes,
+        )
+        self.record(
+            RunStarted(
+                task=spec.name,
+                goal=spec.goal,
+                model=self.model.name,
+                workspace=str(_source_of(spec)),
+                steps=[s.id for s in spec.steps],
+                task_file=str(self.task_file or ""),
+                base_branch=_base_branch(spec),
+                sandbox=spec.guardrails.sandbox,
+                retry_of=self.retry_of,
+                **_outputs_of(spec),
+            )
+        )
+        if self.model.scripted:
+            self.record(Notice(message="the model is scripted: its turns come from a file, not from a real model"))
+        ws = spec.workspace
+        if isinstance(ws, FolderWorkspace) and ws.outputs is not None and not views_inputs(spec):
+            message = f"the {spec.guardrails.sandbox} sandbox cannot show the folder read-only: workers get a full copy"
+            self.record(Notice(message=message))
+        for name in sorted(MODEL_KEY_VARIABLES.intersection(spec.guardrails.env)):
+            message = f"guardrails.env names {name}, a model key, which never enters a sandbox: it was left out"
+            self.record(Notice(level="warning", message=message))
+        return journal
+
+    def _reopen(self) -> Journal:
+        """The journal of the run being resumed, going on after its last event."""
+        point = self.resume
+        assert point is not None
+        self.journal = journal = reopen_run(self.runs_root, point.run_id, resume=True)
+        self.usage = journal.usage
+        after = point.header.status
+        resumed = RunResumed(
+            after=after, done=sorted(point.done), resumed=sorted(point.paused), from_step=point.from_step
+        )
+        self.record(resumed)
+        return journal
+
+    def _space(self, journal: Journal) -> FolderSpace | RepoSpace:
+        if self.resume is None:
+            return open_space(self.spec, journal.run_id, journal.dir)
+        return reopen_space(self.spec, journal.run_id, journal.dir, self.resume.header.git_commit)
+
+    async def _run_in(self, space: FolderSpace | RepoSpace) -> str:
+        """Setup, plan, steps, integration and the task's checks; raises `_Failed` to end early."""
+        journal = self.journal
+        assert journal is not None
+        runner = StepRunner(
+            RunEnv(
+                self.spec,
+                self.model,
+                self.asker,
+                self.record,
+                journal.save_messages,
+                run_id=journal.run_id,
+                feedback=self.feedback,
+                save_baseline=lambda step, diff: journal.save_text(f"{BASELINES_DIR}/{step}.diff", diff),
+            )
+        )
+        await self._setup(space, runner)
+        steps = await self._plan(space)
+        if self.plan_only:
+            return "planned only (--plan-only): no step was run"
+        if self.approve_plan is not None and self.resume is None and not await self.approve_plan(steps):
+            raise _Failed("cancelled", "the plan was not approved")
+        results = await self._run_steps(space, runner, steps)
+        for step in steps:
+            result = results[step.id]
+            if result.status == "limit_exceeded" or result.status == "cancelled":
+                raise _Failed(result.status, result.reason, step.id)
+            if result.status not in ("succeeded", "awaiting_approval"):
+                raise _Failed("failed", result.reason, step.id)
+        if paused := [results[s.id] for s in steps if results[s.id].status == "awaiting_approval"]:
+            first = paused[0]
+            raise _Failed("awaiting_approval", f"step {first.step} {first.reason}", first.step)
+        workspace = await self._integrate(space, runner, steps) if isinstance(space, RepoSpace) else space.copy
+        await self._final_checks(runner, workspace)
+        return ""
+
+    async def _setup(self, space: FolderSpace | RepoSpace, runner: StepRunner) -> None:
+        """Run `workspace.setup` once, with network, before any model call; a failing command ends the run."""
+        commands = self.spec.workspace.setup
+        if not commands:
+            return
+        workspace = await asyncio.to_thread(space.setup_workspace)
+        sandbox = await open_sandbox(runner.sandbox_spec(workspace, network=True))
+        try:
+            for command in commands:
+                argv = ["bash", "-c", command]
+                result = await traced_exec(sandbox, argv, by="setup", timeout=self.spec.guardrails.limits.minutes * 60)
+                self.record(command_run(argv, result, step=None, by="setup"))
+                if not result.ok:
+                    raise _Failed("failed", f"setup failed: `{command}` exited {result.exit_code}", "setup")
+        finally:
+            await sandbox.aclose()
+
+    async def _plan(self, space: FolderSpace | RepoSpace) -> list[Step]:
+        """The task's own steps, or a plan the supervisor model writes for a task without steps."""
+        if self.resume is not None:
+            return list(self.resume.plan)
+        if self.spec.steps:
+            steps = list(self.spec.steps)
+            self.record(plan_event(steps, "task"))
+            return steps
+        workspace = await asyncio.to_thread(space.setup_workspace)
+        inputs = workspace.source if isinstance(workspace, InputView) else None
+        steps, usage = await make_plan(self.spec, self.model, workspace.path, self.record, inputs)
+        self.usage = self.usage + usage
+        self.record(plan_event(steps, "supervisor"))
+        return steps
+
+    async def _run_steps(
+        self, space: FolderSpace | RepoSpace, runner: StepRunner, steps: list[Step]
+    ) -> dict[str, StepResult]:
+        done = dict(self.resume.done) if self.resume is not None else {}
+        paused = dict(self.resume.paused) if self.resume is not None else {}
+        cut_off = dict(self.resume.cut_off) if self.resume is not None else {}
+        results: dict[str, StepResult] = dict(done)
+
+        async def run_one(step: Step) -> StepResult:
+            if step.id in done:
+                return done[step.id]
+            resumed = paused.pop(step.id, None)
+            workspace, conflicts = await asyncio.to_thread(space.open_step, step.id, step.needs, paused=bool(resumed))
+            result: StepResult | None = None
+            try:
+                while conflicts:
+                    label = f"merge-for-{step.id}"
+                    result = await self._resolve(runner, workspace, conflicts, label)
+                    if result.status != "succeeded":
+                        return result
+                    workspace, conflicts = await asyncio.to_thread(space.resume_step, step.id, label)
+                # A folder keeps what a cut-off step wrote: judged against where it first started, it stays its own.
+                started_from = cut_off.get(step.id) if isinstance(space, FolderSpace) else None
+                result = await runner.run(step, workspace, [results[n] for n in step.needs], resumed, started_from)
+            finally:
+                waits = result is not None and result.status == "awaiting_approval"
+                message = paused_message(step.id) if waits else f"interns: step {step.id}"
+                await asyncio.shield(asyncio.to_thread(space.close_step, step.id, workspace, message))
+            results[step.id] = result
+            self.usage = self.usage + result.usage
+            return result
+
+        def skip(step: Step, because: str) -> StepResult:
+            """A step whose need waits for approval waits too, unjournaled; one whose need failed is skipped."""
+            need = results.get(because)
+            if need is not None and need.status == "awaiting_approval":
+                return StepResult(step.id, "awaiting_approval", 0, f"waits for step {because}")
+            return runner.skip(step, because)
+
+        return await run_dag(topological_order(steps), self.spec.workers, run_one, skip)
+
+    async def _resolve(self, runner: StepRunner, workspace: Workspace, files: list[str], label: str) -> StepResult:
+        """A worker resolves conflict markers left by a merge, checked for leftover markers and the task's checks."""
+        step = Step(
+            id=label,
+            instructions=prompts.render("resolve_conflicts", files=files),
+            done_when=[CONFLICT_CHECK.format(files=" ".join(f"'{f}'" for f in files))],
+        )
+        result = await runner.run(step, workspace, [])
+        self.usage = self.usage + result.usage
+        return result
+
+    async def _integrate(self, space: RepoSpace, runner: StepRunner, steps: list[Step]) -> Workspace:
+        """Merge every step's branch into the run branch in dependency order; conflicts go to a worker."""
+        # A step's branch holds the work of the steps it needs, conflicts already resolved: merging only the steps
+        # nothing else needs brings in everything, without meeting a resolved conflict a second time.
+        needed = {n for s in steps for n in s.needs}
+        leaves = [s.id for s in topological_order(steps) if s.id not in needed]
+        integration = await asyncio.to_thread(space.integrate, leaves)
+        for branch in integration.merged:
+            self.record(MergeResult(branch=branch, ok=True))
+        while integration.conflict is not None:
+            conflict = integration.conflict
+            self.record(MergeResult(branch=conflict.branch, ok=False, conflicts=conflict.files))
+            label = f"merge-{conflict.branch.rsplit('/', 1)[-1]}"
+            result = await self._resolve(runner, integration.worktree, conflict.files, label)
+            if result.status != "succeeded":
+                raise _Failed("failed", f"the merge of {conflict.branch} could not be resolved: {result.reason}", label)
+            before = len(integration.merged)
+            integration = await asyncio.to_thread(space.resume_integration, label)
+            for branch in integration.merged[before:]:
+                self.record(MergeResult(branch=branch, ok=True))
+        return integration.worktree
+
+    async def _final_checks(self, runner: StepRunner, workspace: Workspace) -> None:
+        """The task's own `done_when`, on the integrated result; built-in checks read what the whole run changed."""
+        if not self.spec.done_when:
+            return
+        changed = []
+        if any(not isinstance(check, str) for check in self.spec.done_when):
+            changed = changed_paths(await asyncio.to_thread(workspace.diff))
+        scope = CheckScope(changed=changed, exemplars=self.spec.context.exemplars, model=self.model)
+        sandbox = await open_sandbox(runner.sandbox_spec(workspace))
+        try:
+            checks = await run_checks(sandbox, self.spec.done_when, step=None, record=self.record, scope=scope)
+        finally:
+            await sandbox.aclose()
+        self.usage = sum((c.usage for c in checks), self.usage)
+        if failed := [c.command for c in checks if not c.passed]:
+            raise _Failed("failed", "the task's checks failed: " + ", ".join(failed))
+
+    async def _close_space(self, space: FolderSpace | RepoSpace) -> None:
+        assert self.journal is not None
+        try:
+            self.journal.write_diff(await asyncio.to_thread(space.final_diff))
+        except Exception as exc:  # the run's outcome is decided; a broken diff must not hide it
+            self.record(Notice(level="error", message=f"could not save the run's diff: {exc}"))
+        await asyncio.to_thread(space.close)
+
+
+def _source_of(spec: TaskSpec) -> Path:
+    ws = spec.workspace
+    return ws.folder if isinstance(ws, FolderWorkspace) else ws.repo
+
+
+def _outputs_of(spec: TaskSpec) -> dict[str, object]:
+    """Where a folder run's outputs go on accept, when the task sends them somewhere of their own."""
+    ws = spec.workspace
+    if not isinstance(ws, FolderWorkspace) or ws.outputs is None:
+        return {}
+    return {"outputs_to": str(ws.outputs.to), "outputs_files": list(ws.outputs.files)}
+
+
+def _base_branch(spec: TaskSpec) -> str | None:
+    """The branch a repository run's work lands on: `base` when it names a branch, HEAD's branch for `HEAD`."""
+    ws = spec.workspace
+    if isinstance(ws, FolderWorkspace):
+        return None
+    repo = open_repo(ws.repo)
+    try:
+        if ws.base == "HEAD":
+            return str(repo.git.symbolic_ref("--short", "-q", "HEAD"))
+        repo.git.show_ref("--verify", "--quiet", f"refs/heads/{ws.base}")
+    except git.GitCommandError:
+        return None
+    finally:
+        repo.close()
+    return ws.base
+
+
+def _base_commit(spec: TaskSpec) -> str | None:
+    ws = spec.workspace
+    if isinstance(ws, FolderWorkspace):
+        return None
+    try:
+        return str(open_repo(ws.repo).git.rev_parse("--verify", f"{ws.base}^{{commit}}"))
+    except git.GitError:
+        return None

@@ -1,0 +1,152 @@
+"""One worker: a pydantic-ai agent that works on one step through the sandboxed tools, within the step's limits."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic_ai import Agent, DeferredToolRequests, DeferredToolResults
+from pydantic_ai.exceptions import AgentRunError, UsageLimitExceeded
+from pydantic_ai.messages import ModelMessage, ModelRequest, RetryPromptPart, TextPart, ToolReturnPart
+from pydantic_ai.messages import ModelResponse as PaiModelResponse
+from pydantic_ai.toolsets import AbstractToolset
+from pydantic_ai.usage import RequestUsage, UsageLimits
+
+from interns import prompts
+from interns.agents.worker.models import ModelChoice
+from interns.agents.worker.tools import WorkerDeps, worker_tools
+from interns.journal import Event, ModelResponse, ToolCall, Usage
+from interns.sandbox import SandboxUnavailable
+from interns.tasks import Limits
+
+__all__ = ["AttemptOutcome", "Worker", "journal_response", "usage_of"]
+
+
+@dataclass
+class AttemptOutcome:
+    """How one attempt of a worker ended."""
+
+    status: Literal["done", "limit_exceeded", "failed", "awaiting_approval"]
+    summary: str = ""
+    reason: str = ""
+    usage: Usage = field(default_factory=Usage)
+
+
+def usage_of(response: PaiModelResponse) -> Usage:
+    """The journal's usage record of one model response."""
+    u: RequestUsage = response.usage
+    return Usage(
+        requests=1,
+        input_tokens=u.input_tokens,
+        output_tokens=u.output_tokens,
+        cache_read_tokens=u.cache_read_tokens,
+        cache_write_tokens=u.cache_write_tokens,
+        cost_usd=float(u.cost) if u.cost is not None else None,
+    )
+
+
+def journal_response(response: PaiModelResponse, step: str, attempt: int, record: Callable[[Event], Any]) -> Usage:
+    """Journal one model turn of an agent working on `step`; return its usage."""
+    usage = usage_of(response)
+    text = "".join(p.content for p in response.parts if isinstance(p, TextPart))
+    calls = [{"tool": c.tool_name, "args": c.args_as_dict(), "id": c.tool_call_id} for c in response.tool_calls]
+    record(ModelResponse(step=step, attempt=attempt, text=text, tool_calls=calls, usage=usage))
+    return usage
+
+
+def journal_refused_calls(request: ModelRequest, step: str, record: Callable[[Event], Any]) -> None:
+    """Journal tool calls the agent itself refused (an unknown tool, bad arguments); the tools never saw them."""
+    for part in request.parts:
+        if not isinstance(part, RetryPromptPart | ToolReturnPart) or not part.tool_name:
+            continue
+        if isinstance(part, RetryPromptPart) or part.outcome == "retried":
+            problem = part.content if isinstance(part.content, str) else json.dumps(part.content, default=str)
+            record(ToolCall(step=step, tool=part.tool_name, args={}, ok=False, result=f"not run: {problem}"[:2000]))
+
+
+def _described(tool: str, metadata: dict[str, Any] | None) -> str:
+    """A tool call waiting for approval, as a person reads it: `run: make deploy`."""
+    return f"{tool}: {(metadata or {}).get('target', '')}"
+
+
+class Worker:
+    """Works on one step; keeps its conversation so a retry continues where the last attempt stopped."""
+
+    def __init__(
+        self,
+        step_id: str,
+        tools: Sequence[str],
+        model: ModelChoice,
+        limits: Limits,
+        toolsets: Sequence[AbstractToolset[WorkerDeps]] = (),
+    ) -> None:
+        self.step_id = step_id
+        self.limits = limits
+        self.messages: list[ModelMessage] = []
+        self.agent: Agent[WorkerDeps, str | DeferredToolRequests] = Agent(
+            model.for_agent(step_id),
+            deps_type=WorkerDeps,
+            output_type=[str, DeferredToolRequests],
+            instructions=prompts.render("worker_instructions", tools=tools, mcp=bool(toolsets)),
+            tools=worker_tools(tools),
+            toolsets=list(toolsets),
+            model_settings=model.settings,
+            retries=2,
+            name=step_id,
+        )
+
+    async def attempt(
+        self, prompt: str | None, deps: WorkerDeps, answers: DeferredToolResults | None = None
+    ) -> AttemptOutcome:
+        """Run the agent on `prompt` until it answers, pauses for approval or a limit ends it; journal each turn.
+
+        With `answers` (and no prompt) it continues a conversation that paused: the tool calls a person approved run
+        now, the denied ones return the person's reason to the model.
+        """
+        limits = UsageLimits(
+            request_limit=self.limits.turns,
+            tool_calls_limit=self.limits.tool_calls,
+            total_tokens_limit=self.limits.tokens,
+            cost_limit=Decimal(str(self.limits.cost_usd)) if self.limits.cost_usd else None,
+        )
+        spent = Usage()
+        # Going on after a pause, the first tool calls are those of the last response already journaled.
+        responses = [m for m in self.messages if isinstance(m, PaiModelResponse)]
+        already = responses[-1] if answers is not None and responses else None
+        try:
+            async with asyncio.timeout(self.limits.minutes * 60):
+                async with self.agent.iter(
+                    prompt, deps=deps, message_history=self.messages, usage_limits=limits, deferred_tool_results=answers
+                ) as run:
+                    try:
+                        async for node in run:
+                            if Agent.is_call_tools_node(node):
+                                response = node.model_response
+                                if response == already:
+                                    continue
+                                spent = spent + journal_response(response, self.step_id, deps.attempt, deps.record)
+                            elif Agent.is_model_request_node(node):
+                                journal_refused_calls(node.request, self.step_id, deps.record)
+                    finally:
+                        self.messages = list(run.all_messages())
+                    output = run.result.output if run.result else ""
+        except UsageLimitExceeded as exc:
+            return AttemptOutcome("limit_exceeded", reason=f"limit reached: {exc}", usage=spent)
+        except TimeoutError:
+            return AttemptOutcome(
+                "limit_exceeded", reason=f"limit reached: {self.limits.minutes:g} minutes", usage=spent
+            )
+        except SandboxUnavailable:
+            raise
+        except AgentRunError as exc:
+            return AttemptOutcome("failed", reason=f"the model run failed: {exc}", usage=spent)
+        if isinstance(output, DeferredToolRequests):
+            waiting = "; ".join(
+                _described(call.tool_name, output.metadata.get(call.tool_call_id)) for call in output.approvals
+            )
+            return AttemptOutcome("awaiting_approval", reason=f"waits for a person's approval: {waiting}", usage=spent)
+        return AttemptOutcome("done", summary=output, usage=spent)

@@ -1,0 +1,111 @@
+"""Choosing the model a run uses: a pydantic-ai model string, Anthropic by default, or a scripted model offline."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic_ai.exceptions import UserError
+from pydantic_ai.models import Model, infer_model
+from pydantic_ai.models.anthropic import AnthropicModel, AnthropicModelSettings
+from pydantic_ai.providers.anthropic import AnthropicProvider
+from pydantic_ai.settings import ModelSettings
+
+from interns.agents.worker.scripted import Script, ScriptError, load_script, scripted_model
+
+__all__ = ["DEFAULT_MODEL", "ModelChoice", "ModelSetupError", "select_model"]
+
+DEFAULT_MODEL = "anthropic:claude-sonnet-4-6"
+
+SETUP_HELP = """\
+No model is set up for this run.
+
+  - For Anthropic (the default), set your API key:   export ANTHROPIC_API_KEY=sk-ant-...
+  - Or name any pydantic-ai model:                    interns run TASK --model openai:gpt-5.2
+  - Or run offline with a script of model turns:     interns run TASK --model scripted:path/to/script.yaml
+"""
+
+
+class ModelSetupError(Exception):
+    """The model cannot be used as configured; the message says what to do."""
+
+
+@dataclass
+class ModelChoice:
+    """The model of a run: its name as journaled, and a model instance for each agent."""
+
+    name: str
+    settings: ModelSettings | None = None
+    script: Script | None = None
+    _model: Model | None = field(default=None, repr=False)
+    _scripted: dict[str, Model] = field(default_factory=dict, repr=False)
+
+    def check_script_covers(self, agents: list[str]) -> None:
+        """Refuse a script with no turns for one of the agents (steps, reviews, rubric judges), which would let a step
+        pass doing nothing or leave a check unjudged."""
+        if self.script is None:
+            return
+        if missing := [a for a in agents if not self.script.agents.get(a)]:
+            keys = ", ".join(self.script.agents) or "none"
+            raise ModelSetupError(f"{self.script.path}: no turns for {', '.join(missing)} (its keys: {keys})")
+
+    @property
+    def scripted(self) -> bool:
+        """Whether this is a scripted (offline, not real) model."""
+        return self.script is not None
+
+    def for_agent(self, agent: str) -> Model:
+        """The model the agent named `agent` talks to: a step id, `<step>.review`, `<step>.rubric`, `rubric`, `plan`."""
+        if self.script is not None:
+            if agent not in self._scripted:
+                self._scripted[agent] = scripted_model(self.script, agent)
+            return self._scripted[agent]
+        assert self._model is not None
+        return self._model
+
+
+def select_model(
+    spec_model: str | None, override: str | None = None, *, environ: Mapping[str, str] | None = None
+) -> ModelChoice:
+    """Pick the model: `--model`, else the task file's `model:`, else Anthropic when `ANTHROPIC_API_KEY` is set."""
+    env = os.environ if environ is None else environ
+    name = override or spec_model
+    if not name:
+        if not env.get("ANTHROPIC_API_KEY"):
+            raise ModelSetupError(SETUP_HELP)
+        name = DEFAULT_MODEL
+    if name.startswith("scripted:"):
+        if not name.removeprefix("scripted:").strip():
+            raise ModelSetupError("scripted: needs the path of a script file, as in scripted:path/to/script.yaml")
+        path = Path(name.removeprefix("scripted:")).expanduser().resolve()
+        try:
+            script = load_script(path)
+        except ScriptError as exc:
+            raise ModelSetupError(str(exc)) from None
+        return ModelChoice(name=f"scripted:{path}", script=script)
+    if name.startswith("anthropic:") and not env.get("ANTHROPIC_API_KEY"):
+        raise ModelSetupError(f"The model {name!r} needs ANTHROPIC_API_KEY.\n\n" + SETUP_HELP)
+    if name.startswith("anthropic:"):
+        return _anthropic(name, env)
+    try:
+        model = infer_model(name)
+    except UserError as exc:
+        raise ModelSetupError(f"Cannot use the model {name!r}: {exc}") from None
+    except ImportError as exc:
+        raise ModelSetupError(f"The model {name!r} needs an extra package: {exc}") from None
+    return ModelChoice(name=name, _model=model)
+
+
+def _anthropic(name: str, env: Mapping[str, str]) -> ModelChoice:
+    """Anthropic with its key (and any ANTHROPIC_BASE_URL) from `env`, and prompt caching on."""
+    provider = AnthropicProvider(api_key=env["ANTHROPIC_API_KEY"], base_url=env.get("ANTHROPIC_BASE_URL") or None)
+    settings = AnthropicModelSettings(
+        anthropic_cache_instructions=True,
+        anthropic_cache_tool_definitions=True,
+        anthropic_cache_messages=True,
+    )
+    return ModelChoice(
+        name=name, settings=settings, _model=AnthropicModel(name.removeprefix("anthropic:"), provider=provider)
+    )

@@ -1,0 +1,1 @@
+"""The bubblewrap backend: its sandbox and the bwrap command line."""

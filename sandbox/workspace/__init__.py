@@ -1,0 +1,1 @@
+"""What workers act on: a folder copy or a git worktree, a view over read-only inputs, tree diffs."""
