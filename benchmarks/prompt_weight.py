@@ -12,12 +12,12 @@ from typing import Any
 import pydantic_ai.models
 import yaml
 
-from benchmarks.messages_api import MessagesServer, messages_server
 from benchmarks.peers import Peer, PeerUnavailable, ensure_peer
 from benchmarks.table import BenchResult, Row, at_least, at_most
 from interns import tasks
-from interns.agents.runtime.supervisor import Supervisor
+from interns.agents.runtime.supervisor import Supervisor, TaskSource
 from interns.agents.worker.models import DEFAULT_MODEL, select_model
+from tests.support.messages_api import MessagesServer, PrefixCache, messages_server, run_until
 
 TASK = "Fix the failing test in calc.py without editing the tests."
 FIXED_TARGET = 2000
@@ -45,14 +45,14 @@ def write_task(folder: Path) -> Path:
 async def run_on_wire(folder: Path, tool_turns: int) -> MessagesServer:
     """Run the task with pydantic-ai's Anthropic model against the local Messages API; what the server saw."""
     path = write_task(folder)
-    with messages_server(tool_turns=tool_turns) as server:
+    with messages_server(run_until(tool_turns, PrefixCache())) as server:
         environ = {"ANTHROPIC_API_KEY": "sk-ant-bench-0000000000000000", "ANTHROPIC_BASE_URL": server.url}
         model = select_model(DEFAULT_MODEL, None, environ=environ)
         allowed = pydantic_ai.models.ALLOW_MODEL_REQUESTS
         pydantic_ai.models.ALLOW_MODEL_REQUESTS = True  # the only endpoint is our own loopback server
         try:
             spec = tasks.load(path)
-            result = await Supervisor(spec, model, runs_root=folder / "runs", task_text=path.read_text()).run()
+            result = await Supervisor(spec, model, TaskSource(path.read_text()), runs_root=folder / "runs").run()
         finally:
             pydantic_ai.models.ALLOW_MODEL_REQUESTS = allowed
     if result.status != "succeeded":
@@ -83,7 +83,7 @@ def measure(rounds: int = 3, tool_turns: int = 8, peer: bool = True, install_pee
     with tempfile.TemporaryDirectory(prefix="interns-bench-prompt-") as scratch:
         for i in range(rounds):
             servers.append(asyncio.run(run_on_wire(Path(scratch) / str(i), tool_turns)))
-    first = servers[0].requests[0]
+    first = servers[0].requests[0]["body"]
     ours = fixed_texts(first)
     texts = {"ours": ours["instructions"] + "\n" + ours["tools"]}
     result.raw["ours_fixed"] = ours

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from benchmarks import journal_index, parallel, prompt_weight, readiness, run, step_overhead
-from benchmarks.messages_api import PrefixCache
 from benchmarks.stats import flatness, interleaved
 from benchmarks.table import BenchResult, Row
+from tests.support.messages_api import PrefixCache
 
 
 def assert_shape(result: BenchResult, name: str) -> None:

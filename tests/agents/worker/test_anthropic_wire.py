@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pydantic_ai.models
 import pytest
 
-from benchmarks.messages_api import encoded
 from interns import tasks
-from interns.agents.runtime.supervisor import Supervisor
+from interns.agents.runtime.supervisor import Supervisor, TaskSource
 from interns.agents.worker.models import select_model
 from interns.journal import ModelResponse, RunStore
 from tests.agents.conftest import TaskDir
+from tests.support.messages_api import MessagesServer, messages_server, reply
 
 pytestmark = pytest.mark.anyio
 
@@ -25,60 +23,27 @@ API_KEY = "sk-ant-api03-wiretest-0123456789abcdefghij"
 USAGE = {"input_tokens": 180, "output_tokens": 24, "cache_read_input_tokens": 1500, "cache_creation_input_tokens": 60}
 
 
-class MessagesAPI(BaseHTTPRequestHandler):
-    """Answers POST /v1/messages, streamed or not: first a tool_use of `run`, then a final text."""
-
-    requests: list[dict[str, Any]]
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-        self.requests.append(
-            {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
-        )
-        if len(self.requests) == 1:
-            content = [
-                {"type": "text", "text": "Running it."},
-                {"type": "tool_use", "id": "toolu_01", "name": "run", "input": {"command": "echo wire-ok"}},
-            ]
-            stop = "tool_use"
-        else:
-            content, stop = [{"type": "text", "text": "All done."}], "end_turn"
-        reply = {
-            "id": f"msg_{len(self.requests)}",
-            "type": "message",
-            "role": "assistant",
-            "model": body["model"],
-            "content": content,
-            "stop_reason": stop,
-            "stop_sequence": None,
-            "usage": USAGE,
-        }
-        data, content_type = encoded(reply, bool(body.get("stream")))
-        self.send_response(200)
-        self.send_header("content-type", content_type)
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+def run_then_answer(body: dict[str, Any], number: int) -> dict[str, Any]:
+    """First a tool_use of `run`, then a final text."""
+    content: list[dict[str, Any]] = [{"type": "text", "text": "All done."}]
+    if number == 1:
+        content = [
+            {"type": "text", "text": "Running it."},
+            {"type": "tool_use", "id": "toolu_01", "name": "run", "input": {"command": "echo wire-ok"}},
+        ]
+    return reply(body, number, content, USAGE)
 
 
 @pytest.fixture
-def messages_api() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    requests: list[dict[str, Any]] = []
-    handler = type("Handler", (MessagesAPI,), {"requests": requests})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", requests
-    server.shutdown()
-    server.server_close()
+def messages_api() -> Iterator[MessagesServer]:
+    with messages_server(run_then_answer) as server:
+        yield server
 
 
 async def test_a_run_on_the_anthropic_wire(
-    task_dir: TaskDir, messages_api: tuple[str, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+    task_dir: TaskDir, messages_api: MessagesServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url, requests = messages_api
+    url, requests = messages_api.url, messages_api.requests
     monkeypatch.setattr(pydantic_ai.models, "ALLOW_MODEL_REQUESTS", True)  # only loopback is reachable here
     monkeypatch.setenv("ANTHROPIC_API_KEY", API_KEY)
     monkeypatch.setenv("ANTHROPIC_BASE_URL", url)
@@ -89,7 +54,7 @@ async def test_a_run_on_the_anthropic_wire(
     choice = select_model(spec.model, None)
     assert choice.name.startswith("anthropic:") and not choice.scripted
 
-    result = await Supervisor(spec, choice, runs_root=task_dir.runs, task_text=path.read_text()).run()
+    result = await Supervisor(spec, choice, TaskSource(path.read_text()), runs_root=task_dir.runs).run()
 
     assert result.status == "succeeded", result.reason
     assert len(requests) == 2

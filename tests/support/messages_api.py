@@ -1,10 +1,12 @@
-"""A local server that speaks Anthropic's Messages API (JSON or SSE) and accounts tokens as a prefix cache would.
+"""A local server that speaks Anthropic's Messages API (JSON or SSE): the one fake of it, for tests and benchmarks.
 
-The replies are scripted: `run` a command until the conversation has `tool_turns` assistant turns, then answer.
-Usage is computed like Anthropic's prompt cache: the request is read as blocks in order (tools, system, messages);
-a block marked `cache_control` is a breakpoint where a cache entry is written, if the prefix up to it holds at least
-`min_cacheable` tokens; a later request reads the longest cached prefix that ends at one of its own breakpoints or up
-to 20 blocks before one. Tokens are counted as characters / 4 of each block's JSON, the same for every figure.
+`messages_server(respond)` serves on a free loopback port and records every request (path, headers, body); `respond`
+writes each reply. `run_until(tool_turns, cache)` is the benchmarks' reply: `run` a command until the conversation
+has `tool_turns` assistant turns, then answer, with usage accounted as Anthropic's prompt cache would: the request
+is read as blocks in order (tools, system, messages); a block marked `cache_control` is a breakpoint where a cache
+entry is written, if the prefix up to it holds at least `min_cacheable` tokens; a later request reads the longest
+cached prefix that ends at one of its own breakpoints or up to 20 blocks before one. Tokens are counted as
+characters / 4 of each block's JSON, the same for every figure.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -84,15 +86,9 @@ class PrefixCache:
         }
 
 
-def _reply(body: dict[str, Any], number: int, tool_turns: int, usage: dict[str, int]) -> dict[str, Any]:
-    turns = sum(1 for m in body.get("messages", []) if m["role"] == "assistant")
-    if turns < tool_turns:
-        content: list[dict[str, Any]] = [
-            {"type": "tool_use", "id": f"toolu_{turns:04d}", "name": "run", "input": {"command": "true"}}
-        ]
-        stop = "tool_use"
-    else:
-        content, stop = [{"type": "text", "text": "Done."}], "end_turn"
+def reply(body: dict[str, Any], number: int, content: list[dict[str, Any]], usage: dict[str, int]) -> dict[str, Any]:
+    """A Messages-API reply to `body` with `content`; it stops for a tool when the content calls one."""
+    stop = "tool_use" if any(block["type"] == "tool_use" for block in content) else "end_turn"
     return {
         "id": f"msg_{number:05d}",
         "type": "message",
@@ -101,8 +97,21 @@ def _reply(body: dict[str, Any], number: int, tool_turns: int, usage: dict[str, 
         "content": content,
         "stop_reason": stop,
         "stop_sequence": None,
-        "usage": {**usage, "output_tokens": 20},
+        "usage": usage,
     }
+
+
+def run_until(tool_turns: int, cache: PrefixCache) -> Respond:
+    """Replies that `run` a command until the conversation has `tool_turns` assistant turns, then answer."""
+
+    def respond(body: dict[str, Any], number: int) -> dict[str, Any]:
+        turns = sum(1 for m in body.get("messages", []) if m["role"] == "assistant")
+        content: list[dict[str, Any]] = [{"type": "text", "text": "Done."}]
+        if turns < tool_turns:
+            content = [{"type": "tool_use", "id": f"toolu_{turns:04d}", "name": "run", "input": {"command": "true"}}]
+        return reply(body, number, content, {**cache.account(body), "output_tokens": 20})
+
+    return respond
 
 
 def sse_events(reply: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -137,29 +146,39 @@ def encoded(reply: dict[str, Any], stream: bool) -> tuple[bytes, str]:
     return json.dumps(reply).encode(), "application/json"
 
 
+Respond = Callable[[dict[str, Any], int], dict[str, Any]]
+"""Writes the reply to a request's body; the int counts the requests so far, this one included."""
+
+
 @dataclass
 class MessagesServer:
-    """What the server saw: each request body with the usage it was given."""
+    """Where the server listens, and what it saw: each request's path, headers and body, and each reply."""
 
     url: str
     requests: list[dict[str, Any]] = field(default_factory=list)
-    usages: list[dict[str, int]] = field(default_factory=list)
+    replies: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def usages(self) -> list[dict[str, int]]:
+        """The usage each reply was given."""
+        return [r["usage"] for r in self.replies]
 
 
 @contextmanager
-def messages_server(tool_turns: int = 6, min_cacheable: int = MIN_CACHEABLE_TOKENS) -> Iterator[MessagesServer]:
+def messages_server(respond: Respond) -> Iterator[MessagesServer]:
     """Serve the Messages API on a free loopback port while the block runs."""
-    cache = PrefixCache(min_cacheable)
     state = MessagesServer(url="")
+    lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-            usage = cache.account(body)
-            state.requests.append(body)
-            state.usages.append(usage)
-            reply = _reply(body, len(state.requests), tool_turns, usage)
-            data, content_type = encoded(reply, bool(body.get("stream")))
+            with lock:
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                state.requests.append({"path": self.path, "headers": headers, "body": body})
+                answer = respond(body, len(state.requests))
+                state.replies.append(answer)
+            data, content_type = encoded(answer, bool(body.get("stream")))
             self.send_response(200)
             self.send_header("content-type", content_type)
             self.send_header("content-length", str(len(data)))
