@@ -16,9 +16,9 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
 
 from interns.agents.policy.globs import Hole, always_matches, could_match, matches
+from interns.agents.policy.rules import Verdict
 from interns.agents.policy.shell import Command, CommandParseError, parse_line
 from interns.sandbox import InputView
 from interns.sandbox.base import WORKSPACE_MOUNT
@@ -26,7 +26,6 @@ from interns.tasks.spec import Guardrails
 
 __all__ = ["Decision", "Policy", "Verdict"]
 
-Verdict = Literal["allow", "ask", "deny"]
 _SEVERITY: dict[Verdict, int] = {"allow": 0, "ask": 1, "deny": 2}
 _BOUNDARY = "workspace boundary"
 

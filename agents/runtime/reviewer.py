@@ -14,14 +14,14 @@ from interns.agents.worker.models import ModelChoice
 from interns.journal import Event, ReviewVerdict, Usage
 from interns.tasks import Step
 
-__all__ = ["Verdict", "review_step"]
+__all__ = ["StepReview", "review_step"]
 
 DIFF_LIMIT = 60_000
 """Characters of a diff shown to the reviewer."""
 
 
-class Verdict(BaseModel):
-    """The review's outcome."""
+class StepReview(BaseModel):
+    """The supervisor's review of one step: accept it, or send it back with notes."""
 
     decision: Literal["accept", "revise"]
     """`accept` when the change does what the step asks within the rules; `revise` otherwise."""
@@ -38,10 +38,10 @@ async def review_step(
     summary: str,
     do_not: list[str],
     record: Callable[[Event], Any],
-) -> tuple[Verdict, Usage]:
+) -> tuple[StepReview, Usage]:
     """Review one step's diff; journal the verdict and the reviewer's model turns."""
-    agent: Agent[None, Verdict] = Agent(
-        model.for_agent(f"{step.id}.review"), output_type=Verdict, model_settings=model.settings, name="review"
+    agent: Agent[None, StepReview] = Agent(
+        model.for_agent(f"{step.id}.review"), output_type=StepReview, model_settings=model.settings, name="review"
     )
     if len(diff) > DIFF_LIMIT:
         diff = diff[:DIFF_LIMIT] + f"\n[... {len(diff) - DIFF_LIMIT} more characters of diff ...]"

@@ -15,7 +15,6 @@ import tempfile
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from typing import IO, TYPE_CHECKING, Any
 
 from pydantic_ai import RunContext
@@ -23,8 +22,10 @@ from pydantic_ai.exceptions import ToolFailed
 from pydantic_ai.toolsets import AbstractToolset, WrapperToolset
 from pydantic_ai.toolsets.abstract import ToolsetTool
 
-from interns.agents.policy.decisions import Decision, Verdict
+from interns.agents.policy.decisions import Decision
+from interns.agents.policy.mcp_rules import judge_mcp_call
 from interns.agents.worker.tools import WorkerDeps, clip, permitted
+from interns.errors import EnvironmentProblem
 from interns.journal import ToolCall
 from interns.tasks import McpServer
 
@@ -40,31 +41,13 @@ START_SECONDS = 30.0
 """How long a server may take to start and answer MCP's handshake."""
 
 
-class McpServerError(Exception):
+class McpServerError(EnvironmentProblem):
     """An MCP server that could not be started: its command failed, or it did not answer the handshake in time."""
 
 
 def judge_call(server: McpServer, tool: str, args: dict[str, Any]) -> Decision:
-    """The server's tool rules on a call of `tool` (its own name, unprefixed): deny over ask over allow."""
-    target = clip(json.dumps(args, ensure_ascii=False, default=str), 1_000)
-    rules, name = server.tools, tool.lower()
-    where = f"mcp.{server.name}.tools"
-    default_ask = "ask" not in rules.model_fields_set
-    verdicts: tuple[tuple[Verdict, list[str]], ...] = (("deny", rules.deny), ("ask", rules.ask))
-    for verdict, patterns in verdicts:
-        for index, pattern in enumerate(patterns):
-            if fnmatchcase(name, pattern.lower()):
-                reason = f"the MCP tool '{tool}' of server '{server.name}' matches the {verdict} rule '{pattern}'"
-                if verdict == "ask" and default_ask:
-                    reason += " (by default, tools that send, post, delete or change things need a person's yes)"
-                return Decision(verdict, f"{where}.{verdict}[{index}]: {pattern}", reason, target)
-    for index, pattern in enumerate(rules.allow):
-        if fnmatchcase(name, pattern.lower()):
-            reason = f"the MCP tool '{tool}' of server '{server.name}' matches the allow rule '{pattern}'"
-            return Decision("allow", f"{where}.allow[{index}]: {pattern}", reason, target)
-    allowed = ", ".join(f"'{pattern}'" for pattern in rules.allow) or "none"
-    reason = f"the MCP tool '{tool}' of server '{server.name}' matches no allow rule; allowed tools: {allowed}"
-    return Decision("deny", f"{where}.allow", reason, target)
+    """The policy on a call of the server's `tool` (its own name, unprefixed), its arguments shown clipped."""
+    return judge_mcp_call(server, tool, clip(json.dumps(args, ensure_ascii=False, default=str), 1_000))
 
 
 def server_env(server: McpServer, withheld: frozenset[str]) -> dict[str, str]:
