@@ -16,7 +16,7 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 from benchmarks.stats import interleaved
 from benchmarks.table import BenchResult, Row, at_most
 from interns import tasks
-from interns.agents.runtime.supervisor import Supervisor
+from interns.agents.runtime.supervisor import Supervisor, TaskSource
 from interns.agents.worker.models import ModelChoice
 
 TARGET = 1.2
@@ -60,7 +60,7 @@ async def run_task(task_path: Path, turn_seconds: float) -> float:
     spec = tasks.load(task_path)
     model = ModelChoice(name="scripted:slow", _model=slow_model(turn_seconds))
     started = time.perf_counter()
-    result = await Supervisor(spec, model, runs_root=task_path.parent / "runs", task_text=task_path.read_text()).run()
+    result = await Supervisor(spec, model, TaskSource(task_path.read_text()), runs_root=task_path.parent / "runs").run()
     took = time.perf_counter() - started
     if result.status != "succeeded":
         raise RuntimeError(f"the parallel benchmark run did not succeed: {result.status} {result.reason}")

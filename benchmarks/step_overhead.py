@@ -18,7 +18,7 @@ from benchmarks.peers import Peer, PeerUnavailable, ensure_peer
 from benchmarks.stats import flatness, interleaved, median_ms, timed
 from benchmarks.table import BenchResult, Row, at_most
 from interns import tasks
-from interns.agents.runtime.supervisor import Supervisor
+from interns.agents.runtime.supervisor import Supervisor, TaskSource
 from interns.agents.worker.models import select_model
 from interns.journal import Event
 from interns.sandbox import (
@@ -71,7 +71,7 @@ async def run_worker(task_path: Path) -> list[float]:
     spec = tasks.load(task_path)
     model = select_model(None, f"scripted:{task_path.parent / 'script.yaml'}")
     supervisor = Supervisor(
-        spec, model, runs_root=task_path.parent / "runs", task_text=task_path.read_text(), on_event=stamp
+        spec, model, TaskSource(task_path.read_text()), runs_root=task_path.parent / "runs", on_event=stamp
     )
     result = await supervisor.run()
     if result.status != "succeeded":

@@ -6,6 +6,7 @@ import os
 import socket
 from pathlib import Path
 
+from interns.errors import RunError
 from interns.journal._files import process_start_ticks
 from interns.journal.events import ModelResponse, Usage
 from interns.journal.header import read_stored_header, with_liveness, write_header
@@ -17,7 +18,7 @@ from interns.journal.store import RunStore
 __all__ = ["RunStillGoing", "reopen_run"]
 
 
-class RunStillGoing(RuntimeError):
+class RunStillGoing(RunError):
     """The run's own process is alive: a second writer would interleave with it."""
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, get_args
 
+from interns.errors import RunError
 from interns.journal._files import atomic_write, process_start_ticks
 from interns.journal.events import Event, EventAdapter, FinalStatus, ModelResponse, Usage, now
 from interns.journal.header import RunHeader, write_header
@@ -34,7 +35,7 @@ REVIEW_FILE = "review.json"
 _log = logging.getLogger(__name__)
 
 
-class JournalClosed(RuntimeError):
+class JournalClosed(RunError):
     """An event was recorded after the run finished or its journal was closed."""
 
 

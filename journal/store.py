@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from interns.errors import RunError
 from interns.journal.events import Event, RunStatus, UnknownEvent, parse_event
 from interns.journal.formats import stored_version, upgrade_event
 from interns.journal.header import HEADER_FILE, RunHeader, read_header, read_stored_header
@@ -16,7 +17,7 @@ from interns.journal.run import EVENTS_FILE, INDEX_FILE, RUNS_DIR
 LATEST_REFS = ("last", "latest")
 
 
-class RunLookupError(LookupError):
+class RunLookupError(RunError, LookupError):
     """A run reference that names no single run."""
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
+from interns.errors import EnvironmentProblem
+
 BackendName = Literal["bubblewrap", "docker", "local"]
 
 WORKSPACE_MOUNT = "/workspace"
@@ -16,8 +18,8 @@ DEFAULT_OUTPUT_LIMIT = 256 * 1024
 """Bytes of stdout and of stderr kept per command; the rest is read and dropped."""
 
 
-class SandboxError(Exception):
-    """Base of the sandbox's own errors, never a command's failure."""
+class SandboxError(EnvironmentProblem):
+    """Base of the sandbox's own errors, never a command's failure: the environment must act."""
 
 
 class SandboxUnavailable(SandboxError):

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from interns.errors import TaskError
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -44,7 +46,7 @@ def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.line if p.line is not None else 0, p.field, p.message))
 
 
-class TaskFileError(ValueError):
+class TaskFileError(TaskError, ValueError):
     """A task file could not be loaded; `problems` says every reason, each with its file and line."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:

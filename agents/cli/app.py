@@ -23,12 +23,13 @@ from interns.agents.cli.common import (
     RunRef,
     RunsDir,
     err,
+    exit_code_of,
     fail,
     out,
-    prepare_run,
-    print_event,
+    print_warnings,
     report_outcome,
     run_with_progress,
+    runner_for,
 )
 from interns.agents.cli.init import init, new
 from interns.agents.cli.resume import approve, resume
@@ -37,8 +38,9 @@ from interns.agents.cli.stats import stats
 from interns.agents.cli.timeline import STATUS_STYLE, event_line, usage_text
 from interns.agents.cli.view import view
 from interns.agents.gate import review as review_gate
-from interns.agents.gate.approval import TerminalAsker, default_asker
+from interns.agents.gate.approval import TerminalAsker
 from interns.agents.tracing.spans import setup_tracing, shutdown_tracing
+from interns.errors import InternsError
 from interns.journal import Event, PlanMade, RunHeader, RunLookupError, RunStatus, RunStore, UnknownEvent
 
 if TYPE_CHECKING:
@@ -148,22 +150,13 @@ def run(
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
 ) -> None:
     """Run a task file: each step on a sandboxed worker, checked by its done_when commands, all journaled."""
-    from interns.agents.runtime.supervisor import Supervisor
-
     if approve_plan and not sys.stdin.isatty():
         raise fail("--approve-plan needs a terminal to answer on; use --plan-only to see the plan")
-    spec, choice = prepare_run(task_file, model)
-    supervisor = Supervisor(
-        spec,
-        choice,
-        runs_root=runs_dir,
-        task_text=task_file.read_text(encoding="utf-8"),
-        task_file=task_file.resolve(),
-        asker=default_asker(),
-        on_event=print_event,
-        plan_only=plan_only,
-        approve_plan=_approve_on_terminal if approve_plan else None,
+    runner = runner_for(runs_dir)
+    supervisor = runner.start(
+        task_file, model=model, plan_only=plan_only, approve_plan=_approve_on_terminal if approve_plan else None
     )
+    print_warnings(runner)
     try:
         result = run_with_progress(supervisor)
     except KeyboardInterrupt:
@@ -174,7 +167,7 @@ def run(
         _print_planned(RunStore(runs_dir), result.run_id)
         out.print(f"journal: {result.run_dir}", markup=False)
         return
-    report_outcome(result, human_review=spec.review.human, runs_dir=runs_dir)
+    report_outcome(result, human_review=supervisor.spec.review.human, runs_dir=runs_dir)
 
 
 def _print_planned(store: RunStore, run_id: str) -> None:
@@ -382,38 +375,18 @@ def review(
             decision = review_gate.reject(store, header, reject, minutes=minutes)
         else:
             assert retry is not None
-            new_run = _retry(store, header, retry, model, runs_dir)
+            new_run = _retry(header, retry, model, runs_dir)
             decision = review_gate.reject(store, header, retry, retried_as=new_run, minutes=minutes)
     except review_gate.GateError as exc:
         raise fail(str(exc), EXIT_FAILED) from None
     out.print(f"{header.run_id}: {decision.decision}. {decision.detail}", markup=False)
 
 
-def _retry(store: RunStore, header: RunHeader, note: str, model: str | None, runs_dir: Path) -> str:
+def _retry(header: RunHeader, note: str, model: str | None, runs_dir: Path) -> str:
     """Run the task of `header` again with the person's note as feedback; the new run's id."""
-    from interns import tasks
-    from interns.agents.runtime.preflight import preflight
-    from interns.agents.runtime.supervisor import Supervisor
-    from interns.agents.worker.models import select_model
-
-    started = review_gate.run_started(store, header.run_id)
-    task_file = Path(started.task_file)
-    if not started.task_file or not task_file.exists():
-        raise review_gate.GateError(f"the task file of run {header.run_id} is gone ({started.task_file or 'unknown'})")
-    spec = tasks.load(task_file)
-    choice = select_model(spec.model, model or (header.model if header.scripted else None))
-    preflight(spec)
-    supervisor = Supervisor(
-        spec,
-        choice,
-        runs_root=runs_dir,
-        task_text=task_file.read_text(encoding="utf-8"),
-        task_file=task_file,
-        asker=default_asker(),
-        on_event=print_event,
-        feedback=note,
-        retry_of=header.run_id,
-    )
+    runner = runner_for(runs_dir)
+    supervisor = runner.retry(header.run_id, note, model=model)
+    print_warnings(runner)
     result = asyncio.run(supervisor.run())
     out.print(f"\nretry {result.run_id} {result.status}; review it with: interns review {result.run_id}", markup=False)
     return result.run_id
@@ -435,5 +408,8 @@ def main() -> None:
     setup_tracing(os.environ)  # only where OTEL_EXPORTER_OTLP_ENDPOINT names a collector
     try:
         app()
+    except InternsError as error:  # every error raised on purpose ends here, with its exit code and no traceback
+        err.print(str(error), style="red", markup=False)
+        raise SystemExit(exit_code_of(error)) from None
     finally:
         shutdown_tracing()

@@ -14,13 +14,13 @@ from rich.live import Live
 from interns.agents.cli.progress import RunProgress
 from interns.agents.cli.timeline import event_line
 from interns.agents.gate import review as review_gate
-from interns.agents.gate.approval import Answer, Asker
-from interns.journal import Event, RunStore
+from interns.agents.gate.approval import Answer, Asker, default_asker
+from interns.errors import EnvironmentProblem, InternsError, TaskError
+from interns.journal import Event, RunLookupError, RunStore
 
 if TYPE_CHECKING:
-    from interns import tasks
+    from interns.agents.runtime.runner import Runner
     from interns.agents.runtime.supervisor import RunResult, Supervisor
-    from interns.agents.worker.models import ModelChoice
 
 __all__ = [
     "DEFAULT_RUNS_DIR",
@@ -32,13 +32,14 @@ __all__ = [
     "RunRef",
     "RunsDir",
     "err",
+    "exit_code_of",
     "fail",
     "out",
-    "prepare_run",
     "print_event",
+    "print_warnings",
     "report_outcome",
     "run_with_progress",
-    "scripted_agents",
+    "runner_for",
 ]
 
 EXIT_FAILED, EXIT_BAD_INPUT, EXIT_AWAITING_APPROVAL, EXIT_CANCELLED = 1, 2, 3, 130
@@ -60,6 +61,14 @@ RunsDir = Annotated[
 ]
 DEFAULT_RUNS_DIR = Path(".interns")
 RunRef = Annotated[str, typer.Argument(metavar="RUN", help="A run id, a unique prefix of one, or 'last'.")]
+
+
+def exit_code_of(error: InternsError) -> int:
+    """The exit code of an error, by who must act: the person (task file, run reference) or the environment 2,
+    the run itself 1."""
+    if isinstance(error, TaskError | EnvironmentProblem | RunLookupError):
+        return EXIT_BAD_INPUT
+    return EXIT_FAILED
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
@@ -135,39 +144,14 @@ def report_outcome(result: RunResult, *, human_review: bool, runs_dir: Path) -> 
     out.print(f"landed:  {decision.detail} (review.human is false)", markup=False)
 
 
-def prepare_run(task_file: Path, model: str | None) -> tuple[tasks.TaskSpec, ModelChoice]:
-    """The task and its model, checked as a run needs them; each problem printed, with exit code 2."""
-    from interns import tasks
-    from interns.agents.policy.rule_examples import example_problems
-    from interns.agents.runtime.preflight import PreflightError, preflight
-    from interns.agents.worker.models import ModelSetupError, select_model
+def runner_for(runs_dir: Path) -> Runner:
+    """The runner every command starts runs with: asks on a terminal, prints each event as it is journaled."""
+    from interns.agents.runtime.runner import Runner
 
-    try:
-        spec = tasks.load(task_file)
-        choice = select_model(spec.model, model)
-        choice.check_script_covers(scripted_agents(spec))
-        if problems := example_problems(spec):
-            raise PreflightError("\n".join(problems))
-        warnings = preflight(spec)
-    except tasks.TaskFileError as exc:
-        raise fail("\n".join(str(p) for p in exc.problems)) from None
-    except ModelSetupError as exc:
-        raise fail(str(exc)) from None
-    except PreflightError as exc:
-        raise fail(f"{task_file}: {exc}") from None
-    for warning in warnings:
+    return Runner(runs_dir, asker=default_asker(), on_event=print_event)
+
+
+def print_warnings(runner: Runner) -> None:
+    """Print what the checks before a run found worth a person's attention."""
+    for warning in runner.warnings:
         err.print(f"warning: {warning}", style="yellow", markup=False)
-    return spec, choice
-
-
-def scripted_agents(spec: tasks.TaskSpec) -> list[str]:
-    """The agents a script must give turns to: the planner, or each step and, when reviews are on, its review;
-    and the judge of each rubric check (`<step>.rubric`, or `rubric` for the task's own)."""
-    from interns import tasks
-
-    rubric = [] if not any(isinstance(c, tasks.RubricCheck) for c in spec.done_when) else ["rubric"]
-    if not spec.steps:
-        return ["plan", *rubric]
-    reviews = [f"{s.id}.review" for s in spec.steps] if spec.review.supervisor else []
-    judges = [f"{s.id}.rubric" for s in spec.steps if any(isinstance(c, tasks.RubricCheck) for c in s.done_when)]
-    return [s.id for s in spec.steps] + reviews + judges + rubric

@@ -18,13 +18,12 @@ from interns.agents.cli.common import (
     err,
     fail,
     out,
-    prepare_run,
-    print_event,
+    print_warnings,
     report_outcome,
     run_with_progress,
+    runner_for,
 )
 from interns.agents.gate import review as review_gate
-from interns.agents.gate.approval import default_asker
 from interns.journal import ApprovalAnswered, Redactor, RunLookupError, RunStillGoing, RunStore, reopen_run
 
 if TYPE_CHECKING:
@@ -111,8 +110,6 @@ def resume(
     With --from STEP any finished run goes on from that step: after you edit its output in the run's worked copy,
     the steps that need it run again on your version.
     """
-    from interns.agents.runtime.supervisor import Supervisor
-
     store = RunStore(runs_dir)
     point = _point(store, run_ref, from_step)
     if point.waiting:
@@ -121,26 +118,18 @@ def resume(
             f"run {point.run_id} still waits for answers:\n  {listed}\nanswer with: {PROG} approve {point.run_id}"
         )
     task_file = Path(point.started.task_file)
-    if not point.started.task_file or not task_file.exists():
-        raise fail(f"the task file of run {point.run_id} is gone ({point.started.task_file or 'unknown'})")
-    spec, choice = prepare_run(task_file, model or point.header.model)
-    task_text = task_file.read_text(encoding="utf-8")
-    stored = Redactor.from_environ(os.environ).redact(task_text).encode()
-    if hashlib.sha256(stored).hexdigest() != point.header.task_sha256:
-        err.print(f"warning: {task_file} changed since the run started; going on with it as it is now", style="yellow")
-    supervisor = Supervisor(
-        spec,
-        choice,
-        runs_root=runs_dir,
-        task_text=task_text,
-        task_file=task_file,
-        asker=default_asker(),
-        on_event=print_event,
-        resume=point,
-    )
+    if point.started.task_file and task_file.exists():
+        stored = Redactor.from_environ(os.environ).redact(task_file.read_text(encoding="utf-8")).encode()
+        if hashlib.sha256(stored).hexdigest() != point.header.task_sha256:
+            err.print(
+                f"warning: {task_file} changed since the run started; going on with it as it is now", style="yellow"
+            )
+    runner = runner_for(runs_dir)
+    supervisor = runner.resume(point.run_id, from_step=from_step, model=model)
+    print_warnings(runner)
     try:
         result = run_with_progress(supervisor)
     except RunStillGoing as exc:
         raise fail(str(exc), EXIT_FAILED) from None
     out.print("")
-    report_outcome(result, human_review=spec.review.human, runs_dir=runs_dir)
+    report_outcome(result, human_review=supervisor.spec.review.human, runs_dir=runs_dir)

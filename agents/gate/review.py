@@ -14,6 +14,7 @@ from typing import Literal
 
 from interns.agents.policy.globs import matches
 from interns.agents.runtime.diffs import changed_paths
+from interns.errors import RunError
 from interns.journal import RunHeader, RunStarted, RunStore
 from interns.journal.run import REVIEW_FILE
 
@@ -29,7 +30,7 @@ __all__ = [
 ]
 
 
-class GateError(Exception):
+class GateError(RunError):
     """The decision cannot be carried out; the message says why and what to do."""
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import git
 
+from interns.errors import TaskError
 from interns.sandbox import SandboxUnavailable, check_backend
 from interns.tasks import FolderWorkspace, TaskSpec
 
 __all__ = ["PreflightError", "check_workspace", "preflight"]
 
 
-class PreflightError(Exception):
+class PreflightError(TaskError):
     """The run cannot start; the message says why and what to do."""
 
 

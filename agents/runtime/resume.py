@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic_ai.messages import ModelMessage, ModelMessagesTypeAdapter
 
 from interns.agents.runtime.step_runner import PausedStep, StepResult
+from interns.errors import RunError
 from interns.journal import (
     ApprovalAnswered,
     ApprovalRequested,
@@ -29,7 +30,7 @@ BASELINES_DIR = "baselines"
 """Where, in a run's directory, each step's starting diff is kept for a resume."""
 
 
-class CannotResume(Exception):
+class CannotResume(RunError):
     """The run cannot go on; the message says why and what to do."""
 
 

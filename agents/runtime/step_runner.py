@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +15,7 @@ from interns.agents.checks.prose import CheckScope
 from interns.agents.checks.runner import CheckOutcome, run_checks
 from interns.agents.gate.approval import Asker
 from interns.agents.policy.decisions import Policy
+from interns.agents.policy.withheld import MODEL_KEY_VARIABLES, sandbox_env
 from interns.agents.runtime.context import exemplar_files, workspace_files
 from interns.agents.runtime.diffs import changed_lines, changed_paths, own_changes
 from interns.agents.runtime.reviewer import review_step
@@ -39,9 +39,7 @@ from interns.journal import (
 from interns.sandbox import InputView, Sandbox, SandboxSpec, Workspace, open_sandbox
 from interns.tasks import Step, TaskSpec, servers_for
 
-__all__ = ["MODEL_KEY_VARIABLES", "PausedStep", "RunEnv", "StepResult", "StepRunner"]
-
-MODEL_KEY_VARIABLES = frozenset({"ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"})
+__all__ = ["PausedStep", "RunEnv", "StepResult", "StepRunner"]
 """Host variables that never enter a sandbox, even when a task names them."""
 
 
@@ -98,7 +96,7 @@ class StepRunner:
     ) -> SandboxSpec:
         """The sandbox a step's commands run in, under the step's guardrails; `network` overrides theirs."""
         guardrails = self.env.spec.guardrails if step is None else self.env.spec.guardrails.for_step(step)
-        env = {n: os.environ[n] for n in guardrails.env if n in os.environ and n not in MODEL_KEY_VARIABLES}
+        env = sandbox_env(guardrails.env)
         return SandboxSpec(
             backend=guardrails.sandbox,
             workspace=workspace.path,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,14 +14,17 @@ from interns import prompts
 from interns.agents.checks.prose import CheckScope
 from interns.agents.checks.runner import command_run, run_checks
 from interns.agents.gate.approval import Asker, NoOneToAsk
+from interns.agents.policy.withheld import withheld_names
 from interns.agents.runtime.diffs import changed_paths
 from interns.agents.runtime.planner import make_plan, plan_event
 from interns.agents.runtime.resume import BASELINES_DIR, ResumePoint
 from interns.agents.runtime.scheduler import run_dag
-from interns.agents.runtime.step_runner import MODEL_KEY_VARIABLES, RunEnv, StepResult, StepRunner
-from interns.agents.runtime.workspaces import FolderSpace, RepoSpace, open_space, reopen_space, views_inputs
+from interns.agents.runtime.starts import Fresh, RunStart
+from interns.agents.runtime.step_runner import RunEnv, StepResult, StepRunner
+from interns.agents.runtime.workspaces import FolderSpace, RepoSpace, views_inputs
 from interns.agents.tracing.spans import end_span, run_span, traced_exec
 from interns.agents.worker.models import ModelChoice
+from interns.errors import RunError
 from interns.journal import (
     Event,
     FinalStatus,
@@ -41,13 +44,18 @@ from interns.sandbox.git.resume import paused_message
 from interns.sandbox.workspace.workspaces import open_repo
 from interns.tasks import FolderWorkspace, Step, TaskSpec, topological_order
 
-__all__ = ["ApprovePlan", "RunResult", "Supervisor"]
-
-ApprovePlan = Callable[[list[Step]], Awaitable[bool]]
-"""Shows a plan to a person and says whether they approved it."""
+__all__ = ["RunResult", "Supervisor", "TaskSource"]
 
 CONFLICT_CHECK = "! grep -nE '^(<<<<<<<|>>>>>>>)( |$)|^=======$' -- {files}"
 """A check that no conflict markers remain in the given files."""
+
+
+@dataclass(frozen=True)
+class TaskSource:
+    """The task file a run was started from: its text as journaled, and its path when it came from a file."""
+
+    text: str
+    path: Path | None = None
 
 
 @dataclass
@@ -64,7 +72,7 @@ class RunResult:
     """Where the work is: the worked copy of a folder, or the run's branch of a repository."""
 
 
-class _Failed(Exception):
+class _Failed(RunError):
     """Ends a run early with a status and a reason."""
 
     def __init__(self, status: FinalStatus, reason: str, step: str | None = None) -> None:
@@ -79,25 +87,19 @@ class Supervisor:
         self,
         spec: TaskSpec,
         model: ModelChoice,
+        source: TaskSource,
         *,
         runs_root: Path,
-        task_text: str,
-        task_file: Path | None = None,
+        start: RunStart | None = None,
         asker: Asker | None = None,
         on_event: Callable[[Event], None] | None = None,
-        plan_only: bool = False,
-        approve_plan: ApprovePlan | None = None,
-        feedback: str = "",
-        retry_of: str | None = None,
-        resume: ResumePoint | None = None,
     ) -> None:
-        self.spec, self.model = spec, model
-        self.runs_root, self.task_text, self.task_file = runs_root.absolute(), task_text, task_file
+        """A run of `spec` on `model`, journaled under `runs_root`; `start` says whether it is new or goes on."""
+        self.spec, self.model, self.source = spec, model, source
+        self.runs_root = runs_root.absolute()
+        self.start: RunStart = start or Fresh()
         self.asker = asker or NoOneToAsk()
         self.on_event = on_event
-        self.plan_only, self.approve_plan = plan_only, approve_plan
-        self.feedback, self.retry_of = feedback, retry_of
-        self.resume = resume
         self.journal: Journal | None = None
         self.usage = Usage()
 
@@ -111,10 +113,15 @@ class Supervisor:
 
     async def run(self) -> RunResult:
         """Run the task to its end; on cancellation the journal says `cancelled` and the cancellation goes on."""
-        journal = self._reopen() if self.resume is not None else self._open()
-        spec, resumed = self.spec, self.resume is not None
+        point = self.start.resumed
+        journal = self._reopen(point) if point is not None else self._open()
+        spec = self.spec
         with run_span(
-            journal.run_id, task=spec.name, model=self.model.name, sandbox=spec.guardrails.sandbox, resumed=resumed
+            journal.run_id,
+            task=spec.name,
+            model=self.model.name,
+            sandbox=spec.guardrails.sandbox,
+            resumed=point is not None,
         ) as span:
             result = await self._run_journaled(journal)
             end_span(span, result.status, reason=result.reason)
@@ -127,7 +134,7 @@ class Supervisor:
         reason, failed_step, output = "the run stopped on an unexpected error", None, ""
         space: FolderSpace | RepoSpace | None = None
         try:
-            space = await asyncio.to_thread(self._space, journal)
+            space = await asyncio.to_thread(self.start.open_space, self.spec, journal.run_id, journal.dir)
             reason = await self._run_in(space)
             status = "succeeded"
         except _Failed as exc:
@@ -159,7 +166,7 @@ class Supervisor:
             self.runs_root,
             task=spec.name,
             goal=spec.goal,
-            task_text=self.task_text,
+            task_text=self.source.text,
             model=self.model.name,
             workspace=str(_source_of(spec)),
             git_commit=_base_commit(spec),
@@ -172,10 +179,10 @@ class Supervisor:
                 model=self.model.name,
                 workspace=str(_source_of(spec)),
                 steps=[s.id for s in spec.steps],
-                task_file=str(self.task_file or ""),
+                task_file=str(self.source.path or ""),
                 base_branch=_base_branch(spec),
                 sandbox=spec.guardrails.sandbox,
-                retry_of=self.retry_of,
+                retry_of=self.start.retry_of,
                 **_outputs_of(spec),
             )
         )
@@ -185,15 +192,13 @@ class Supervisor:
         if isinstance(ws, FolderWorkspace) and ws.outputs is not None and not views_inputs(spec):
             message = f"the {spec.guardrails.sandbox} sandbox cannot show the folder read-only: workers get a full copy"
             self.record(Notice(message=message))
-        for name in sorted(MODEL_KEY_VARIABLES.intersection(spec.guardrails.env)):
+        for name in withheld_names(spec.guardrails.env):
             message = f"guardrails.env names {name}, a model key, which never enters a sandbox: it was left out"
             self.record(Notice(level="warning", message=message))
         return journal
 
-    def _reopen(self) -> Journal:
+    def _reopen(self, point: ResumePoint) -> Journal:
         """The journal of the run being resumed, going on after its last event."""
-        point = self.resume
-        assert point is not None
         self.journal = journal = reopen_run(self.runs_root, point.run_id, resume=True)
         self.usage = journal.usage
         after = point.header.status
@@ -202,11 +207,6 @@ class Supervisor:
         )
         self.record(resumed)
         return journal
-
-    def _space(self, journal: Journal) -> FolderSpace | RepoSpace:
-        if self.resume is None:
-            return open_space(self.spec, journal.run_id, journal.dir)
-        return reopen_space(self.spec, journal.run_id, journal.dir, self.resume.header.git_commit)
 
     async def _run_in(self, space: FolderSpace | RepoSpace) -> str:
         """Setup, plan, steps, integration and the task's checks; raises `_Failed` to end early."""
@@ -220,15 +220,15 @@ class Supervisor:
                 self.record,
                 journal.save_messages,
                 run_id=journal.run_id,
-                feedback=self.feedback,
+                feedback=self.start.feedback,
                 save_baseline=lambda step, diff: journal.save_text(f"{BASELINES_DIR}/{step}.diff", diff),
             )
         )
         await self._setup(space, runner)
         steps = await self._plan(space)
-        if self.plan_only:
+        if self.start.plan_only:
             return "planned only (--plan-only): no step was run"
-        if self.approve_plan is not None and self.resume is None and not await self.approve_plan(steps):
+        if self.start.approve_plan is not None and not await self.start.approve_plan(steps):
             raise _Failed("cancelled", "the plan was not approved")
         results = await self._run_steps(space, runner, steps)
         for step in steps:
@@ -263,8 +263,8 @@ class Supervisor:
 
     async def _plan(self, space: FolderSpace | RepoSpace) -> list[Step]:
         """The task's own steps, or a plan the supervisor model writes for a task without steps."""
-        if self.resume is not None:
-            return list(self.resume.plan)
+        if (point := self.start.resumed) is not None:
+            return list(point.plan)
         if self.spec.steps:
             steps = list(self.spec.steps)
             self.record(plan_event(steps, "task"))
@@ -279,9 +279,8 @@ class Supervisor:
     async def _run_steps(
         self, space: FolderSpace | RepoSpace, runner: StepRunner, steps: list[Step]
     ) -> dict[str, StepResult]:
-        done = dict(self.resume.done) if self.resume is not None else {}
-        paused = dict(self.resume.paused) if self.resume is not None else {}
-        cut_off = dict(self.resume.cut_off) if self.resume is not None else {}
+        progress = self.start.progress()
+        done, paused, cut_off = progress.done, progress.paused, progress.cut_off
         results: dict[str, StepResult] = dict(done)
 
         async def run_one(step: Step) -> StepResult:

@@ -14,6 +14,7 @@ from pydantic_ai.providers.anthropic import AnthropicProvider
 from pydantic_ai.settings import ModelSettings
 
 from interns.agents.worker.scripted import Script, ScriptError, load_script, scripted_model
+from interns.errors import EnvironmentProblem
 
 __all__ = ["DEFAULT_MODEL", "ModelChoice", "ModelSetupError", "select_model"]
 
@@ -28,7 +29,7 @@ No model is set up for this run.
 """
 
 
-class ModelSetupError(Exception):
+class ModelSetupError(EnvironmentProblem):
     """The model cannot be used as configured; the message says what to do."""
 
 

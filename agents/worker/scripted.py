@@ -25,10 +25,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
+from interns.errors import TaskError
+
 __all__ = ["Script", "ScriptError", "Turn", "load_script", "scripted_model"]
 
 
-class ScriptError(Exception):
+class ScriptError(TaskError):
     """A script file that cannot be read or does not follow the format."""
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from interns.errors import RunError
 
-class ActionRefused(Exception):
+
+class ActionRefused(RunError):
     """A review action that could not be carried out; the message says why, and is shown to the person."""
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import git
 
+from interns.errors import EnvironmentProblem
 from interns.sandbox.workspace.workspaces import GitWorktree, head_commit, identity_env, open_repo
 
 RUN_PREFIX = "interns/"
@@ -24,7 +25,7 @@ STEP_PREFIX = "interns/steps/"
 _ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+=-]*")
 
 
-class GitRunError(Exception):
+class GitRunError(EnvironmentProblem):
     """A git operation on a run that cannot be done as asked; the message says why and what to do."""
 
 

@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from interns import tasks
 from interns.agents.gate.approval import Asker
-from interns.agents.runtime.supervisor import RunResult, Supervisor
-from interns.agents.worker.models import select_model
+from interns.agents.runtime.runner import Runner
+from interns.agents.runtime.supervisor import RunResult
 from interns.journal import Event, RunStore
 from tests.sandbox.conftest import skip_unless_runs
 
@@ -74,14 +73,8 @@ class TaskDir:
 
     async def run(self, task_path: Path, asker: Asker | None = None) -> tuple[RunResult, list[Event]]:
         """Run the task with its script; return the result and the journaled events."""
-        spec = tasks.load(task_path)
-        supervisor = Supervisor(
-            spec,
-            select_model(None, f"scripted:{self.root / 'script.yaml'}"),
-            runs_root=self.runs,
-            task_text=task_path.read_text(),
-            asker=asker,
-        )
+        runner = Runner(self.runs, asker=asker)
+        supervisor = runner.start(task_path, model=f"scripted:{self.root / 'script.yaml'}")
         result = await supervisor.run()
         return result, list(RunStore(self.runs).events(result.run_id))
 

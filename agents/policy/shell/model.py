@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from interns.agents.policy.globs import Hole
+from interns.errors import RunError
 
 
-class CommandParseError(ValueError):
+class CommandParseError(RunError, ValueError):
     """A command line that cannot be read with certainty, so it must not run."""
 
 

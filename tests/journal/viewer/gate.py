@@ -9,9 +9,7 @@ from pathlib import Path
 
 import git
 
-from interns import tasks
-from interns.agents.runtime.supervisor import Supervisor
-from interns.agents.worker.models import select_model
+from interns.agents.runtime.runner import Runner
 from tests.agents.conftest import TaskDir
 from tests.agents.runtime.test_repo_workspace import make_repo
 
@@ -45,13 +43,7 @@ def repo_run(root: Path, *, fail: bool = False) -> RepoRun:
         },
         {"bump": [{"call": {"edit": {"path": "app.py", "old": "VALUE = 1", "new": "VALUE = 2"}}}, {"final": "done"}]},
     )
-    supervisor = Supervisor(
-        tasks.load(task),
-        select_model(None, f"scripted:{root / 'script.yaml'}"),
-        runs_root=task_dir.runs,
-        task_text=task.read_text(),
-        task_file=task,  # as `interns run` gives it, so a retry can run the task again
-    )
+    supervisor = Runner(task_dir.runs).start(task, model=f"scripted:{root / 'script.yaml'}")
     # In a thread of its own: a test that drives a browser already has an event loop running on this one.
     with ThreadPoolExecutor(1) as pool:
         result = pool.submit(asyncio.run, supervisor.run()).result()
