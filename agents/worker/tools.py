@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,9 @@ class WorkerDeps:
     command_timeout: float
     always: set[tuple[str, str]] = field(default_factory=set)
     """(tool, target) pairs a person approved for the rest of the run; shared by all of its steps."""
+    changing: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Held by each call that may change the workspace (write, edit, run): a model may send many calls in one turn,
+    and pydantic-ai runs them side by side, so an edit's read and write must not interleave with another change."""
 
 
 def clip(text: str, limit: int = MODEL_OUTPUT_LIMIT) -> str:
@@ -143,7 +147,8 @@ async def write(ctx: RunContext[WorkerDeps], path: str, content: str) -> str:
     if refusal := await permitted(ctx, "write", decision):
         return _journal_call(ctx, "write", args, False, refusal)
     try:
-        await ctx.deps.sandbox.write_file(decision.target, content.encode())
+        async with ctx.deps.changing:
+            await ctx.deps.sandbox.write_file(decision.target, content.encode())
     except OSError as exc:
         return _journal_call(ctx, "write", args, False, f"Cannot write {decision.target}: {exc.strerror or exc}")
     return _journal_call(ctx, "write", args, True, f"Wrote {len(content.splitlines())} lines to {decision.target}.")
@@ -161,19 +166,25 @@ async def edit(ctx: RunContext[WorkerDeps], path: str, old: str, new: str) -> st
     decision = ctx.deps.policy.check_write(path)
     if refusal := await permitted(ctx, "edit", decision):
         return _journal_call(ctx, "edit", args, False, refusal)
+    async with ctx.deps.changing:
+        return await _edit_file(ctx, decision.target, old, new, args)
+
+
+async def _edit_file(ctx: RunContext[WorkerDeps], target: str, old: str, new: str, args: dict[str, Any]) -> str:
+    """Replace the one occurrence of `old` in the file, read and written while no other change runs."""
     try:
-        text = (await ctx.deps.sandbox.read_file(decision.target)).decode("utf-8")
+        text = (await ctx.deps.sandbox.read_file(target)).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return _journal_call(ctx, "edit", args, False, f"Cannot edit {decision.target}: {exc}")
+        return _journal_call(ctx, "edit", args, False, f"Cannot edit {target}: {exc}")
     count = text.count(old) if old else 0
     if count != 1:
         why = "does not occur" if count == 0 else f"occurs {count} times; include more context to make it unique"
-        return _journal_call(ctx, "edit", args, False, f"Not edited: the old snippet {why} in {decision.target}.")
+        return _journal_call(ctx, "edit", args, False, f"Not edited: the old snippet {why} in {target}.")
     try:
-        await ctx.deps.sandbox.write_file(decision.target, text.replace(old, new, 1).encode())
+        await ctx.deps.sandbox.write_file(target, text.replace(old, new, 1).encode())
     except OSError as exc:
-        return _journal_call(ctx, "edit", args, False, f"Cannot write {decision.target}: {exc.strerror or exc}")
-    return _journal_call(ctx, "edit", args, True, f"Edited {decision.target}.")
+        return _journal_call(ctx, "edit", args, False, f"Cannot write {target}: {exc.strerror or exc}")
+    return _journal_call(ctx, "edit", args, True, f"Edited {target}.")
 
 
 async def list_files(ctx: RunContext[WorkerDeps], path: str = ".", depth: int = 3) -> str:
@@ -231,7 +242,8 @@ async def run(ctx: RunContext[WorkerDeps], command: str) -> str:
     decision = ctx.deps.policy.check_command(command)
     if refusal := await permitted(ctx, "run", decision):
         return _journal_call(ctx, "run", args, False, refusal)
-    result = await _exec(ctx, ["bash", "-c", command])
+    async with ctx.deps.changing:
+        result = await _exec(ctx, ["bash", "-c", command])
     status = "timed out and was killed" if result.timed_out else f"exit code {result.exit_code}"
     body = f"[{status}]\n{result.stdout}"
     if result.stderr:
