@@ -117,6 +117,12 @@ class Worker:
         # Going on after a pause, the first tool calls are those of the last response already journaled.
         responses = [m for m in self.messages if isinstance(m, PaiModelResponse)]
         already = responses[-1] if answers is not None and responses else None
+        journaled: set[int] = set()
+
+        def journal(response: PaiModelResponse) -> Usage:
+            journaled.add(id(response))
+            return journal_response(response, self.step_id, deps.attempt, deps.record)
+
         try:
             async with asyncio.timeout(self.limits.minutes * 60):
                 async with self.agent.iter(
@@ -126,13 +132,19 @@ class Worker:
                         async for node in run:
                             if Agent.is_call_tools_node(node):
                                 response = node.model_response
-                                if response == already:
+                                if response == already or id(response) in journaled:
                                     continue
-                                spent = spent + journal_response(response, self.step_id, deps.attempt, deps.record)
+                                spent = spent + journal(response)
                             elif Agent.is_model_request_node(node):
                                 journal_refused_calls(node.request, self.step_id, deps.record)
                     finally:
                         self.messages = list(run.all_messages())
+                        # A response that crossed a token or cost limit is in the history but never reached the
+                        # tools: it was billed all the same, so it is journaled and counted.
+                        now = [m for m in self.messages if isinstance(m, PaiModelResponse)]
+                        for response in now[len(responses) :]:
+                            if id(response) not in journaled:
+                                spent = spent + journal(response)
                     output = run.result.output if run.result else ""
         except UsageLimitExceeded as exc:
             return AttemptOutcome("limit_exceeded", reason=f"limit reached: {exc}", usage=spent)
