@@ -107,6 +107,8 @@ class ModelResponse(_Event):
     text: str = ""
     tool_calls: list[dict[str, Any]] = []
     usage: Usage = Usage()
+    stop_reason: str | None = None
+    """Why the model stopped, as its provider said (`end_turn`, `max_tokens`, `refusal`...); None in older runs."""
 
 
 class PolicyDecision(_Event):

@@ -54,8 +54,24 @@ def journal_response(response: PaiModelResponse, step: str, attempt: int, record
     usage = usage_of(response)
     text = "".join(p.content for p in response.parts if isinstance(p, TextPart))
     calls = [{"tool": c.tool_name, "args": c.args_as_dict(), "id": c.tool_call_id} for c in response.tool_calls]
-    record(ModelResponse(step=step, attempt=attempt, text=text, tool_calls=calls, usage=usage))
+    stop = stop_reason(response)
+    record(ModelResponse(step=step, attempt=attempt, text=text, tool_calls=calls, usage=usage, stop_reason=stop))
     return usage
+
+
+def stop_reason(response: PaiModelResponse) -> str | None:
+    """Why the model stopped: its provider's own word where it gave one, else pydantic-ai's."""
+    raw = (response.provider_details or {}).get("finish_reason")
+    return str(raw) if raw else response.finish_reason
+
+
+def unfinished(response: PaiModelResponse) -> str | None:
+    """Why a final answer is not one, if it is not: cut off at a token limit, or refused."""
+    if response.finish_reason == "length":
+        return f"the model's answer was cut off ({stop_reason(response)}) before it finished"
+    if response.finish_reason == "content_filter":
+        return f"the model refused to answer ({stop_reason(response)})"
+    return None
 
 
 def journal_refused_calls(request: ModelRequest, step: str, record: Callable[[Event], Any]) -> None:
@@ -161,4 +177,7 @@ class Worker:
                 _described(call.tool_name, output.metadata.get(call.tool_call_id)) for call in output.approvals
             )
             return AttemptOutcome("awaiting_approval", reason=f"waits for a person's approval: {waiting}", usage=spent)
+        last = next((m for m in reversed(self.messages) if isinstance(m, PaiModelResponse)), None)
+        if last is not None and (why := unfinished(last)):
+            return AttemptOutcome("failed", reason=why, usage=spent)
         return AttemptOutcome("done", summary=output, usage=spent)

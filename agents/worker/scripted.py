@@ -22,12 +22,22 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart
+from pydantic_ai.messages import FinishReason, ModelMessage, ModelResponse, TextPart, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from interns.errors import TaskError
 
-__all__ = ["Script", "ScriptError", "Turn", "load_script", "scripted_model"]
+__all__ = ["STOP_REASONS", "Script", "ScriptError", "Turn", "load_script", "scripted_model"]
+
+STOP_REASONS: dict[str, FinishReason] = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "tool_use": "tool_call",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "refusal": "content_filter",
+}
+"""A provider's stop reasons (Anthropic's names) and what pydantic-ai makes of them."""
 
 
 class ScriptError(TaskError):
@@ -47,6 +57,9 @@ class Turn(BaseModel):
     """Several tool calls made in the same turn."""
     final: str | dict[str, Any] | None = None
     """The agent's final answer, a text or a structured output; ends its run."""
+    stop: str | None = None
+    """Why the model stopped, as a provider says it (`max_tokens`, `refusal`...); by default `end_turn` or
+    `tool_use`, a turn that finished."""
 
     @model_validator(mode="after")
     def _one_kind(self) -> Turn:
@@ -115,18 +128,29 @@ def scripted_model(script: Script, agent: str) -> FunctionModel:
         if index >= len(turns):
             why = "has no turns for" if not turns else "has no more turns for"
             return ModelResponse(parts=[TextPart(f"(the script {why} '{agent}')")])
-        turn = turns[index]
-        if isinstance(turn.final, dict):
-            if not info.output_tools:
-                return ModelResponse(
-                    parts=[TextPart(f"(the script gives '{agent}' a structured answer it cannot take)")]
-                )
-            return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, turn.final, f"{agent}-{index}-final")])
-        if turn.final is not None:
-            return ModelResponse(parts=[TextPart(turn.final)])
-        parts: list[Any] = [TextPart(turn.text)] if turn.text else []
-        for number, (tool, args) in enumerate(turn.all_calls()):
-            parts.append(ToolCallPart(tool_name=tool, args=args, tool_call_id=f"{agent}-{index}-{number}"))
-        return ModelResponse(parts=parts)
+        return _stopped(_response(turns[index], agent, index, info), turns[index].stop)
 
     return FunctionModel(play, model_name=f"scripted:{script.path.name}:{agent}")
+
+
+def _stopped(response: ModelResponse, stop: str | None) -> ModelResponse:
+    """The response with the stop reason a turn gives (by default a provider's for a finished turn), as a
+    provider's response carries it."""
+    stop = stop or ("tool_use" if response.tool_calls else "end_turn")
+    response.finish_reason = STOP_REASONS.get(stop, "stop")
+    response.provider_details = {"finish_reason": stop}
+    return response
+
+
+def _response(turn: Turn, agent: str, index: int, info: AgentInfo) -> ModelResponse:
+    """The model response a turn plays."""
+    if isinstance(turn.final, dict):
+        if not info.output_tools:
+            return ModelResponse(parts=[TextPart(f"(the script gives '{agent}' a structured answer it cannot take)")])
+        return ModelResponse(parts=[ToolCallPart(info.output_tools[0].name, turn.final, f"{agent}-{index}-final")])
+    if turn.final is not None:
+        return ModelResponse(parts=[TextPart(turn.final)])
+    parts: list[Any] = [TextPart(turn.text)] if turn.text else []
+    for number, (tool, args) in enumerate(turn.all_calls()):
+        parts.append(ToolCallPart(tool_name=tool, args=args, tool_call_id=f"{agent}-{index}-{number}"))
+    return ModelResponse(parts=parts)
