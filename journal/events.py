@@ -85,6 +85,10 @@ class RunStarted(_Event):
     """For a folder whose outputs go elsewhere: the folder accepted outputs are copied to."""
     outputs_files: list[str] = []
     """The globs that say which of the run's new or changed files are outputs."""
+    supervisor_model: str | None = None
+    """The model of the supervisor's own work (plan, reviews, rubric), when it is not `model`."""
+    model_settings: dict[str, Any] = {}
+    """The task's model settings, sent with every request (a step may override them)."""
 
 
 class StepStarted(_Event):

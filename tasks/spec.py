@@ -75,6 +75,35 @@ class Context(_Model):
     """Things the worker must not do, stated plainly."""
 
 
+class ModelSettingsSpec(_Model):
+    """Settings sent with every model request; those left unset are the provider's defaults."""
+
+    max_tokens: int | None = Field(None, ge=1, strict=True)
+    """The most tokens one reply may take; a final answer cut off there fails its step."""
+    temperature: float | None = Field(None, ge=0, le=2, strict=True, allow_inf_nan=False)
+    """Randomness of the replies, from 0 (the most likely words) to 2."""
+    top_p: float | None = Field(None, gt=0, le=1, strict=True, allow_inf_nan=False)
+    """Nucleus sampling: only words within this share of probability are considered."""
+    seed: int | None = Field(None, strict=True)
+    """A seed for providers that can make replies repeatable."""
+    stop_sequences: list[Text] | None = None
+    """Texts at which a reply stops."""
+    parallel_tool_calls: bool | None = None
+    """Whether the model may call several tools in one reply."""
+    timeout: float | None = Field(None, gt=0, strict=True, allow_inf_nan=False)
+    """Seconds one request may take."""
+
+    def merged(self, over: ModelSettingsSpec | None) -> ModelSettingsSpec:
+        """These settings with those `over` sets taking their place."""
+        if over is None:
+            return self
+        return self.model_copy(update=over.model_dump(exclude_unset=True))
+
+    def sent(self) -> dict[str, object]:
+        """The settings as pydantic-ai sends them: only those set."""
+        return self.model_dump(exclude_none=True)
+
+
 class Step(_Model):
     """One unit of work handed to one worker."""
 
@@ -101,6 +130,8 @@ class Step(_Model):
     """Things this step's worker must not do, on top of `context.do_not`."""
     mcp: list[ServerName] | None = None
     """Names of the task's MCP servers whose tools this step's worker gets; default: all of them, `[]` for none."""
+    model_settings: ModelSettingsSpec | None = None
+    """This step's model settings, each in place of the task's own."""
 
 
 class CommandExamples(_Model):
@@ -235,6 +266,10 @@ class TaskSpec(_Model):
     """How many steps may run at the same time."""
     model: Text | None = None
     """A pydantic-ai model string such as `anthropic:claude-sonnet-4-5`, or `scripted:FILE` for offline runs."""
+    supervisor_model: Text | None = None
+    """The model of the supervisor's own work (the plan, reviews, rubric checks); default: `model`."""
+    model_settings: ModelSettingsSpec = ModelSettingsSpec()
+    """Settings sent with every model request of the run (`max_tokens`, `temperature`...); a step may override them."""
     manual_minutes: float | None = Field(None, gt=0, strict=True, allow_inf_nan=False)
     """Minutes the task takes a person by hand; `interns stats` weighs it against review time to show time saved."""
     mcp: list[McpServer] = []

@@ -177,7 +177,7 @@ async def _rubric(
     agent: Agent[None, RubricVerdict] = Agent(
         scope.model.for_agent(scope.rubric_agent),
         output_type=RubricVerdict,
-        model_settings=scope.model.settings,
+        model_settings=scope.model.settings_for(scope.rubric_agent),
         name="rubric",
     )
     prompt = prompts.render("rubric", step=scope.step, rubric=check.rubric, files=shown)

@@ -54,7 +54,7 @@ async def make_plan(
     agent: Agent[None, Plan] = Agent(
         model.for_agent("plan"),
         output_type=Plan,
-        model_settings=model.settings,
+        model_settings=model.settings_for("plan"),
         retries=3,
         name="plan",
     )

@@ -41,7 +41,10 @@ async def review_step(
 ) -> tuple[StepReview, Usage]:
     """Review one step's diff; journal the verdict and the reviewer's model turns."""
     agent: Agent[None, StepReview] = Agent(
-        model.for_agent(f"{step.id}.review"), output_type=StepReview, model_settings=model.settings, name="review"
+        model.for_agent(f"{step.id}.review"),
+        output_type=StepReview,
+        model_settings=model.settings_for(f"{step.id}.review"),
+        name="review",
     )
     if len(diff) > DIFF_LIMIT:
         diff = diff[:DIFF_LIMIT] + f"\n[... {len(diff) - DIFF_LIMIT} more characters of diff ...]"

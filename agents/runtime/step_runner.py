@@ -146,7 +146,7 @@ class StepRunner:
         limits = spec.guardrails.limits
         tools = spec.guardrails.tools_for(step)
         servers = McpServers(servers_for(spec.mcp, step.mcp), withheld=MODEL_KEY_VARIABLES)
-        worker = Worker(step.id, tools, env.model, limits, servers.toolsets)
+        worker = Worker(step.id, tools, env.model, limits, servers.toolsets, step.model_settings)
         view = workspace if isinstance(workspace, InputView) else None
         policy = Policy(spec.guardrails.for_step(step), tools, workspace.path, view)
         max_attempts = spec.review.retries + 1

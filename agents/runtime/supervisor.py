@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import git
@@ -95,7 +95,8 @@ class Supervisor:
         on_event: Callable[[Event], None] | None = None,
     ) -> None:
         """A run of `spec` on `model`, journaled under `runs_root`; `start` says whether it is new or goes on."""
-        self.spec, self.model, self.source = spec, model, source
+        self.spec, self.source = spec, source
+        self.model = replace(model, task_settings=spec.model_settings)
         self.runs_root = runs_root.absolute()
         self.start: RunStart = start or Fresh()
         self.asker = asker or NoOneToAsk()
@@ -183,6 +184,8 @@ class Supervisor:
                 base_branch=_base_branch(spec),
                 sandbox=spec.guardrails.sandbox,
                 retry_of=self.start.retry_of,
+                supervisor_model=self.model.supervisor.name if self.model.supervisor else None,
+                model_settings=spec.model_settings.sent(),
                 **_outputs_of(spec),
             )
         )

@@ -21,7 +21,7 @@ from interns.agents.worker.models import ModelChoice
 from interns.agents.worker.tools import WorkerDeps, worker_tools
 from interns.journal import Event, ModelResponse, ToolCall, Usage
 from interns.sandbox import SandboxUnavailable
-from interns.tasks import Limits
+from interns.tasks import Limits, ModelSettingsSpec
 
 __all__ = ["AttemptOutcome", "Worker", "journal_response", "usage_of"]
 
@@ -99,6 +99,7 @@ class Worker:
         model: ModelChoice,
         limits: Limits,
         toolsets: Sequence[AbstractToolset[WorkerDeps]] = (),
+        settings: ModelSettingsSpec | None = None,
     ) -> None:
         self.step_id = step_id
         self.limits = limits
@@ -110,7 +111,7 @@ class Worker:
             instructions=prompts.render("worker_instructions", tools=tools, mcp=bool(toolsets)),
             tools=worker_tools(tools),
             toolsets=list(toolsets),
-            model_settings=model.settings,
+            model_settings=model.settings_for(step_id, settings),
             retries=2,
             name=step_id,
         )

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from pydantic_ai.exceptions import UserError
 from pydantic_ai.models import Model, infer_model
@@ -15,6 +16,7 @@ from pydantic_ai.settings import ModelSettings
 
 from interns.agents.worker.scripted import Script, ScriptError, load_script, scripted_model
 from interns.errors import EnvironmentProblem
+from interns.tasks import ModelSettingsSpec
 
 __all__ = ["DEFAULT_MODEL", "ModelChoice", "ModelSetupError", "select_model"]
 
@@ -39,7 +41,12 @@ class ModelChoice:
 
     name: str
     settings: ModelSettings | None = None
+    """The provider's own settings (Anthropic's prompt caching); the task's are laid over them per agent."""
     script: Script | None = None
+    supervisor: ModelChoice | None = None
+    """The model of the supervisor's own agents (plan, reviews, rubric judges), when the task names one."""
+    task_settings: ModelSettingsSpec | None = None
+    """The task's `model_settings`, laid over the provider's for every agent of the run."""
     _model: Model | None = field(default=None, repr=False)
     _scripted: dict[str, Model] = field(default_factory=dict, repr=False)
 
@@ -59,6 +66,8 @@ class ModelChoice:
 
     def for_agent(self, agent: str) -> Model:
         """The model the agent named `agent` talks to: a step id, `<step>.review`, `<step>.rubric`, `rubric`, `plan`."""
+        if self.supervisor is not None and is_supervisors(agent):
+            return self.supervisor.for_agent(agent)
         if self.script is not None:
             if agent not in self._scripted:
                 self._scripted[agent] = scripted_model(self.script, agent)
@@ -66,11 +75,37 @@ class ModelChoice:
         assert self._model is not None
         return self._model
 
+    def settings_for(self, agent: str, step: ModelSettingsSpec | None = None) -> ModelSettings | None:
+        """The settings the agent's requests carry: its model's own, the task's over them, a step's over those."""
+        own = self.supervisor.settings if self.supervisor is not None and is_supervisors(agent) else self.settings
+        merged: dict[str, object] = dict(own or {})
+        for layer in (self.task_settings, step):
+            if layer is not None:
+                merged.update(layer.sent())
+        return cast(ModelSettings, merged) if merged else None
+
+
+def is_supervisors(agent: str) -> bool:
+    """Whether the agent is one of the supervisor's own: the planner, a step's review, a rubric's judge."""
+    return agent in ("plan", "rubric") or agent.endswith((".review", ".rubric"))
+
 
 def select_model(
-    spec_model: str | None, override: str | None = None, *, environ: Mapping[str, str] | None = None
+    spec_model: str | None,
+    override: str | None = None,
+    *,
+    supervisor: str | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> ModelChoice:
-    """Pick the model: `--model`, else the task file's `model:`, else Anthropic when `ANTHROPIC_API_KEY` is set."""
+    """Pick the model: `--model`, else the task file's `model:`, else Anthropic when `ANTHROPIC_API_KEY` is set;
+    and the supervisor's own, when the task names one and `--model` does not put the whole run on a script."""
+    choice = _select(spec_model, override, environ)
+    if supervisor and not choice.scripted:
+        choice.supervisor = _select(supervisor, None, environ)
+    return choice
+
+
+def _select(spec_model: str | None, override: str | None, environ: Mapping[str, str] | None) -> ModelChoice:
     env = os.environ if environ is None else environ
     name = override or spec_model
     if not name:
