@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from interns.agents.checks.no_tests import ran_no_test
 from interns.agents.checks.prose import CheckScope, run_builtin
 from interns.agents.tracing.spans import traced_exec
 from interns.journal import CheckResult, CommandRun, Event, Usage
@@ -89,9 +90,13 @@ async def run_checks(
         result = await traced_exec(sandbox, argv, by="check")
         record(command_run(argv, result, step=step, by="check"))
         output = (result.stdout + ("\n" + result.stderr if result.stderr else "")).strip()
+        passed = result.ok
+        if passed and (summary := ran_no_test(output)):
+            passed = False
+            output += f"\n[interns: the command ran no test ('{summary}'), so it checks nothing: not a pass]"
         if len(output) > FEEDBACK_LIMIT:
             output = "[... earlier output left out ...]\n" + output[-FEEDBACK_LIMIT:]
-        outcome = CheckOutcome(command, result.ok, result.exit_code, result.timed_out, output)
+        outcome = CheckOutcome(command, passed, result.exit_code, result.timed_out, output)
         record(
             CheckResult(step=step, command=command, passed=outcome.passed, exit_code=result.exit_code, output=output)
         )
