@@ -34,7 +34,7 @@ def write_task(folder: Path) -> Path:
         "goal": TASK,
         "workspace": {"folder": "project"},
         "steps": [{"id": "fix", "instructions": TASK}],
-        "guardrails": {"sandbox": "local"},
+        "guardrails": {"sandbox": "local", "limits": {"repeated_calls": 100}},  # the fake model repeats `true`
         "review": {"retries": 0, "human": False, "supervisor": False},
     }
     path = folder / "task.yaml"

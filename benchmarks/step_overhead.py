@@ -51,7 +51,8 @@ def write_task(folder: Path, backend: str, steps: int) -> Path:
         "steps": [{"id": "work", "instructions": "Run `true` until told to stop.", "tools": ["run"]}],
         "guardrails": {
             "sandbox": backend,
-            "limits": {"turns": steps + 5, "tokens": 10**12, "minutes": 60.0},
+            # The same `true` every turn: a loop the kit would end as stuck, allowed here since it is the measure.
+            "limits": {"turns": steps + 5, "tokens": 10**12, "minutes": 60.0, "repeated_calls": steps + 1},
         },
         "review": {"retries": 0, "human": False, "supervisor": False},
     }

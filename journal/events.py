@@ -12,7 +12,7 @@ RunStatus = Literal["running", "succeeded", "failed", "limit_exceeded", "cancell
 marked "running" whose writing process is gone."""
 FinalStatus = Literal["succeeded", "failed", "limit_exceeded", "cancelled", "awaiting_approval"]
 """The statuses a run may finish with; "awaiting_approval" until a person answers and `interns resume` goes on."""
-StepStatus = Literal["succeeded", "failed", "limit_exceeded", "cancelled", "skipped", "awaiting_approval"]
+StepStatus = Literal["succeeded", "failed", "limit_exceeded", "cancelled", "skipped", "awaiting_approval", "stuck"]
 Verdict = Literal["allow", "ask", "deny"]
 
 

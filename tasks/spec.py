@@ -173,6 +173,10 @@ class Limits(_Model):
     """Model requests per attempt."""
     tool_calls: int | None = Field(None, ge=1, strict=True)
     """Tool calls per attempt."""
+    calls_per_turn: int = Field(10, ge=1, strict=True)
+    """Tool calls one model reply may make; the rest are refused, and identical calls in one reply run once."""
+    repeated_calls: int = Field(4, ge=1, strict=True)
+    """The same tool call made this many times in a row is the most; the next ends the step as `stuck`."""
     tokens: int = Field(200_000, ge=1, strict=True)
     """Input plus output tokens per attempt."""
     cost_usd: float | None = Field(None, gt=0, strict=True, allow_inf_nan=False)

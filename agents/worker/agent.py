@@ -13,12 +13,13 @@ from pydantic_ai import Agent, DeferredToolRequests, DeferredToolResults
 from pydantic_ai.exceptions import AgentRunError, UsageLimitExceeded
 from pydantic_ai.messages import ModelMessage, ModelRequest, RetryPromptPart, TextPart, ToolReturnPart
 from pydantic_ai.messages import ModelResponse as PaiModelResponse
-from pydantic_ai.toolsets import AbstractToolset
+from pydantic_ai.toolsets import AbstractToolset, FunctionToolset
 from pydantic_ai.usage import RequestUsage, UsageLimits
 
 from interns import prompts
 from interns.agents.worker.models import ModelChoice
 from interns.agents.worker.tools import WorkerDeps, worker_tools
+from interns.agents.worker.turns import CallLedger, StepStuck, guarded
 from interns.journal import Event, ModelResponse, ToolCall, Usage
 from interns.sandbox import SandboxUnavailable
 from interns.tasks import Limits, ModelSettingsSpec
@@ -30,7 +31,7 @@ __all__ = ["AttemptOutcome", "Worker", "journal_response", "usage_of"]
 class AttemptOutcome:
     """How one attempt of a worker ended."""
 
-    status: Literal["done", "limit_exceeded", "failed", "awaiting_approval"]
+    status: Literal["done", "limit_exceeded", "failed", "awaiting_approval", "stuck"]
     summary: str = ""
     reason: str = ""
     usage: Usage = field(default_factory=Usage)
@@ -104,13 +105,13 @@ class Worker:
         self.step_id = step_id
         self.limits = limits
         self.messages: list[ModelMessage] = []
+        self.ledger = CallLedger(limits.calls_per_turn, limits.repeated_calls)
         self.agent: Agent[WorkerDeps, str | DeferredToolRequests] = Agent(
             model.for_agent(step_id),
             deps_type=WorkerDeps,
             output_type=[str, DeferredToolRequests],
             instructions=prompts.render("worker_instructions", tools=tools, mcp=bool(toolsets)),
-            tools=worker_tools(tools),
-            toolsets=list(toolsets),
+            toolsets=guarded([FunctionToolset(worker_tools(tools)), *toolsets], self.ledger),
             model_settings=model.settings_for(step_id, settings),
             retries=2,
             name=step_id,
@@ -131,6 +132,7 @@ class Worker:
             cost_limit=Decimal(str(self.limits.cost_usd)) if self.limits.cost_usd else None,
         )
         spent = Usage()
+        self.ledger.reset()
         # Going on after a pause, the first tool calls are those of the last response already journaled.
         responses = [m for m in self.messages if isinstance(m, PaiModelResponse)]
         already = responses[-1] if answers is not None and responses else None
@@ -169,6 +171,8 @@ class Worker:
             return AttemptOutcome(
                 "limit_exceeded", reason=f"limit reached: {self.limits.minutes:g} minutes", usage=spent
             )
+        except StepStuck as exc:
+            return AttemptOutcome("stuck", reason=f"stuck: {exc}", usage=spent)
         except SandboxUnavailable:
             raise
         except AgentRunError as exc:

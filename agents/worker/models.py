@@ -22,6 +22,10 @@ __all__ = ["DEFAULT_MODEL", "ModelChoice", "ModelSetupError", "select_model"]
 
 DEFAULT_MODEL = "anthropic:claude-sonnet-4-6"
 
+WORKER_MAX_TOKENS = 8192
+SUPERVISOR_MAX_TOKENS = 4096
+"""Sent when a task sets no `max_tokens`: without one, an OpenAI-compatible server may let one reply run for minutes."""
+
 SETUP_HELP = """\
 No model is set up for this run.
 
@@ -77,12 +81,14 @@ class ModelChoice:
 
     def settings_for(self, agent: str, step: ModelSettingsSpec | None = None) -> ModelSettings | None:
         """The settings the agent's requests carry: its model's own, the task's over them, a step's over those."""
-        own = self.supervisor.settings if self.supervisor is not None and is_supervisors(agent) else self.settings
-        merged: dict[str, object] = dict(own or {})
+        supervisors = is_supervisors(agent)
+        own = self.supervisor.settings if self.supervisor is not None and supervisors else self.settings
+        merged: dict[str, object] = {"max_tokens": SUPERVISOR_MAX_TOKENS if supervisors else WORKER_MAX_TOKENS}
+        merged.update(own or {})
         for layer in (self.task_settings, step):
             if layer is not None:
                 merged.update(layer.sent())
-        return cast(ModelSettings, merged) if merged else None
+        return cast(ModelSettings, merged)
 
 
 def is_supervisors(agent: str) -> bool:

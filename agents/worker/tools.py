@@ -132,7 +132,7 @@ async def read(ctx: RunContext[WorkerDeps], path: str, offset: int = 1, limit: i
     more = len(lines) - (start - 1 + len(shown))
     if more > 0:
         body += f"\n[... {more} more lines; read again with offset={start + len(shown)} ...]"
-    return _journal_call(ctx, "read", args, True, body or "(empty file)")
+    return _journal_call(ctx, "read", args, True, clip(body) or "(empty file)")
 
 
 async def write(ctx: RunContext[WorkerDeps], path: str, content: str) -> str:

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.anyio
 @pytest.mark.parametrize(
     "output",
     [
-        "\n----------------------------------------------------------------------\nRan 0 tests in 0.000s\n\nOK\n",
-        "\n----------------------------------------------------------------------\nRan 0 tests in 0.000s\n\nNO TESTS RAN\n",
+        "\n" + "-" * 70 + "\nRan 0 tests in 0.000s\n\nOK\n",
+        "\n" + "-" * 70 + "\nRan 0 tests in 0.000s\n\nNO TESTS RAN\n",
         "============================= test session starts ==============================\ncollected 0 items\n\n"
         "============================ no tests ran in 0.01s =============================\n",
         "no tests ran in 0.02s\n",

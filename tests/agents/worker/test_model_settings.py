@@ -61,9 +61,23 @@ async def test_step_settings_override_the_tasks_and_the_supervisor_gets_its_own_
     assert [s["max_tokens"] for s in seen["worker"]] == [321, 321]
     assert [s["temperature"] for s in seen["worker"]] == [0.1, 0.9]
     assert len(seen["boss"]) == 2, "each step's review went to the supervisor's model"
+    assert [s["max_tokens"] for s in seen["boss"]] == [321, 321]
     started = next(e for e in RunStore(task_dir.runs).events(result.run_id) if isinstance(e, RunStarted))
     assert (started.model, started.supervisor_model) == ("worker-model", "boss-model")
     assert started.model_settings == {"max_tokens": 321, "temperature": 0.1}
+
+
+async def test_max_tokens_is_always_sent(task_dir: TaskDir) -> None:
+    path = task_dir.write(
+        {"steps": [{"id": "work", "instructions": "Work."}], "guardrails": {"sandbox": "local"}, "review": {}}, {}
+    )
+    seen: dict[str, list[dict[str, Any]]] = {}
+    choice = ModelChoice(name="m", _model=_recording_model(seen, "worker"))
+
+    result = await Supervisor(tasks.load(path), choice, TaskSource("x"), runs_root=task_dir.runs).run()
+
+    assert result.status == "succeeded", result.reason
+    assert [s.get("max_tokens") for s in seen["worker"]] == [8192]
 
 
 def test_the_task_names_the_supervisors_model(task_dir: TaskDir) -> None:

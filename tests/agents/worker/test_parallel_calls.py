@@ -18,7 +18,10 @@ async def test_many_edits_of_one_file_in_one_turn_all_survive(task_dir: TaskDir,
     edits = [{"edit": {"path": "notes.txt", "old": f"line-{n}: old", "new": f"line-{n}: new"}} for n in range(EDITS)]
     appends = [{"run": {"command": f"echo appended-{n} >> log.txt"}} for n in range(8)]
     task = task_dir.write(
-        {"steps": [{"id": "work", "instructions": "Edit every line."}], "guardrails": {"sandbox": backend}},
+        {
+            "steps": [{"id": "work", "instructions": "Edit every line."}],
+            "guardrails": {"sandbox": backend, "limits": {"calls_per_turn": 40}},
+        },
         {"work": [{"calls": [*edits, *appends]}, {"final": "done"}]},
         {"notes.txt": lines, "log.txt": ""},
     )
@@ -37,7 +40,10 @@ async def test_many_edits_of_one_file_in_one_turn_all_survive(task_dir: TaskDir,
 async def test_whole_file_writes_in_one_turn_leave_one_of_them_whole(task_dir: TaskDir, backend: str) -> None:
     texts = [f"version {n}\n" * 2000 for n in range(10)]
     task = task_dir.write(
-        {"steps": [{"id": "work", "instructions": "Write it."}], "guardrails": {"sandbox": backend}},
+        {
+            "steps": [{"id": "work", "instructions": "Write it."}],
+            "guardrails": {"sandbox": backend, "limits": {"calls_per_turn": 40}},
+        },
         {"work": [{"calls": [{"write": {"path": "out.txt", "content": t}} for t in texts]}, {"final": "done"}]},
     )
 
