@@ -3,6 +3,7 @@
 Each case rewrites the worktree's `.git` file to point at a git dir planted in the workspace (its objects borrowed
 from the real repository through `alternates`, so every host command finds the commits it names), whose config
 makes git run a command that writes a marker on the host. The worker plants it, or a `done_when` check does.
+One more case makes a repository in a submodule's folder: git would look inside it with that repository's config.
 """
 
 from __future__ import annotations
@@ -183,4 +184,51 @@ def _cases() -> list[Attack]:
     return cases
 
 
-GIT_ATTACKS: list[Attack] = _cases()
+# The commit a submodule records, made again the same way, byte for byte, wherever it is made: the same sha.
+_SUBMODULE_COMMIT = (
+    "git init -q && echo one > f && git add f && "
+    "GIT_AUTHOR_DATE=2001-01-01T00:00:00Z GIT_COMMITTER_DATE=2001-01-01T00:00:00Z "
+    "git -c user.name=s -c user.email=s@example.com -c commit.gpgSign=false commit -q -m sub"
+)
+
+
+def make_repo_with_submodule(host: Host, project: Path) -> None:
+    """The task's repository, with a submodule recorded at `sub` (its folder empty in a checkout)."""
+    make_repo(host, project)
+    source = project.parent / "submodule-source"
+    source.mkdir()
+    subprocess.run(["bash", "-c", _SUBMODULE_COMMIT], cwd=source, check=True, capture_output=True)
+    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=source, check=True, capture_output=True, text=True).stdout
+    identity = ["-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for args in (
+        ["update-index", "--add", "--cacheinfo", f"160000,{sha.strip()},sub"],
+        [*identity, "commit", "-qm", "sub"],
+    ):
+        subprocess.run(["git", *args], cwd=project, check=True, capture_output=True)
+
+
+def _nested_repo(host: Host, backend: str) -> Turns:
+    """The submodule's commit made again in its folder, in a repository whose config names a clean filter.
+
+    The file is written again, the same size, once the filter is armed: git must filter it to tell if it changed.
+    """
+    marker = host.marker("git")
+    return [
+        sh(
+            f"set -e; cd sub; {_SUBMODULE_COMMIT}; "
+            f"git config filter.e.clean {_quoted(f'test -e armed && touch {marker}; cat')}; "
+            "echo '* filter=e' > .git/info/attributes; touch armed; echo one > f"
+        )
+    ]
+
+
+def _nested_made(seen: Seen) -> bool:
+    return _ran(seen, "worker", "touch armed")
+
+
+GIT_ATTACKS: list[Attack] = [
+    *_cases(),
+    RepoAttack(
+        "git in a submodule's folder", _nested_repo, touched, prepare=make_repo_with_submodule, recorded=_nested_made
+    ),
+]

@@ -103,19 +103,18 @@ def test_drivers_of_the_repository_config_run_nothing(repo: Path, tmp_path: Path
 
 
 def test_a_nested_repository_is_never_entered(repo: Path, tmp_path: Path, marker: Path) -> None:
-    sha = git(repo, "rev-parse", "HEAD").strip()
-    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{sha},sub")
-    git(repo, "commit", "-q", "-m", "a submodule")
     tree = GitWorktree.create(repo, tmp_path / "tree", branch="step", base="main")
     nested = tree.path / "sub"
+    nested.mkdir()
     git(nested, "init", "-q")
-    git(nested, "config", "filter.e.clean", f"test -e armed && touch {marker}; cat")
-    (nested / ".gitattributes").write_text("* filter=e\n")
     (nested / "f").write_text("x\n")
     git(nested, "add", "-A")
     git(nested, "commit", "-q", "-m", "nested")
+    assert tree.commit("a submodule") is not None, "its commit is recorded as a submodule"
+    git(nested, "config", "filter.e.clean", f"test -e armed && touch {marker}; cat")
+    (nested / ".git" / "info" / "attributes").write_text("* filter=e\n")
     (nested / "armed").write_text("")
-    (nested / "f").write_text("changed\n")  # a modified file git would pass through the filter to compare
+    (nested / "f").write_text("x\n")  # the same size, a new time: git filters it to tell whether it changed
 
     tree.diff()
     untracked_paths(tree)
