@@ -258,6 +258,8 @@ class HostGit:
         """A file's bytes as committed (no filter, no conversion); None when commit holds no file at path."""
         if path.startswith("/") or any(part in (".", "..", "") for part in path.split("/")):
             raise ValueError(f"{path!r} is not a path inside the repository")
+        if not commit or commit.startswith("-"):  # `:path` alone would name the index's version
+            raise ValueError(f"{commit!r} does not name a commit")
         done = self.completed("cat-file", "blob", f"{commit}:{path}")
         return done.stdout if done.returncode == 0 else None
 

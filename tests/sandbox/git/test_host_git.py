@@ -174,6 +174,7 @@ def test_read_blob_gives_a_file_at_a_commit(repo: Path) -> None:
     (repo / ".gitattributes").write_text("* text eol=crlf\n")
     assert read_blob(repo, sha, "a.txt") == b"one\n", "the bytes as committed, not converted"
     assert read_blob(repo, sha, "missing.txt") is None
-    with pytest.raises(ValueError):
-        read_blob(repo, sha, "../a.txt")
+    for commit, path in ((sha, "../a.txt"), (sha, "/a.txt"), ("", "a.txt")):
+        with pytest.raises(ValueError):
+            read_blob(repo, commit, path)
     assert HostGit.of_repository(repo).blob(sha, "a.txt") == b"one\n"
