@@ -100,6 +100,8 @@ def _raise_for(argv: Sequence[str], done: subprocess.CompletedProcess[bytes]) ->
 @lru_cache(maxsize=256)
 def _repository(path: str) -> tuple[Path, Path, Path]:
     """A checkout's git dir, common dir and top folder, found the way git finds them from the checkout itself."""
+    if not Path(path).is_dir():
+        raise git.NoSuchPathError(path)
     argv = ["rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir", "--show-toplevel"]
     done = _git(argv, Path(path), _environment(), None)
     _raise_for(argv, done)
