@@ -5,7 +5,8 @@ discovers anything there: every command names its git dir (the repository's own,
 from the repository's side) and its work tree; system and global config are off and no `GIT_*` variable is
 inherited; and the settings that make git run a program (fsmonitor, hooks, external diff, textconv, filters and
 merge drivers, ssh and other transports, pager, editor, signing) are forced off on the command line, which wins
-over every config file. Nested repositories are never entered: git would obey their config.
+over every config file. The only config git reads is the repository's own (with what it includes), which the
+person wrote and no sandbox can reach. Nested repositories are never entered: git would obey their config.
 """
 
 from __future__ import annotations
