@@ -39,9 +39,9 @@ from interns.journal import (
     reopen_run,
 )
 from interns.sandbox import InputView, SandboxUnavailable, Workspace, open_sandbox
+from interns.sandbox.git.host_git import HostGit
 from interns.sandbox.git.repo import GitRunError
 from interns.sandbox.git.resume import paused_message
-from interns.sandbox.workspace.workspaces import open_repo
 from interns.tasks import FolderWorkspace, Step, TaskSpec, topological_order
 
 __all__ = ["RunResult", "Supervisor", "TaskSource"]
@@ -396,15 +396,13 @@ def _base_branch(spec: TaskSpec) -> str | None:
     ws = spec.workspace
     if isinstance(ws, FolderWorkspace):
         return None
-    repo = open_repo(ws.repo)
     try:
+        repo = HostGit.of_repository(ws.repo)
         if ws.base == "HEAD":
-            return str(repo.git.symbolic_ref("--short", "-q", "HEAD"))
-        repo.git.show_ref("--verify", "--quiet", f"refs/heads/{ws.base}")
+            return repo.out("symbolic-ref", "--short", "-q", "HEAD")
+        repo.run("show-ref", "--verify", "--quiet", f"refs/heads/{ws.base}")
     except git.GitCommandError:
         return None
-    finally:
-        repo.close()
     return ws.base
 
 
@@ -413,6 +411,6 @@ def _base_commit(spec: TaskSpec) -> str | None:
     if isinstance(ws, FolderWorkspace):
         return None
     try:
-        return str(open_repo(ws.repo).git.rev_parse("--verify", f"{ws.base}^{{commit}}"))
+        return HostGit.of_repository(ws.repo).out("rev-parse", "--verify", f"{ws.base}^{{commit}}")
     except git.GitError:
         return None

@@ -11,10 +11,10 @@ from typing import Protocol
 import git
 
 from interns.sandbox import FolderCopy, GitWorktree, InputView, Workspace
+from interns.sandbox.git.host_git import HostGit
 from interns.sandbox.git.merge import Integration, continue_merging, create_from, finish_merge, integrate
 from interns.sandbox.git.repo import commit_step, copy_untracked, merge_in_progress, run_branch, step_branch
 from interns.sandbox.git.resume import clear_worktrees, drop_branch, reopen_step
-from interns.sandbox.workspace.workspaces import open_repo
 from interns.tasks import FolderWorkspace, TaskSpec
 
 __all__ = ["FolderSpace", "RepoSpace", "RunSpace", "open_space", "views_inputs"]
@@ -128,7 +128,7 @@ class RepoSpace:
         """A detached worktree at the base commit, made on first use."""
         if self._setup is None:
             dest = self.root / "setup"
-            open_repo(self.repo).git.worktree("add", "--detach", str(dest), self.base_commit)
+            HostGit.of_repository(self.repo).add_worktree(dest, self.base_commit, detach=True)
             self._setup = GitWorktree(repo=self.repo, path=dest, branch="", base_commit=self.base_commit)
         return self._setup
 
@@ -136,7 +136,7 @@ class RepoSpace:
         """Give a worktree what setup made, kept out of its diffs and commits."""
         if self._setup is None:
             return merged
-        made = tuple(copy_untracked(self._setup.path, merged.worktree.path))
+        made = tuple(copy_untracked(self._setup, merged.worktree.path))
         return replace(merged, worktree=replace(merged.worktree, exclude=(*merged.worktree.exclude, *made)))
 
     def open_step(self, step_id: str, needs: list[str], *, paused: bool = False) -> tuple[Workspace, list[str]]:
@@ -167,8 +167,8 @@ class RepoSpace:
         worktree = self._steps.pop(step_id).worktree
         self._closed.append(step_id)
         try:
-            if merge_in_progress(worktree.path):  # a merge of its needs that no one resolved: keep no half-merge
-                open_repo(worktree.path).git.merge("--abort")
+            if merge_in_progress(worktree):  # a merge of its needs that no one resolved: keep no half-merge
+                worktree.git().run("merge", "--abort")
             commit_step(worktree, self.run_id, step_id, message)
         finally:
             worktree.remove()
@@ -198,11 +198,11 @@ class RepoSpace:
         held += [self._setup] if self._setup is not None else []
         held += [self.integration.worktree] if self.integration is not None else []
         for worktree in held:
-            with contextlib.suppress(git.GitCommandError):  # already gone: prune below forgets it
+            with contextlib.suppress(git.GitCommandError, ValueError):  # already gone: prune below forgets it
                 worktree.remove()
         self._steps.clear()
         shutil.rmtree(self.root, ignore_errors=True)
-        open_repo(self.repo).git.worktree("prune")
+        HostGit.of_repository(self.repo).run("worktree", "prune")
 
     @property
     def output(self) -> str:
@@ -221,7 +221,7 @@ def open_space(spec: TaskSpec, run_id: str, run_dir: Path) -> FolderSpace | Repo
         dest = run_dir / "workspace"
         make = InputView.create if views_inputs(spec) else FolderCopy.create
         return FolderSpace(make(ws.folder, dest))
-    base = open_repo(ws.repo).git.rev_parse("--verify", f"{ws.base}^{{commit}}")
+    base = HostGit.of_repository(ws.repo).out("rev-parse", "--verify", f"{ws.base}^{{commit}}")
     return RepoSpace(repo=ws.repo, run_id=run_id, base_commit=base, root=run_dir / "worktrees")
 
 

@@ -13,9 +13,9 @@ from typing import Literal
 
 import git
 
+from interns.sandbox.git.host_git import HostGit
 from interns.sandbox.git.merge import unmerged_files
 from interns.sandbox.git.repo import GitRunError, is_ancestor, run_branch, run_branches, worktrees
-from interns.sandbox.workspace.workspaces import head_commit, identity_env, open_repo
 
 _MERGE_OPTIONS = ["--no-verify", "--no-gpg-sign", "--no-autostash", "--no-verify-signatures"]
 
@@ -32,9 +32,9 @@ class AcceptOutcome:
     deleted_branches: list[str]
 
 
-def _branch_commit(repo: git.Repo, branch: str) -> str | None:
+def _branch_commit(repo: HostGit, branch: str) -> str | None:
     try:
-        return str(repo.git.rev_parse("--verify", "--quiet", f"refs/heads/{branch}^{{commit}}"))
+        return repo.out("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}")
     except git.GitCommandError:
         return None
 
@@ -46,8 +46,10 @@ def _checkout_of(repo: Path, branch: str) -> Path | None:
 
 def _has_uncommitted_changes(checkout: Path) -> bool:
     # GIT_OPTIONAL_LOCKS=0: looking must not refresh (write) the user's index.
-    status = open_repo(checkout).git.status("--porcelain", "--untracked-files=no", env={"GIT_OPTIONAL_LOCKS": "0"})
-    return bool(str(status).strip())
+    status = HostGit.of_repository(checkout).out(
+        "status", "--porcelain", "--untracked-files=no", env={"GIT_OPTIONAL_LOCKS": "0"}
+    )
+    return bool(status.strip())
 
 
 def _refuse_if_checked_out(repo: Path, run_id: str, names: list[str]) -> None:
@@ -62,26 +64,25 @@ def _refuse_if_checked_out(repo: Path, run_id: str, names: list[str]) -> None:
 
 def _delete_run_branches(repo: Path, names: list[str]) -> None:
     """Remove the worktrees on the run's branches (they are interns' own), then the branches."""
-    main = open_repo(repo)
+    main = HostGit.of_repository(repo)
     for entry in worktrees(repo):
         if not entry.is_main and not entry.prunable and entry.branch in names:
-            main.git.worktree("remove", "--force", str(entry.path))
-    main.git.worktree("prune")
+            main.remove_worktree(entry.path)
+    main.run("worktree", "prune")
     if names:
-        main.git.branch("-D", *names)
+        main.run("branch", "-D", *names)
 
 
-def _merge_commit(main: git.Repo, run_id: str, base_commit: str, base_branch: str) -> str:
+def _merge_commit(main: HostGit, run_id: str, base_commit: str, base_branch: str) -> str:
     """Merge the run branch into base_commit in a scratch worktree; the merge commit, or GitRunError on conflicts."""
     branch = run_branch(run_id)
     with tempfile.TemporaryDirectory(prefix="interns-accept-") as scratch:
         dest = Path(scratch, "merge")
-        main.git.worktree("add", "--detach", str(dest), base_commit)
+        tree = main.add_worktree(dest, base_commit, detach=True)
         try:
-            tree = open_repo(dest)
             message = f"interns: merge run {run_id}\n\nInterns-Run: {run_id}"
             try:
-                tree.git.merge("--no-ff", "--no-edit", *_MERGE_OPTIONS, "-m", message, branch, env=identity_env(main))
+                tree.run("merge", "--no-ff", "--no-edit", *_MERGE_OPTIONS, "-m", message, branch, env=main.identity())
             except git.GitCommandError as exc:
                 files = unmerged_files(tree)
                 detail = f"conflicts in {', '.join(files)}" if files else str(exc.stderr).strip()
@@ -90,19 +91,19 @@ def _merge_commit(main: git.Repo, run_id: str, base_commit: str, base_branch: st
                     f"into it fails ({detail}). Nothing was changed. Reject the run and run the task again on the "
                     f"new {base_branch}, or merge {branch} into {base_branch} yourself."
                 ) from exc
-            return head_commit(tree)
+            return tree.head()
         finally:
-            main.git.worktree("remove", "--force", str(dest))
+            main.remove_worktree(dest)
 
 
-def _move_branch(main: git.Repo, run_id: str, branch: str, old: str, new: str, checkout: Path | None) -> None:
+def _move_branch(main: HostGit, run_id: str, branch: str, old: str, new: str, checkout: Path | None) -> None:
     """Point branch at new (a descendant of old): through its checkout if it has one, else by updating the ref."""
     if checkout is None:
         # The old value makes the update atomic: it fails if the branch moved since we looked.
-        main.git.update_ref("-m", f"interns: accept run {run_id}", f"refs/heads/{branch}", new, old)
+        main.run("update-ref", "-m", f"interns: accept run {run_id}", f"refs/heads/{branch}", new, old)
         return
     try:
-        open_repo(checkout).git.merge("--ff-only", *_MERGE_OPTIONS, new)
+        HostGit.of_repository(checkout).run("merge", "--ff-only", *_MERGE_OPTIONS, new)
     except git.GitCommandError as exc:
         raise GitRunError(
             f"Cannot accept run {run_id}: updating {branch} in {checkout} failed ({str(exc.stderr).strip()}). "
@@ -112,7 +113,7 @@ def _move_branch(main: git.Repo, run_id: str, branch: str, old: str, new: str, c
 
 def accept_run(repo: Path, run_id: str, base_branch: str) -> AcceptOutcome:
     """Land the run branch on base_branch (fast-forward, else a clean merge), then delete the run's branches."""
-    main = open_repo(repo)
+    main = HostGit.of_repository(repo)
     names = run_branches(repo, run_id)
     run_commit = _branch_commit(main, run_branch(run_id))
     if run_commit is None:

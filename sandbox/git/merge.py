@@ -13,8 +13,9 @@ from pathlib import Path
 
 import git
 
+from interns.sandbox.git.host_git import HostGit
 from interns.sandbox.git.repo import STEP_PREFIX, GitRunError, is_ancestor, merge_in_progress, run_branch
-from interns.sandbox.workspace.workspaces import GitWorktree, head_commit, identity_env, open_repo
+from interns.sandbox.workspace.workspaces import GitWorktree
 
 # Lines git writes around a conflict (`|||||||` only with merge.conflictStyle=diff3 or zdiff3).
 _MARKERS = {kind: re.compile(rf"^{re.escape(kind)}(?: |$)", re.MULTILINE) for kind in ("<<<<<<<", "|||||||", ">>>>>>>")}
@@ -58,16 +59,16 @@ def _git_names(output: str) -> list[str]:
     return [name for name in output.split("\0") if name]
 
 
-def unmerged_files(repo: git.Repo) -> list[str]:
+def unmerged_files(repo: HostGit) -> list[str]:
     """The paths git still marks as in conflict in the worktree's index."""
-    return sorted(set(_git_names(repo.git.diff("--name-only", "-z", "--diff-filter=U"))))
+    return sorted(set(_git_names(repo.out("diff", "--name-only", "-z", "--diff-filter=U"))))
 
 
-def _merge_one(repo: git.Repo, tree: GitWorktree, branch: str) -> list[str]:
+def _merge_one(repo: HostGit, tree: GitWorktree, branch: str) -> list[str]:
     """Merge branch into the worktree; the files in conflict (the merge left in progress), or [] once committed."""
     options = ["--no-ff", "--no-edit", "--no-verify", "--no-gpg-sign", "--no-autostash", "--no-verify-signatures"]
     try:
-        repo.git.merge(*options, "-m", merge_message(branch), branch, env=identity_env(repo))
+        repo.run("merge", *options, "-m", merge_message(branch), branch, env=repo.identity())
     except git.GitCommandError as exc:
         files = unmerged_files(repo)
         if not files:
@@ -77,7 +78,7 @@ def _merge_one(repo: git.Repo, tree: GitWorktree, branch: str) -> list[str]:
 
 
 def _merge_all(start: Integration, branches: list[str]) -> Integration:
-    tree, merged, repo = start.worktree, list(start.merged), open_repo(start.worktree.path)
+    tree, merged, repo = start.worktree, list(start.merged), start.worktree.git()
     for index, branch in enumerate(branches):
         conflicted = _merge_one(repo, tree, branch)
         if conflicted:
@@ -85,7 +86,7 @@ def _merge_all(start: Integration, branches: list[str]) -> Integration:
             return replace(start, worktree=tree, merged=merged, conflict=conflict, pending=branches[index + 1 :])
         merged.append(branch)
         if start.base_follows_merges:
-            tree = replace(tree, base_commit=head_commit(repo))
+            tree = replace(tree, base_commit=repo.head())
     return replace(start, worktree=tree, merged=merged, conflict=None, pending=[])
 
 
@@ -117,22 +118,19 @@ def continue_merging(integration: Integration) -> Integration:
     if integration.conflict is None:
         return integration
     tree, branch = integration.worktree, integration.conflict.branch
-    repo = open_repo(tree.path)
-    if merge_in_progress(tree.path):
+    repo = tree.git()
+    if merge_in_progress(tree):
         raise GitRunError(f"The merge of {branch} in {tree.path} is not finished; resolve it and call finish_merge.")
     if not is_ancestor(repo, branch, "HEAD"):
         raise GitRunError(f"{branch} is not merged into {tree.branch}; the merge in {tree.path} was abandoned.")
     if integration.base_follows_merges:
-        tree = replace(tree, base_commit=head_commit(repo))
+        tree = replace(tree, base_commit=repo.head())
     resumed = replace(integration, worktree=tree, merged=[*integration.merged, branch], conflict=None, pending=[])
     return _merge_all(resumed, list(integration.pending))
 
 
-def _blob(repo: git.Repo, commit: str, path: str) -> bytes:
-    try:
-        return bytes(repo.git.show(f"{commit}:{path}", stdout_as_string=False, strip_newline_in_stdout=False))
-    except git.GitCommandError:  # the file is not in that version
-        return b""
+def _blob(repo: HostGit, commit: str, path: str) -> bytes:
+    return repo.blob(commit, path) or b""  # nothing when the file is not in that version
 
 
 def _marker_counts(content: bytes) -> dict[str, int]:
@@ -140,9 +138,9 @@ def _marker_counts(content: bytes) -> dict[str, int]:
     return {kind: len(pattern.findall(text)) for kind, pattern in _MARKERS.items()}
 
 
-def _has_leftover_markers(repo: git.Repo, path: str, versions: tuple[str, str, str]) -> bool:
+def _has_leftover_markers(repo: HostGit, path: str, versions: tuple[str, str, str]) -> bool:
     """Whether the file has more conflict-marker lines than merging its two sides can explain."""
-    file = Path(str(repo.working_tree_dir), path)
+    file = Path(repo.work_tree, path)
     if not file.is_file() or file.is_symlink():
         return False
     found = _marker_counts(file.read_bytes())
@@ -151,14 +149,14 @@ def _has_leftover_markers(repo: git.Repo, path: str, versions: tuple[str, str, s
     return any(found[kind] > max(ours[kind], theirs[kind], ours[kind] + theirs[kind] - base[kind]) for kind in found)
 
 
-def leftover_conflicts(worktree: Path) -> list[str]:
+def leftover_conflicts(worktree: GitWorktree) -> list[str]:
     """The files of the merge in progress that still hold conflict markers."""
-    repo = open_repo(worktree)
-    head, incoming = head_commit(repo), str(repo.git.rev_parse("MERGE_HEAD"))
-    base = repo.git.merge_base(head, incoming)
+    repo = worktree.git()
+    head, incoming = repo.head(), repo.out("rev-parse", "--verify", "MERGE_HEAD")
+    base = repo.out("merge-base", head, incoming)
 
     def changed(since: str, until: str) -> set[str]:
-        return set(_git_names(repo.git.diff("--name-only", "-z", "--no-renames", since, until)))
+        return set(_git_names(repo.out("diff", "--name-only", "-z", "--no-renames", since, until)))
 
     # The files git left in conflict, staged by now or not: those both sides changed since the merge base.
     candidates = set(unmerged_files(repo)) | (changed(base, head) & changed(base, incoming))
@@ -167,20 +165,20 @@ def leftover_conflicts(worktree: Path) -> list[str]:
 
 def finish_merge(worktree: GitWorktree, run_id: str, step_id: str) -> str:
     """Commit a resolved merge (every change in the worktree); refuses while conflict markers remain. The sha."""
-    if not merge_in_progress(worktree.path):
+    if not merge_in_progress(worktree):
         raise GitRunError(f"There is no merge in progress in {worktree.path} to finish.")
-    leftovers = leftover_conflicts(worktree.path)
+    leftovers = leftover_conflicts(worktree)
     if leftovers:
         raise GitRunError(
             f"The merge in {worktree.path} still has conflict markers (<<<<<<<, =======, >>>>>>>) in "
             f"{', '.join(leftovers)}; resolve them and finish the merge again."
         )
-    repo = open_repo(worktree.path)
-    repo.git.add("--all", "--", *worktree.pathspec())
+    repo = worktree.git()
+    repo.stage_all(worktree.pathspec())
     unmerged = unmerged_files(repo)
     if unmerged:
         raise GitRunError(f"The merge in {worktree.path} still has unmerged paths: {', '.join(unmerged)}.")
     message = f"interns: merge step {step_id}"
     trailers = ["--trailer", f"Interns-Run: {run_id}", "--trailer", f"Interns-Step: {step_id}"]
-    repo.git.commit("--no-verify", "--no-gpg-sign", "-m", message, *trailers, env=identity_env(repo))
-    return head_commit(repo)
+    repo.run("commit", "--no-verify", "--no-gpg-sign", "-m", message, *trailers, env=repo.identity())
+    return repo.head()

@@ -13,10 +13,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import git
-
 from interns.errors import EnvironmentProblem
-from interns.sandbox.workspace.workspaces import GitWorktree, head_commit, identity_env, open_repo
+from interns.sandbox.git.host_git import HostGit
+from interns.sandbox.workspace.workspaces import GitWorktree
 
 RUN_PREFIX = "interns/"
 STEP_PREFIX = "interns/steps/"
@@ -47,10 +46,10 @@ def step_branch(run_id: str, step_id: str) -> str:
 
 def run_branches(repo: Path, run_id: str) -> list[str]:
     """The branches of the run that exist in repo: the run branch, then its step branches, sorted."""
-    refs = open_repo(repo).git.for_each_ref(
-        "--format=%(refname)", f"refs/heads/{run_branch(run_id)}", f"refs/heads/{STEP_PREFIX}{run_id}/"
+    refs = HostGit.of_repository(repo).out(
+        "for-each-ref", "--format=%(refname)", f"refs/heads/{run_branch(run_id)}", f"refs/heads/{STEP_PREFIX}{run_id}/"
     )
-    names = [ref.removeprefix("refs/heads/") for ref in str(refs).splitlines()]
+    names = [ref.removeprefix("refs/heads/") for ref in refs.splitlines()]
     return sorted(names, key=lambda name: (name != run_branch(run_id), name))
 
 
@@ -66,7 +65,7 @@ class WorktreeEntry:
 
 def worktrees(repo: Path) -> list[WorktreeEntry]:
     """Every worktree of the repository, the main one first."""
-    listing = str(open_repo(repo).git.worktree("list", "--porcelain"))
+    listing = HostGit.of_repository(repo).out("worktree", "list", "--porcelain")
     entries: list[WorktreeEntry] = []
     for number, block in enumerate(listing.strip().split("\n\n")):
         fields = dict(line.partition(" ")[::2] for line in block.splitlines())
@@ -77,42 +76,38 @@ def worktrees(repo: Path) -> list[WorktreeEntry]:
     return entries
 
 
-def is_ancestor(repo: git.Repo, ancestor: str, descendant: str) -> bool:
+def is_ancestor(repo: HostGit, ancestor: str, descendant: str) -> bool:
     """Whether the commit ancestor names is descendant's or one of its ancestors."""
-    try:
-        repo.git.merge_base("--is-ancestor", ancestor, descendant)
-    except git.GitCommandError as exc:
-        if exc.status == 1:
-            return False
-        raise
-    return True
+    done = repo.completed("merge-base", "--is-ancestor", ancestor, descendant)
+    if done.returncode not in (0, 1):
+        repo.run("merge-base", "--is-ancestor", ancestor, descendant)  # raises, with git's message
+    return done.returncode == 0
 
 
-def merge_in_progress(worktree: Path) -> bool:
+def merge_in_progress(worktree: GitWorktree) -> bool:
     """Whether a merge was started in the worktree and not yet committed or aborted."""
-    repo = open_repo(worktree)
-    return Path(worktree, repo.git.rev_parse("--git-path", "MERGE_HEAD")).exists()
+    return worktree.git().path_in_git_dir("MERGE_HEAD").exists()
 
 
 def commit_step(worktree: GitWorktree, run_id: str, step_id: str, message: str) -> str | None:
     """Commit every change in the worktree with the run's and step's trailers; the sha, or None if nothing changed."""
-    if merge_in_progress(worktree.path):
+    if merge_in_progress(worktree):
         raise GitRunError(
             f"A merge is still in progress in {worktree.path}; finish it (finish_merge) before committing the step."
         )
-    repo = open_repo(worktree.path)
-    repo.git.add("--all", "--", *worktree.pathspec())
-    if not repo.git.diff("--cached", "--name-only"):
+    tree = worktree.git()
+    tree.stage_all(worktree.pathspec())
+    if not tree.out("diff", "--cached", "--name-only"):
         return None
     trailers = ["--trailer", f"Interns-Run: {run_id}", "--trailer", f"Interns-Step: {step_id}"]
-    repo.git.commit("--no-verify", "--no-gpg-sign", "-m", message, *trailers, env=identity_env(repo))
-    return head_commit(repo)
+    tree.run("commit", "--no-verify", "--no-gpg-sign", "-m", message, *trailers, env=tree.identity())
+    return tree.head()
 
 
 def changed_lines(worktree: GitWorktree) -> int:
     """Lines added plus lines removed since the worktree's base commit, committed or not; a binary file counts 1."""
     with worktree.all_changes_staged() as env:
-        numstat = str(open_repo(worktree.path).git.diff("--cached", "--numstat", worktree.base_commit, env=env))
+        numstat = worktree.git().out("diff", "--cached", "--numstat", worktree.base_commit, env=env)
     total = 0
     for line in numstat.splitlines():
         added, removed, _ = line.split("\t", 2)
@@ -120,21 +115,21 @@ def changed_lines(worktree: GitWorktree) -> int:
     return total
 
 
-def untracked_paths(worktree: Path) -> list[str]:
+def untracked_paths(worktree: GitWorktree) -> list[str]:
     """The untracked and the ignored files and folders of a worktree, folders named once (with no trailing /)."""
-    status = str(open_repo(worktree).git.status("--porcelain=v1", "-z", "--ignored", "--untracked-files=normal"))
+    status = worktree.git().out("status", "--porcelain=v1", "-z", "--ignored", "--untracked-files=normal")
     return sorted(entry[3:].rstrip("/") for entry in status.split("\0") if entry[:3] in ("?? ", "!! "))
 
 
-def copy_untracked(src_worktree: Path, dest_worktree: Path) -> list[str]:
+def copy_untracked(src: GitWorktree, dest_worktree: Path) -> list[str]:
     """Copy what is untracked or ignored in one worktree (what setup made: .venv, node_modules) into another.
 
     Symlinks are copied as links, modes and times kept; `.git` folders are left out. Returns the copied paths,
     relative and as git names them, which are also what a worktree should `exclude` from its diffs and commits.
     """
-    copied = untracked_paths(src_worktree)
+    copied = untracked_paths(src)
     for relative in copied:
-        source, target = Path(src_worktree, relative), Path(dest_worktree, relative)
+        source, target = Path(src.path, relative), Path(dest_worktree, relative)
         target.parent.mkdir(parents=True, exist_ok=True)
         if source.is_symlink():
             if target.is_symlink() or target.is_file():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -11,16 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-import git
-
+from interns.sandbox.git.host_git import HostGit
 from interns.sandbox.workspace.tree_diff import SKIPPED_NAMES, tree_diff
-
-FALLBACK_IDENTITY = {
-    "GIT_AUTHOR_NAME": "interns",
-    "GIT_AUTHOR_EMAIL": "interns@localhost",
-    "GIT_COMMITTER_NAME": "interns",
-    "GIT_COMMITTER_EMAIL": "interns@localhost",
-}
 
 
 @runtime_checkable
@@ -71,33 +62,9 @@ class FolderCopy:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-# No hooks (they are the user's code, not ours), no recorded resolutions and no auto gc in the user's repo.
-_QUIET_GIT_OPTIONS = ["core.hooksPath=" + os.devnull, "rerere.enabled=false", "gc.auto=0", "maintenance.auto=false"]
-
-
-def open_repo(path: Path) -> git.Repo:
-    """The repository or worktree at path, opened so that its git commands run no hooks and no auto gc."""
-    repo = git.Repo(path)
-    repo.git.set_persistent_git_options(c=_QUIET_GIT_OPTIONS)
-    return repo
-
-
-def head_commit(repo: git.Repo) -> str:
-    """The sha HEAD points at (asked of git itself: GitPython's object reader leaves processes running)."""
-    return str(repo.git.rev_parse("--verify", "HEAD"))
-
-
 def is_dirty(repo: Path) -> bool:
     """Whether the checkout at repo has uncommitted changes or untracked files."""
-    return bool(git.Repo(repo).is_dirty(untracked_files=True))
-
-
-def identity_env(repo: git.Repo) -> dict[str, str]:
-    """Author and committer for commits: the configured ones, else interns' own."""
-    reader = repo.config_reader()
-    name = os.environ.get("GIT_AUTHOR_NAME") or reader.get_value("user", "name", default="")
-    email = os.environ.get("GIT_AUTHOR_EMAIL") or reader.get_value("user", "email", default="")
-    return {} if name and email else dict(FALLBACK_IDENTITY)
+    return bool(HostGit.of_repository(repo).out("status", "--porcelain", "--untracked-files=normal"))
 
 
 @dataclass(frozen=True)
@@ -113,33 +80,29 @@ class GitWorktree:
     @classmethod
     def create(cls, repo: Path, dest: Path, branch: str, base: str) -> GitWorktree:
         """Add a worktree at dest on a new branch started from base."""
-        main = open_repo(repo)
-        base_commit = str(main.git.rev_parse("--verify", "--end-of-options", f"{base}^{{commit}}"))
-        main.git.worktree("add", "-b", branch, str(dest), base_commit)
-        return cls(
-            repo=Path(main.working_tree_dir or repo).resolve(),
-            path=dest.resolve(),
-            branch=branch,
-            base_commit=base_commit,
-        )
+        main = HostGit.of_repository(repo)
+        base_commit = main.out("rev-parse", "--verify", "--end-of-options", f"{base}^{{commit}}")
+        main.add_worktree(dest, base_commit, new_branch=branch)
+        return cls(repo=main.work_tree, path=dest.resolve(), branch=branch, base_commit=base_commit)
 
-    def _repo(self) -> git.Repo:
-        return open_repo(self.path)
+    def git(self) -> HostGit:
+        """git on this worktree, its git dir found from the repository's side (its `.git` file is not read)."""
+        return HostGit.of_worktree(self.repo, self.path)
 
     def pathspec(self) -> list[str]:
         """The whole worktree less the excluded paths, as git pathspecs."""
         ignored: set[str] = set()
         if self.exclude:
             # git adds no ignored path anyway, and `git add` fails when told to leave out one that is ignored.
-            listed = self._repo().git.check_ignore("--", *self.exclude, with_exceptions=False)
-            ignored = set(str(listed).splitlines())
+            listed = self.git().completed("check-ignore", "--", *self.exclude).stdout
+            ignored = set(listed.decode("utf-8", errors="surrogateescape").splitlines())
         return [":(top)", *(f":(exclude,literal,top){path}" for path in self.exclude if path not in ignored)]
 
     @contextmanager
     def all_changes_staged(self) -> Iterator[dict[str, str]]:
         """An environment whose GIT_INDEX_FILE, a scratch copy of the index, holds every change in the worktree."""
-        repo = self._repo()
-        index = Path(self.path, repo.git.rev_parse("--git-path", "index"))
+        tree = self.git()
+        index = tree.path_in_git_dir("index")
         # Stage into a scratch copy of the index, so looking at the changes never changes the worktree's state.
         # copy2 keeps the index's mtime: a fresh mtime would defeat git's racy-clean check, and a file edited in
         # the same second as the checkout, with the same size, would look unchanged.
@@ -148,24 +111,23 @@ class GitWorktree:
             if index.exists():
                 shutil.copy2(index, scratch_index)
             env = {"GIT_INDEX_FILE": str(scratch_index)}
-            repo.git.add("--all", "--", *self.pathspec(), env=env)
+            tree.stage_all(self.pathspec(), env=env)
             yield env
 
     def diff(self) -> str:
         """Everything changed since the base commit: commits on the branch, uncommitted and untracked files."""
         with self.all_changes_staged() as env:
-            diff = str(self._repo().git.diff("--cached", self.base_commit, env=env))
-        return diff + "\n" if diff else ""  # git's own output ends with a newline; GitPython strips it
+            return self.git().run("diff", "--cached", self.base_commit, env=env).decode("utf-8", "surrogateescape")
 
     def commit(self, message: str) -> str | None:
         """Stage everything and commit it on the branch; the new sha, or None when nothing changed."""
-        repo = self._repo()
-        repo.git.add("--all", "--", *self.pathspec())
-        if not repo.git.diff("--cached", "--name-only"):
+        tree = self.git()
+        tree.stage_all(self.pathspec())
+        if not tree.out("diff", "--cached", "--name-only"):
             return None
-        repo.git.commit("--no-verify", "--no-gpg-sign", "-m", message, env=identity_env(repo))
-        return head_commit(repo)
+        tree.run("commit", "--no-verify", "--no-gpg-sign", "-m", message, env=tree.identity())
+        return tree.head()
 
     def remove(self) -> None:
         """Remove the worktree folder; the branch and its commits stay in the repo."""
-        open_repo(self.repo).git.worktree("remove", "--force", str(self.path))
+        HostGit.of_repository(self.repo).remove_worktree(self.path)

@@ -111,7 +111,7 @@ def test_copy_untracked_brings_what_setup_made_with_links_and_modes(repo: Path, 
     (setup.path / "top-link").symlink_to("app.py")
     step = GitWorktree.create(repo, tmp_path / "step", branch="interns/steps/r1/a", base="main")
 
-    copied = copy_untracked(setup.path, step.path)
+    copied = copy_untracked(setup, step.path)
 
     assert copied == [".venv", "build", "node_modules", "top-link"]
     copy = step.path / ".venv"
