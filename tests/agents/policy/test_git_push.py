@@ -1,0 +1,218 @@
+"""A `git push *` deny rule holds: through git's own aliases, config and plumbing, and through wrapper programs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from interns.agents.policy.decisions import Policy
+from interns.tasks.spec import ALL_TOOLS, Guardrails
+
+DENY_PUSH = {"deny": ["git push *"]}
+RESTRICTED = {"allow": ["git *", "pytest *", "taskset *"], "deny": ["git push *"]}
+
+
+def judge(workspace: Path, rules: dict[str, list[str]]) -> Policy:
+    return Policy(Guardrails.model_validate({"commands": rules}), ALL_TOOLS, workspace)
+
+
+GIT_ITSELF = [
+    # an alias the workspace's config defines, or one given on the command line
+    "git config alias.p push && git p origin",
+    "git p origin",
+    "git -c alias.p=push p origin",
+    "git -c alias.p='!git push' p",
+    "git -c Alias.P=push p",
+    "git --config-env=alias.p=PUSH p",
+    "PUSH=push git --config-env alias.p=PUSH p",
+    "git config --file .git/config alias.p push",
+    "git config -f .git/config --add alias.p push",
+    "git config --global alias.p push",
+    "git config set alias.p push",
+    "git config --rename-section shortcuts alias",
+    "git config core.editor 'git push origin'",
+    "git config core.hooksPath hooks",
+    "git config remote.origin.receivepack 'git push'",
+    # configuration from the environment
+    "GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=alias.p GIT_CONFIG_VALUE_0=push git p",
+    "GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.editor GIT_CONFIG_VALUE_0='git push' git commit",
+    "export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=alias.p GIT_CONFIG_VALUE_0=push; git p",
+    "env GIT_CONFIG_PARAMETERS=\"'alias.p'='push'\" git p",
+    "GIT_CONFIG_PARAMETERS=\"'core.pager'='git push'\" git log",
+    "GIT_EDITOR='git push origin' git commit",
+    "GIT_SSH_COMMAND='git push x' git fetch origin",
+    "export $'GIT_EDITOR=git push'; git commit",
+    # configuration that names a program, given on the command line
+    "git -c include.path=evil.cfg status",
+    "git -c includeIf.onbranch:main.path=evil.cfg status",
+    "git -c core.sshCommand='git push origin' fetch origin",
+    "git -c core.gitProxy='git push' fetch git://example.com/x",
+    "git -c core.editor='git push origin' commit",
+    "git -c core.pager='git push origin' log",
+    "git -c remote.origin.receivepack='git push' fetch",
+    "git -c url.file:///evil/.insteadOf=https://example.com/ fetch",
+    "git -c credential.helper='!git push' fetch",
+    "git -c diff.external='git push' diff",
+    "git -c filter.x.clean='git push' add .",
+    "git -c protocol.ext.allow=always fetch 'ext::git push'",
+    "git -c $KEY=x status",
+    "git --config-env=core.editor=E commit",
+    "git clone -c alias.p=push src dst",
+    # git's global options before push
+    "git --git-dir=.git push",
+    "git --git-dir .git --work-tree . push",
+    "git --exec-path=/tmp push",
+    "git -p push",
+    "git -P --no-pager --bare --namespace=x --no-replace-objects push",
+    "git --literal-pathspecs --no-optional-locks push",
+    "git --unknown-option push",
+    # the plumbing that pushes, and git's other names
+    "git send-pack ../bare.git main",
+    "git receive-pack ../bare.git",
+    "git http-push https://example.com/x main",
+    "git remote-ext origin 'git push'",
+    "git remote-https origin https://example.com/x",
+    "git subtree push --prefix=x origin main",
+    "git-push origin",
+    "git-send-pack ../bare.git main",
+    "git-receive-pack ../bare.git",
+    "/usr/lib/git-core/git-push origin",
+    '"$(git --exec-path)/git-push" origin',
+    "git-shell -c 'git-receive-pack x'",
+    "/usr/bin/git push",
+    "command git push",
+    "exec git push",
+    "builtin exec git push",
+    # git subcommands that run a command they are given
+    "git rebase -x 'git push origin' HEAD~1",
+    "git rebase --exec='git push' HEAD~1",
+    "git rebase -ix 'git push' HEAD~1",
+    "git submodule foreach 'git push'",
+    "git submodule foreach --recursive git push",
+    "git bisect run git push",
+    "git filter-branch --tree-filter 'git push' HEAD",
+    "git difftool -x 'git push' HEAD",
+    "git grep -O'git push' x",
+    "git fetch --upload-pack='git push' origin",
+    "git clone -u 'git push' src dst",
+    "git for-each-repo --config=maintenance.repo push",
+]
+
+WRAPPERS = [
+    "taskset -c 0 git push",
+    "taskset 1 git push",
+    "chrt -o 0 git push",
+    "chrt --fifo 10 git push",
+    "setpriv --reuid=1000 git push",
+    "setpriv --no-new-privs git push",
+    "unshare -r git push",
+    "unshare --map-root-user --net git push",
+    "prlimit --nofile=1024 git push",
+    "prlimit -n1024 git push",
+    "strace -f -o /dev/null git push",
+    "strace -e trace=none git push",
+    "ltrace -o x git push",
+    "script -qc 'git push' /dev/null",
+    "script --command 'git push'",
+    "parallel git ::: push",
+    "parallel ::: 'git push'",
+    "nice git push",
+    "ionice -c3 git push",
+    "stdbuf -o0 git push",
+    "setsid -f git push",
+    "flock /tmp/lock git push",
+    "chroot / git push",
+    "nsenter -t 1 -m git push",
+    "nsenter --target=1 --mount git push",
+    "runuser -u me -- git push",
+    "runuser -l me -c 'git push'",
+    "su -c 'git push'",
+    "su me -c 'git push'",
+    "watch git push",
+    "busybox sh -c 'git push'",
+    "busybox nice git push",
+    "unbuffer git push",
+    "pkexec git push",
+    # programs whose command the parser cannot read
+    "make --eval='x:;git push' x",
+    "make -E 'x:;git push' x",
+    "make -f - x <<< 'x:; git push'",
+    "gdb -batch -ex 'shell git push'",
+    "gdb -ex '!git push' -batch",
+    "gdb --eval-command='shell git push' -batch",
+    "vim -c '!git push' -c q",
+    "vim '+!git push' +q",
+    "vi -es -c '!git push' -c q",
+    "ex -c '!git push' -c q x",
+    "ed x <<< '!git push'",
+    "less '+!git push' x",
+    "awk 'BEGIN { system(\"git push\") }'",
+    "emacs --batch --eval '(shell-command \"git push\")'",
+]
+
+
+@pytest.mark.parametrize("line", GIT_ITSELF + WRAPPERS)
+def test_a_push_through_git_or_a_wrapper_is_refused(tmp_path: Path, line: str) -> None:
+    decision = judge(tmp_path, DENY_PUSH).check_command(line)
+    assert (decision.verdict, decision.rule) == ("deny", "guardrails.commands.deny[0]: git push *"), decision
+
+
+LEGITIMATE = [
+    "git status",
+    "git -C sub log",
+    "git -C sub --no-pager log -1 --oneline",
+    "git commit -m push",
+    "git -c user.name=w -c user.email=w@example.com commit -qm 'push it'",
+    "git log --grep push",
+    "git stash push -m wip",
+    "git config user.name w",
+    "git config --get alias.p",
+    "git config --list",
+    "git diff HEAD~1 -- push.py",
+    "git rebase -x pytest HEAD~1",
+    "git add -A && git commit -qm x",
+    "taskset -c 0 pytest",
+    "taskset -c 0,1 pytest -q tests",
+    "pytest -q",
+]
+
+
+@pytest.mark.parametrize("line", LEGITIMATE)
+def test_everyday_git_and_wrapped_tests_stay_allowed(tmp_path: Path, line: str) -> None:
+    decision = judge(tmp_path, RESTRICTED).check_command(line)
+    assert decision.verdict == "allow", decision
+
+
+@pytest.mark.parametrize("line", ["git p origin", "git lfs pull", "git -c alias.p=status p"])
+def test_a_git_subcommand_that_is_not_gits_own_is_not_allowed_by_a_git_rule(tmp_path: Path, line: str) -> None:
+    """An alias or a program of git's may run anything, so `git *` does not cover it."""
+    decision = judge(tmp_path, {"allow": ["git *"]}).check_command(line)
+    assert decision.verdict == "deny"
+    assert "alias" in decision.reason
+
+
+def test_an_unknown_git_subcommand_runs_when_every_command_is_allowed_and_nothing_denied(tmp_path: Path) -> None:
+    assert judge(tmp_path, {"allow": ["*"]}).check_command("git p origin").verdict == "allow"
+
+
+def test_the_reason_says_why_git_push_was_found(tmp_path: Path) -> None:
+    decision = judge(tmp_path, DENY_PUSH).check_command("git send-pack ../bare.git main")
+    assert "send-pack" in decision.reason and "git push *" in decision.reason
+    decision = judge(tmp_path, DENY_PUSH).check_command("git -c alias.p=push p")
+    assert "alias.p" in decision.reason
+
+
+@pytest.mark.parametrize(
+    ("line", "program"),
+    [("gdb -batch -ex 'shell git push'", "gdb"), ("make --eval='x:;git push' x", "make"), ("vim -c '!x'", "vim")],
+)
+def test_a_refused_opaque_program_is_named_in_the_reason(tmp_path: Path, line: str, program: str) -> None:
+    decision = judge(tmp_path, DENY_PUSH).check_command(line)
+    assert decision.verdict == "deny"
+    assert f"'{program}'" in decision.reason, decision.reason
+
+
+@pytest.mark.parametrize("line", ["make test", "make -j2 all", "gdb -batch ./a.out", "less README.md", "awk '{print $1}' x"])
+def test_programs_that_can_run_commands_are_allowed_when_given_none(tmp_path: Path, line: str) -> None:
+    assert judge(tmp_path, {"allow": ["*"], "deny": ["git push *"]}).check_command(line).verdict == "allow"
