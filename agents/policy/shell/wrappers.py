@@ -212,35 +212,10 @@ def _su(program: str, args: list[Word], redirects: Sequence[Redirect], depth: in
         _unwrap(program, args, redirects, depth, walk)
 
 
-_GIT_VALUED = frozenset({"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--super-prefix", "--config-env"})
-"""git's global options that take the next word as their value unless written `--name=value`."""
-
-
-def _git(program: str, args: list[Word], redirects: Sequence[Redirect], depth: int, walk: Walk) -> None:
-    """Add `git SUBCOMMAND ...` without git's global options, so `git -C . push` is judged as `git push`.
-
-    A `-c alias.NAME=...` can make any word mean any subcommand, so then the subcommand counts as unknown.
-    """
-    rest, skipped, aliased = list(args), False, False
-    while rest and rest[0].static is not None and rest[0].static.startswith("-") and rest[0].static != "--":
-        option = rest.pop(0).static or ""
-        skipped = True
-        if option in _GIT_VALUED and rest:
-            value = rest.pop(0)
-            aliased |= option == "-c" and (value.static is None or value.static.startswith("alias."))
-    if not skipped or not rest:
-        return  # nothing stood before the subcommand: the command as written is what runs
-    if aliased:
-        walk.command([literal_word(program), _unknown(rest)], [], depth)
-    else:
-        walk.command([literal_word(program), *rest], [], depth)
-
-
 HANDLERS: dict[str, Handler] = {
     **dict.fromkeys(_WRAPPERS, _unwrap),
     "find": _find,
     "su": _su,
     "flock": _su,
-    "git": _git,
 }
 """What runs the command each of these wrappers is given, by the wrapper's basename."""

@@ -184,7 +184,7 @@ def test_everyday_git_and_wrapped_tests_stay_allowed(tmp_path: Path, line: str) 
     assert decision.verdict == "allow", decision
 
 
-@pytest.mark.parametrize("line", ["git p origin", "git lfs pull", "git -c alias.p=status p"])
+@pytest.mark.parametrize("line", ["git p origin", "git lfs pull", "git -c alias.p=status p", "git pushy"])
 def test_a_git_subcommand_that_is_not_gits_own_is_not_allowed_by_a_git_rule(tmp_path: Path, line: str) -> None:
     """An alias or a program of git's may run anything, so `git *` does not cover it."""
     decision = judge(tmp_path, {"allow": ["git *"]}).check_command(line)
@@ -213,6 +213,8 @@ def test_a_refused_opaque_program_is_named_in_the_reason(tmp_path: Path, line: s
     assert f"'{program}'" in decision.reason, decision.reason
 
 
-@pytest.mark.parametrize("line", ["make test", "make -j2 all", "gdb -batch ./a.out", "less README.md", "awk '{print $1}' x"])
+@pytest.mark.parametrize(
+    "line", ["make test", "make -j2 all", "gdb -batch ./a.out", "less README.md", "awk '{print $1}' x"]
+)
 def test_programs_that_can_run_commands_are_allowed_when_given_none(tmp_path: Path, line: str) -> None:
     assert judge(tmp_path, {"allow": ["*"], "deny": ["git push *"]}).check_command(line).verdict == "allow"
