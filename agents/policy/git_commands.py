@@ -95,11 +95,15 @@ _PROGRAM_KEY_ENDINGS = (
 )  # fmt: skip
 """Endings of config keys that name a program git runs (`core.sshCommand`, `diff.x.textconv`, `remote.x.vcs`)."""
 
-_PROGRAM_VARIABLES = re.compile(
-    r"(?<![$\w{#!])(GIT_CONFIG(?!_NOSYSTEM)\w*|GIT_EXEC_PATH|GIT_SSH(?:_COMMAND)?|GIT_PROXY_COMMAND|"
-    r"GIT_(?:SEQUENCE_)?EDITOR|GIT_PAGER|GIT_EXTERNAL_DIFF|GIT_ASKPASS|GIT_TEMPLATE_DIR|EDITOR|VISUAL|PAGER)\b"
+_PROGRAM_VARIABLE_NAMES = (
+    r"GIT_CONFIG(?!_NOSYSTEM)\w*|GIT_EXEC_PATH|GIT_SSH(?:_COMMAND)?|GIT_PROXY_COMMAND|GIT_(?:SEQUENCE_)?EDITOR|"
+    r"GIT_PAGER|GIT_EXTERNAL_DIFF|GIT_ASKPASS|GIT_TEMPLATE_DIR|EDITOR|VISUAL|PAGER"
 )
-"""Environment variables that give git configuration or name a program git runs, where a line may set them."""
+_ASSIGNED = re.compile(rf"(?<![$\w{{#!])({_PROGRAM_VARIABLE_NAMES})\s*\+?=")
+"""An assignment to one of git's configuration or program variables, wherever it stands in the line."""
+_NAMED = re.compile(rf"-?[a-zA-Z]*?({_PROGRAM_VARIABLE_NAMES})")
+_SETTERS = frozenset({"export", "declare", "typeset", "local", "readonly", "read", "printf", "mapfile", "readarray"})
+"""Builtins that set a variable named by a word of their own (`read GIT_EDITOR`, `printf -v GIT_EDITOR`)."""
 
 _CONFIG_READS = frozenset({"--get", "--get-all", "--get-regexp", "--get-urlmatch", "-l", "--list", "get", "list"})
 
@@ -135,12 +139,15 @@ def as_git_runs(commands: Sequence[Command], line: str) -> list[Command]:
 
 
 def _variables_set(line: str, commands: Iterable[Command]) -> str | None:
-    """The first of git's configuration and program variables the line names outside an expansion, if any."""
-    texts = [line, *(word.static or "" for command in commands for word in command.words)]
-    for text in texts:
-        found = _PROGRAM_VARIABLES.search(text)
-        if found:
+    """The first of git's configuration and program variables the line may set, if any."""
+    for text in [line, *(word.static or "" for command in commands for word in command.words)]:
+        if found := _ASSIGNED.search(text):
             return found.group(1)
+    for command in commands:
+        if command.program in _SETTERS:
+            for word in command.words[1:]:
+                if (found := _NAMED.fullmatch(word.static or "")) is not None:
+                    return found.group(1)
     return None
 
 

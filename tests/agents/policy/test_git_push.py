@@ -43,6 +43,9 @@ GIT_ITSELF = [
     "GIT_EDITOR='git push origin' git commit",
     "GIT_SSH_COMMAND='git push x' git fetch origin",
     "export $'GIT_EDITOR=git push'; git commit",
+    "read GIT_EDITOR <<< 'git push'; export GIT_EDITOR; git commit",
+    "printf -v GIT_PAGER 'git push'; export GIT_PAGER; git log",
+    "declare -x VISUAL='git push'; git commit",
     # configuration that names a program, given on the command line
     "git -c include.path=evil.cfg status",
     "git -c includeIf.onbranch:main.path=evil.cfg status",
@@ -171,6 +174,8 @@ LEGITIMATE = [
     "git config --list",
     "git diff HEAD~1 -- push.py",
     "git rebase -x pytest HEAD~1",
+    "git commit -m 'document the EDITOR and PAGER variables'",
+    'git log --grep "$EDITOR" ${PAGER}',
     "git add -A && git commit -qm x",
     "taskset -c 0 pytest",
     "taskset -c 0,1 pytest -q tests",
