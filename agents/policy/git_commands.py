@@ -26,10 +26,11 @@ the task has such a rule, and only an allow rule of `*` covers it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from interns.agents.policy.shell import Command, CommandParseError, Word, parse_line
 from interns.agents.policy.shell.model import literal_word, unknown_command
+from interns.agents.policy.shell.parser import Parser
 
 __all__ = ["as_git_runs"]
 
@@ -85,7 +86,7 @@ _GLOBAL_EXITS = frozenset({"-h", "--help", "-v", "--version", "--html-path", "--
 _PROGRAM_SECTIONS = frozenset(
     {
         "alias", "include", "includeif", "url", "credential", "filter", "mergetool", "difftool", "gpg", "sequence",
-        "pager", "protocol", "browser", "man", "web", "sendemail", "guitool", "instaweb", "trailer", "imap",
+        "pager", "browser", "man", "web", "sendemail", "guitool", "instaweb", "trailer", "imap",
     }
 )  # fmt: skip
 """Config sections in which keys rename git's commands, include other files, or name programs."""
@@ -104,6 +105,10 @@ _ASSIGNED = re.compile(rf"(?<![$\w{{#!])({_PROGRAM_VARIABLE_NAMES})\s*\+?=")
 _NAMED = re.compile(rf"-?[a-zA-Z]*?({_PROGRAM_VARIABLE_NAMES})")
 _SETTERS = frozenset({"export", "declare", "typeset", "local", "readonly", "read", "printf", "mapfile", "readarray"})
 """Builtins that set a variable named by a word of their own (`read GIT_EDITOR`, `printf -v GIT_EDITOR`)."""
+
+_EDITOR_VARIABLES = frozenset({"GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "EDITOR", "VISUAL", "GIT_PAGER", "PAGER"})
+_EDITOR_KEYS = frozenset({"core.editor", "sequence.editor", "core.pager"})
+"""Variables and keys whose value is a shell command git runs with a file name after it: judged as that command."""
 
 _CONFIG_READS = frozenset({"--get", "--get-all", "--get-regexp", "--get-urlmatch", "-l", "--list", "get", "list"})
 
@@ -130,28 +135,62 @@ class _Unknown(Exception):
 
 def as_git_runs(commands: Sequence[Command], line: str) -> list[Command]:
     """The commands to judge: each one as written, and after each git command the command git really runs."""
-    setting = _variables_set(line, commands)
+    unknown, editors = _environment(line, commands)
     judged: list[Command] = []
     for command in commands:
         judged.append(command)
-        judged.extend(_resolved(command, setting))
+        judged.extend(_resolved(command, unknown))
+    for editor in editors:
+        judged.extend(_editor_runs(editor))
     return judged
 
 
-def _variables_set(line: str, commands: Iterable[Command]) -> str | None:
-    """The first of git's configuration and program variables the line may set, if any."""
-    for text in [line, *(word.static or "" for command in commands for word in command.words)]:
-        if found := _ASSIGNED.search(text):
-            return found.group(1)
+def _environment(line: str, commands: Sequence[Command]) -> tuple[str | None, list[str]]:
+    """What the line gives git through variables: why git's commands become unknown, and editor or pager commands.
+
+    An assignment to `GIT_EDITOR`, `PAGER`... whose value can be read is judged as the command it names; any other
+    of git's variables (`GIT_CONFIG_COUNT`, `GIT_SSH_COMMAND`...), or a value only known at run time, leaves every
+    git command of the line unknown.
+    """
+    editors: list[str] = []
+    found = [(match, _value_at(line, match.start())) for match in _ASSIGNED.finditer(line)]
+    for command in commands:
+        for word in command.words:
+            static = word.static or ""
+            found.extend((match, static[match.end() :]) for match in _ASSIGNED.finditer(static))
+    for match, value in found:
+        name = match.group(1)
+        if name not in _EDITOR_VARIABLES:
+            return f"the line sets {name}, which changes what git runs", []
+        if value is None:
+            return f"the line sets {name} to a command only known when it runs", []
+        editors.append(value)
     for command in commands:
         if command.program in _SETTERS:
             for word in command.words[1:]:
-                if (found := _NAMED.fullmatch(word.static or "")) is not None:
-                    return found.group(1)
-    return None
+                if (named := _NAMED.fullmatch(word.static or "")) is not None:
+                    return f"'{command.program}' sets {named.group(1)}, which changes what git runs", []
+    return None, editors
 
 
-def _resolved(command: Command, setting: str | None) -> list[Command]:
+def _value_at(line: str, start: int) -> str | None:
+    """The value of the assignment word starting at `start`, when it is known before the line runs."""
+    try:
+        word = Parser(line[start:], 0, []).read_word()
+    except CommandParseError:
+        return None
+    static = word.static
+    return None if static is None else static.partition("=")[2]
+
+
+def _editor_runs(editor: str) -> list[Command]:
+    """The commands an editor or pager setting runs: git runs `sh -c 'EDITOR "$@"'` with a file name."""
+    if not editor.strip():
+        return []  # an empty pager or editor is none: git does not run it
+    return as_git_runs(parse_line(editor + ' "$@"'), editor)  # shorter than the line it came from: this ends
+
+
+def _resolved(command: Command, unknown: str | None) -> list[Command]:
     """What a git command runs: itself read by git's rules, and the commands it is given; nothing for other programs."""
     program = command.program
     if program is None:
@@ -162,8 +201,8 @@ def _resolved(command: Command, setting: str | None) -> list[Command]:
         args = [literal_word(program[4:]), *command.words[1:]]
     else:
         return []
-    if setting is not None:
-        return [unknown_command(command.text(), f"the line sets {setting}, which changes what git runs")]
+    if unknown is not None:
+        return [unknown_command(command.text(), unknown)]
     try:
         return _subcommand(command, args)
     except _Unknown as why:
@@ -172,6 +211,7 @@ def _resolved(command: Command, setting: str | None) -> list[Command]:
 
 def _subcommand(command: Command, args: list[Word]) -> list[Command]:
     """Skip git's global options, check the configuration they give, and judge the subcommand."""
+    editors: list[str] = []
     index = 0
     while index < len(args):
         text = args[index].static
@@ -197,21 +237,26 @@ def _subcommand(command: Command, args: list[Word]) -> list[Command]:
                 return []  # git refuses an option without its value
             given = args[index].static
         if name in ("-c", "--config-env"):
-            _check_config_entry(given, name)
+            editors.extend(_check_config_entry(given, name))
         index += 1
     rest = args[index:]
-    if not rest:
-        return []
-    return _judge_subcommand(command, rest)
+    found = [ran for editor in editors for ran in _editor_runs(editor)]
+    return found + _judge_subcommand(command, rest) if rest else found
 
 
-def _check_config_entry(entry: str | None, option: str) -> None:
-    """A `-c key=value` or `--config-env key=VAR`: refused when the key names a program or renames a command."""
+def _check_config_entry(entry: str | None, option: str) -> list[str]:
+    """A `-c key=value` or `--config-env key=VAR`: refused when the key names a program or renames a command.
+
+    An editor or pager given by `-c` is the command it names, returned to be judged.
+    """
     if entry is None:
         raise _Unknown(f"the configuration git is given by '{option}' is only known when it runs")
-    key = entry.rpartition("=")[0] if option == "--config-env" else entry.partition("=")[0]
+    key, _, value = entry.rpartition("=") if option == "--config-env" else entry.partition("=")
+    if option != "--config-env" and key.strip().lower() in _EDITOR_KEYS:
+        return [value]
     if names_a_program(key):
         raise _Unknown(f"'{option} {key}' sets git configuration that names a program or a command")
+    return []
 
 
 def names_a_program(key: str) -> bool:
@@ -220,6 +265,8 @@ def names_a_program(key: str) -> bool:
     if len(parts) < 2:
         return False
     section, name = parts[0], parts[-1]
+    if section == "protocol":  # `protocol.ext.allow` lets a remote URL run a command; `protocol.file.allow` does not
+        return parts[1] in ("ext", "allow")
     if section in _PROGRAM_SECTIONS or name.endswith(_PROGRAM_KEY_ENDINGS):
         return True
     return section == "submodule" and name == "update"  # `submodule.x.update = !command`

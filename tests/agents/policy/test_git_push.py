@@ -41,6 +41,9 @@ GIT_ITSELF = [
     "env GIT_CONFIG_PARAMETERS=\"'alias.p'='push'\" git p",
     "GIT_CONFIG_PARAMETERS=\"'core.pager'='git push'\" git log",
     "GIT_EDITOR='git push origin' git commit",
+    "GIT_EDITOR=git git commit",
+    'GIT_SEQUENCE_EDITOR="$CMD" git rebase -i HEAD~2',
+    "EDITOR='bash -c \"git push\"' git commit",
     "GIT_SSH_COMMAND='git push x' git fetch origin",
     "export $'GIT_EDITOR=git push'; git commit",
     "read GIT_EDITOR <<< 'git push'; export GIT_EDITOR; git commit",
@@ -59,6 +62,7 @@ GIT_ITSELF = [
     "git -c diff.external='git push' diff",
     "git -c filter.x.clean='git push' add .",
     "git -c protocol.ext.allow=always fetch 'ext::git push'",
+    "git -c protocol.allow=always fetch 'ext::git push'",
     "git -c $KEY=x status",
     "git --config-env=core.editor=E commit",
     "git clone -c alias.p=push src dst",
@@ -175,6 +179,7 @@ LEGITIMATE = [
     "git diff HEAD~1 -- push.py",
     "git rebase -x pytest HEAD~1",
     "git commit -m 'document the EDITOR and PAGER variables'",
+    "git -c protocol.file.allow=always submodule update",
     'git log --grep "$EDITOR" ${PAGER}',
     "git add -A && git commit -qm x",
     "taskset -c 0 pytest",
@@ -187,6 +192,22 @@ LEGITIMATE = [
 def test_everyday_git_and_wrapped_tests_stay_allowed(tmp_path: Path, line: str) -> None:
     decision = judge(tmp_path, RESTRICTED).check_command(line)
     assert decision.verdict == "allow", decision
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "GIT_EDITOR=true git rebase --continue",
+        "git -c core.editor=true -c sequence.editor=true rebase -i HEAD~2",
+        "GIT_SEQUENCE_EDITOR=\"sed -i 's/^pick/edit/'\" git rebase -i HEAD~2",
+        "GIT_PAGER= git log",
+        "PAGER=cat git log",
+    ],
+)
+def test_an_editor_or_pager_git_is_given_is_judged_as_the_command_it_names(tmp_path: Path, line: str) -> None:
+    assert judge(tmp_path, {"allow": ["*"], "deny": ["git push *"]}).check_command(line).verdict == "allow"
+    decision = judge(tmp_path, {"allow": ["git *"], "deny": ["git push *"]}).check_command(line)
+    assert decision.verdict == ("allow" if "GIT_PAGER=" in line else "deny"), decision
 
 
 @pytest.mark.parametrize("line", ["git p origin", "git lfs pull", "git -c alias.p=status p", "git pushy"])
