@@ -67,6 +67,7 @@ GITPUSH_ATTACKS = [
             '"$(git --exec-path)/git-push" remote.git HEAD:refs/heads/dashed',
             'git --exec-path="$(git --exec-path)" push remote.git HEAD:refs/heads/execpath',
             "git rebase -x 'git push remote.git HEAD:refs/heads/rebase' HEAD",
+            "(exec -a git-push git remote.git HEAD:refs/heads/argv0)",
         ],
     ),
     _case(

@@ -64,7 +64,7 @@ def _strict(
 
 
 _WRAPPERS: dict[str, _Options] = {
-    "env": _Options("uCS", frozenset({"unset", "chdir", "split-string"}), assignments=True),
+    "env": _Options("uCSa", frozenset({"unset", "chdir", "split-string", "argv0"}), assignments=True),
     "timeout": _Options("sk", frozenset({"signal", "kill-after"}), operands=1),
     "nice": _Options("n", frozenset({"adjustment"})),
     "nohup": _Options(),
@@ -240,6 +240,11 @@ def _unwrap(program: str, args: list[Word], redirects: Sequence[Redirect], depth
         walk.command([literal_word("sh")], redirects, depth)
         return
     walk.command(wrapped, [], depth)
+    named = [options[key] for key in ("a", "argv0") if key in options and program in ("exec", "env")]
+    if named and wrapped:
+        # the program sees its own name as this: `exec -a git-push git origin` makes git push
+        argv0 = _unknown(args) if named[0] is None else literal_word(named[0])
+        walk.command([argv0, *wrapped[1:]], [], depth)
 
 
 def _xargs_command(options: dict[str, str | None], wrapped: list[Word]) -> list[Word]:

@@ -103,7 +103,7 @@ def test_nested_commands_are_found(line: str, expected: list[str]) -> None:
         ("nice -10 git push", ["nice -10 git push", "git push"]),
         ("command git push", ["command git push", "git push"]),
         ("command -v git", ["command -v git"]),
-        ("exec -a name git push", ["exec -a name git push", "git push"]),
+        ("exec -a name git push", ["exec -a name git push", "git push", "name push"]),
         ("time -p git push", ["time -p git push", "git push"]),
         ("sudo -u root -E FOO=1 git push", ["sudo -u root -E FOO=1 git push", "git push"]),
         ("stdbuf -oL git push", ["stdbuf -oL git push", "git push"]),

@@ -91,6 +91,9 @@ GIT_ITSELF = [
     "command git push",
     "exec git push",
     "builtin exec git push",
+    "exec -a git-push git status",
+    "(exec -a git-push /usr/bin/git origin)",
+    "env -a git-push git status",
     # git subcommands that run a command they are given
     "git rebase -x 'git push origin' HEAD~1",
     "git rebase --exec='git push' HEAD~1",
