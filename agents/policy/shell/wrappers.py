@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from interns.agents.policy.shell.model import CommandParseError, Expansion, Word, literal_word
+from interns.agents.policy.shell.model import CommandParseError, Expansion, Word, literal_word, unknown_command
 from interns.agents.policy.shell.parser import Parser, Redirect
 from interns.agents.policy.shell.scanner import METACHARS
 from interns.agents.policy.shell.shells import declare, run_string
@@ -220,7 +220,9 @@ def _unwrap(program: str, args: list[Word], redirects: Sequence[Redirect], depth
         declare(program, args, [], depth, walk)
     split = _split_options(args, spec)
     if split is None:
-        walk.command([_unknown(args)], [], depth)
+        source = " ".join([program, *(word.source for word in args)])
+        why = f"an option of '{program}' the policy does not know, or a word only known when it runs"
+        walk.commands.append(unknown_command(source, f"{why}, hides where the command it runs starts"))
         return
     options, wrapped = split
     if any(letter in options for letter in spec.no_command):

@@ -189,7 +189,9 @@ def test_a_wrapper_whose_command_cannot_be_located_hides_an_unknown_command() ->
     "line", ["strace --frobnicate x git push", "unshare --setu 0 git push", "taskset -Q 1 git push", "chroot --x / y"]
 )
 def test_a_wrapper_that_lists_its_options_hides_an_unknown_command_behind_one_it_does_not_know(line: str) -> None:
-    assert parse_line(line)[-1].subject() == [Hole.TEXT]
+    unknown = parse_line(line)[-1]
+    assert unknown.subject() == [Hole.TEXT]
+    assert f"an option of '{line.split()[0]}' the policy does not know" in unknown.note
 
 
 @pytest.mark.parametrize("line", ["unshare -r", "chroot /", "su", "script -q /dev/null", "nsenter -t 1 -a"])
