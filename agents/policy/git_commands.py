@@ -160,6 +160,8 @@ def _environment(line: str, commands: Sequence[Command]) -> tuple[str | None, li
             found.extend((match, static[match.end() :]) for match in _ASSIGNED.finditer(static))
     for match, value in found:
         name = match.group(1)
+        if name in ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM") and value == "/dev/null":
+            continue  # no configuration at all: the usual way to make git ignore the host's
         if name not in _EDITOR_VARIABLES:
             return f"the line sets {name}, which changes what git runs", []
         if value is None:
@@ -247,12 +249,13 @@ def _subcommand(command: Command, args: list[Word]) -> list[Command]:
 def _check_config_entry(entry: str | None, option: str) -> list[str]:
     """A `-c key=value` or `--config-env key=VAR`: refused when the key names a program or renames a command.
 
-    An editor or pager given by `-c` is the command it names, returned to be judged.
+    An editor or pager given by `git -c` runs now, as the command it names, returned to be judged; one that
+    `git clone --config` writes into the new repository's config would run later, unseen, so it is refused.
     """
     if entry is None:
         raise _Unknown(f"the configuration git is given by '{option}' is only known when it runs")
     key, _, value = entry.rpartition("=") if option == "--config-env" else entry.partition("=")
-    if option != "--config-env" and key.strip().lower() in _EDITOR_KEYS:
+    if option == "-c" and key.strip().lower() in _EDITOR_KEYS:
         return [value]
     if names_a_program(key):
         raise _Unknown(f"'{option} {key}' sets git configuration that names a program or a command")
@@ -296,7 +299,7 @@ def _judge_subcommand(command: Command, rest: list[Word]) -> list[Command]:
         _check_config_command(args)
     elif sub == "clone":
         for entry in _option_values(args, "c", ("config",)):
-            _check_config_entry(entry, "--config")
+            _check_config_entry(entry, "git clone --config")
     elif sub == "for-each-repo":
         words = [word for word in args if not (word.static or "").startswith("--")]
         found.extend(_resolved(_git(words, ""), None))
