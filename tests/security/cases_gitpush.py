@@ -66,7 +66,7 @@ GITPUSH_ATTACKS = [
             "git send-pack remote.git HEAD:refs/heads/sendpack",
             '"$(git --exec-path)/git-push" remote.git HEAD:refs/heads/dashed',
             'git --exec-path="$(git --exec-path)" push remote.git HEAD:refs/heads/execpath',
-            "git rebase -x 'git push remote.git HEAD:refs/heads/rebase' HEAD",
+            "git rebase -f -x 'git push remote.git HEAD:refs/heads/rebase' --root",
             "(exec -a git-push git remote.git HEAD:refs/heads/argv0)",
         ],
     ),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -251,3 +254,70 @@ def test_a_refused_opaque_program_is_named_in_the_reason(tmp_path: Path, line: s
 )
 def test_programs_that_can_run_commands_are_allowed_when_given_none(tmp_path: Path, line: str) -> None:
     assert judge(tmp_path, {"allow": ["*"], "deny": ["git push *"]}).check_command(line).verdict == "allow"
+
+
+# ---- the attacks are real: with no policy, git and bash push for each of these ----
+
+REALLY_PUSH = [
+    "git config alias.p push && git p origin",
+    "printf '[alias]\\n\\tp = push\\n' >> .git/config && git p",
+    "git -c alias.p=push p origin",
+    "git -c alias.p='!git push' p",
+    "PUSH=push git --config-env alias.p=PUSH p",
+    "GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=alias.p GIT_CONFIG_VALUE_0=push git p",
+    "env GIT_CONFIG_PARAMETERS=\"'alias.p'='push'\" git p",
+    "GIT_SSH_COMMAND='git push origin; false' git ls-remote ssh://example.invalid/x",
+    "git -c core.sshCommand='git push origin; false' ls-remote ssh://example.invalid/x",
+    "git -c core.editor='git push origin; true' commit --allow-empty",
+    "git -c diff.external='git push origin; true' diff HEAD~1",
+    "git send-pack ../remote.git main",
+    '"$(git --exec-path)/git-push" origin',
+    'git --exec-path="$(git --exec-path)" push origin',
+    "(exec -a git-push git origin)",
+    "git rebase -f -x 'git push origin HEAD:refs/heads/r' --root",
+    "git bisect start HEAD HEAD~1 && git bisect run git push origin",
+    "git difftool -y -x 'git push origin; true' HEAD~1",
+    "git fetch --upload-pack='git push origin; false' origin",
+    "taskset -c 0 git push origin",
+    "prlimit --nofile=1024 git push origin",
+    "setpriv --no-new-privs git push origin",
+    "script -qc 'git push origin' /dev/null",
+    "make --eval='x: ; git push origin' x",
+    "awk 'BEGIN { system(\"git push origin\") }'",
+    "gdb -batch -ex 'shell git push origin'",
+    "vim -es -c '!git push origin' -c q",
+    "ed -s a.txt <<< '!git push origin'",
+]
+
+
+def _repository(root: Path) -> Path:
+    """A repository with two commits whose `origin` is a bare repository beside it, pushing the current branch."""
+    subprocess.run(["git", "init", "-q", "--bare", str(root / "remote.git")], check=True)
+    work = root / "work"
+    setup = (
+        "git init -q -b main . && git config user.name w && git config user.email w@example.com"
+        " && git config push.default current && echo 1 > a.txt && git add a.txt && git commit -qm one"
+        " && echo 2 > a.txt && git commit -qam two && git remote add origin ../remote.git"
+    )
+    work.mkdir()
+    subprocess.run(["bash", "-c", setup], cwd=work, check=True, env=_env(root))
+    return work
+
+
+def _env(root: Path) -> dict[str, str]:
+    return {"PATH": os.environ["PATH"], "HOME": str(root), "GIT_CONFIG_NOSYSTEM": "1", "LANG": "C.UTF-8"}
+
+
+@pytest.mark.parametrize("line", REALLY_PUSH)
+def test_each_attack_really_pushes_and_the_policy_refuses_it(tmp_path: Path, line: str) -> None:
+    program = line.lstrip('("$').split()[0]
+    if program in ("make", "gdb", "vim", "ed", "taskset", "prlimit", "setpriv", "script") and not shutil.which(program):
+        pytest.skip(f"{program} is not installed here")
+    decision = judge(tmp_path, DENY_PUSH).check_command(line)
+    assert (decision.verdict, decision.rule) == ("deny", "guardrails.commands.deny[0]: git push *"), decision
+    work = _repository(tmp_path)
+    subprocess.run(
+        ["bash", "-c", line], cwd=work, env=_env(tmp_path), stdin=subprocess.DEVNULL, capture_output=True, timeout=60
+    )
+    refs = subprocess.run(["git", "for-each-ref"], cwd=tmp_path / "remote.git", capture_output=True, text=True).stdout
+    assert refs.strip(), f"{line!r} did not push: the attack is not real"
