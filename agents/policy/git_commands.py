@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from interns.agents.policy.shell import Command, CommandParseError, Word, parse_line
 from interns.agents.policy.shell.model import literal_word, unknown_command
@@ -189,7 +190,8 @@ def _editor_runs(editor: str) -> list[Command]:
     """The commands an editor or pager setting runs: git runs `sh -c 'EDITOR "$@"'` with a file name."""
     if not editor.strip():
         return []  # an empty pager or editor is none: git does not run it
-    return as_git_runs(parse_line(editor + ' "$@"'), editor)  # shorter than the line it came from: this ends
+    runs = as_git_runs(parse_line(editor + ' "$@"'), editor)  # shorter than the line it came from: this ends
+    return [replace(ran, note=ran.note or f"the editor or pager git is given: {editor}") for ran in runs]
 
 
 def _resolved(command: Command, unknown: str | None) -> list[Command]:

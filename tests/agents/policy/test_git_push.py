@@ -237,6 +237,8 @@ def test_the_reason_says_why_git_push_was_found(tmp_path: Path) -> None:
     assert "send-pack" in decision.reason and "git push *" in decision.reason
     decision = judge(tmp_path, DENY_PUSH).check_command("git -c alias.p=push p")
     assert "alias.p" in decision.reason
+    decision = judge(tmp_path, DENY_PUSH).check_command("GIT_EDITOR='git push' git commit")
+    assert "the editor or pager git is given: git push" in decision.reason
 
 
 @pytest.mark.parametrize(
