@@ -133,6 +133,9 @@ _READERS: dict[str, Callable[[list[str]], str]] = {
     **dict.fromkeys(("parallel", "sem"), _always("its ::: lists and its input")),
     "tar": _tar,
     "rsync": _rsync,
+    **dict.fromkeys(("hyperfine", "tmux", "screen", "sg", "expect"), _always("the command strings it is given")),
+    **dict.fromkeys(("at", "batch"), _always("its input")),
+    "bwrap": _always("the arguments of a sandbox of its own"),
 }
 """Why each program's arguments hold commands the parser cannot read, or "" when these do not."""
 

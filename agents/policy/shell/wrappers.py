@@ -39,6 +39,8 @@ class _Options:
     """Long options that take no separate value (with `flags`)."""
     shell_when_empty: bool = False
     """Whether, given no command, it runs a shell that reads its commands from its input (`unshare`, `chroot`)."""
+    leading: int = 0
+    """Words before the options (`setarch`'s architecture)."""
 
 
 def _strict(
@@ -49,6 +51,7 @@ def _strict(
     *,
     optional: str = "",
     operands: int = 0,
+    leading: int = 0,
     shell_when_empty: bool = False,
 ) -> _Options:
     """Options of a wrapper that lists every option it has (the names of long ones separated by spaces)."""
@@ -60,6 +63,7 @@ def _strict(
         flags=flags,
         long_flags=frozenset(long_flags.split()),
         shell_when_empty=shell_when_empty,
+        leading=leading,
     )
 
 
@@ -142,6 +146,38 @@ _WRAPPERS: dict[str, _Options] = {
         "bcCfhiLrStTV", "aAeFlnopsuwxD", "demangle help version no-signals", "align config indent library output"
     ),
     "pkexec": _strict("", "", "disable-internal-agent keep-cwd help version", "user", shell_when_empty=True),
+    "setarch": _strict(
+        "BFILRSTXZ3vhV",
+        "",
+        "32bit fdpic-funcptrs short-inode addr-compat-layout addr-no-randomize whole-seconds sticky-timeouts "
+        "read-implies-exec mmap-page-zero 3gb 4gb uname-2.6 verbose list help version",
+        leading=1,
+        shell_when_empty=True,
+    ),
+    **dict.fromkeys(
+        ("linux32", "linux64", "i386", "x86_64"),
+        _strict(
+            "BFILRSTXZ3vhV",
+            "",
+            "32bit fdpic-funcptrs short-inode addr-compat-layout addr-no-randomize whole-seconds sticky-timeouts "
+            "read-implies-exec mmap-page-zero 3gb 4gb uname-2.6 verbose help version",
+            shell_when_empty=True,
+        ),
+    ),
+    "fakeroot": _strict("uhv", "lfisb", "unknown-is-real help version", "lib faked fd-base", shell_when_empty=True),
+    "chronic": _strict("evh"),
+    "ifne": _strict("nh"),
+    "eatmydata": _strict(""),
+    "proxychains": _strict("q", "f"),
+    "proxychains4": _strict("q", "f"),
+    "xvfb-run": _strict(
+        "alh",
+        "nsefpw",
+        "auto-servernum listen-tcp help",
+        "server-num server-args error-file auth-file xauth-protocol wait",
+    ),
+    "valgrind": _Options(),  # its options are all `--name=value`, `--flag` or single letters without a value
+    "catchsegv": _Options(),
 }
 
 
@@ -151,7 +187,9 @@ def _split_options(args: Sequence[Word], spec: _Options) -> tuple[dict[str, str 
     None when a word only known at run time hides where that command starts.
     """
     options: dict[str, str | None] = {}
-    index = 0
+    if any(word.may_vanish for word in args[: spec.leading]):
+        return None
+    index = spec.leading
 
     def value_at(position: int) -> str | None:
         return args[position].static if position < len(args) else ""
