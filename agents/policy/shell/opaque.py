@@ -33,7 +33,9 @@ def _statics(args: Sequence[Word]) -> list[str] | None:
 def _long(text: str, names: Sequence[str]) -> bool:
     """Whether `text` is one of these long options, perhaps abbreviated or written `-name`, `--name=value`."""
     name = text.lstrip("-").partition("=")[0]
-    return text.startswith("-") and len(name) >= 2 and any(option.startswith(name) for option in names)
+    if not text.startswith("-") or not name:
+        return False
+    return name in names or (len(name) >= 2 and any(option.startswith(name) for option in names))
 
 
 def _make(texts: list[str]) -> str:

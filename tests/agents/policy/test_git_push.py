@@ -171,6 +171,7 @@ WRAPPERS = [
     "gdb -batch -ex 'shell git push'",
     "gdb -ex '!git push' -batch",
     "gdb --eval-command='shell git push' -batch",
+    "gdb -batch -x /dev/stdin <<< 'shell git push'",
     "vim -c '!git push' -c q",
     "vim '+!git push' +q",
     "vi -es -c '!git push' -c q",
