@@ -187,10 +187,14 @@ def _value_at(line: str, start: int) -> str | None:
 
 
 def _editor_runs(editor: str) -> list[Command]:
-    """The commands an editor or pager setting runs: git runs `sh -c 'EDITOR "$@"'` with a file name."""
+    """The commands an editor or pager setting runs: git runs `sh -c 'EDITOR "$@"'` with a file name, here FILE.
+
+    The name git adds is a file of its own, never a word of the worker's, so it cannot turn `git` into `git push`;
+    it keeps `GIT_EDITOR=git` from reading as a bare `git`.
+    """
     if not editor.strip():
         return []  # an empty pager or editor is none: git does not run it
-    runs = as_git_runs(parse_line(editor + ' "$@"'), editor)  # shorter than the line it came from: this ends
+    runs = as_git_runs(parse_line(editor + " FILE"), editor)  # shorter than the line it came from: this ends
     return [replace(ran, note=ran.note or f"the editor or pager git is given: {editor}") for ran in runs]
 
 

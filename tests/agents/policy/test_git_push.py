@@ -227,12 +227,13 @@ def test_everyday_git_and_wrapped_tests_stay_allowed(tmp_path: Path, line: str) 
         "GIT_SEQUENCE_EDITOR=\"sed -i 's/^pick/edit/'\" git rebase -i HEAD~2",
         "GIT_PAGER= git log",
         "PAGER=cat git log",
+        "GIT_PAGER=less git log",
     ],
 )
 def test_an_editor_or_pager_git_is_given_is_judged_as_the_command_it_names(tmp_path: Path, line: str) -> None:
     assert judge(tmp_path, {"allow": ["*"], "deny": ["git push *"]}).check_command(line).verdict == "allow"
     decision = judge(tmp_path, {"allow": ["git *"], "deny": ["git push *"]}).check_command(line)
-    assert decision.verdict == ("allow" if "GIT_PAGER=" in line else "deny"), decision
+    assert decision.verdict == ("allow" if "GIT_PAGER= " in line else "deny"), decision
 
 
 @pytest.mark.parametrize("line", ["git p origin", "git lfs pull", "git -c alias.p=status p", "git pushy"])
