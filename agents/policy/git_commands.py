@@ -263,9 +263,19 @@ def _check_config_entry(entry: str | None, option: str) -> list[str]:
     key, _, value = entry.rpartition("=") if option == "--config-env" else entry.partition("=")
     if option == "-c" and key.strip().lower() in _EDITOR_KEYS:
         return [value]
+    if option == "-c" and _turns_off(key, value):
+        return []
     if names_a_program(key):
         raise _Unknown(f"'{option} {key}' sets git configuration that names a program or a command")
     return []
+
+
+def _turns_off(key: str, value: str) -> bool:
+    """Whether this setting names no program at all: an empty helper (`credential.helper=`), hooks from /dev/null."""
+    parts = key.strip().lower().split(".")
+    if parts[0] in ("alias", "include", "includeif", "url") or not parts[-1].endswith(_PROGRAM_KEY_ENDINGS):
+        return False
+    return value.strip() == "" or (parts[-1] == "hookspath" and value == "/dev/null")
 
 
 def names_a_program(key: str) -> bool:

@@ -56,6 +56,8 @@ GIT_ITSELF = [
     "declare -x VISUAL='git push'; git commit",
     # configuration that names a program, given on the command line
     "git -c include.path=evil.cfg status",
+    "git -c include.path= -c alias.p= p",
+    "git -c core.hooksPath=hooks commit -m x",
     "git -c includeIf.onbranch:main.path=evil.cfg status",
     "git -c core.sshCommand='git push origin' fetch origin",
     "git -c core.gitProxy='git push' fetch git://example.com/x",
@@ -205,6 +207,7 @@ LEGITIMATE = [
     "git commit -m 'document the EDITOR and PAGER variables'",
     "git -c protocol.file.allow=always submodule update",
     "GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 git status",
+    "git -c credential.helper= -c core.hooksPath=/dev/null commit -qm x",
     'git log --grep "$EDITOR" ${PAGER}',
     "git add -A && git commit -qm x",
     "taskset -c 0 pytest",
