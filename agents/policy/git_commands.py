@@ -19,8 +19,8 @@ run, the policy also judges the command git really runs, read the way git reads 
 - commands git is given to run (`rebase -x`, `submodule foreach`, `bisect run`, `filter-branch --tree-filter`,
   `difftool -x`, `grep -O`, `--upload-pack`) are judged as lines of their own.
 
-An unknown command is one only known when it runs: a deny or ask rule could match it, so it is refused whenever
-the task has such a rule, and only an allow rule of `*` covers it.
+An unknown command is one only known when it runs: any deny or ask rule could match it, so it is denied when the
+task has a deny rule, put to a person when it has only ask rules, and otherwise allowed only by an allow rule of `*`.
 """
 
 from __future__ import annotations

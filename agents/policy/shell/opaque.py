@@ -2,9 +2,10 @@
 
 `make --eval`, `gdb -ex 'shell ...'`, `vim -c '!...'`, `awk 'BEGIN { system(...) }'`, `parallel ::: ...`,
 `tar --to-command`: each such command adds a command only known when it runs, which names the program and why.
-Any deny or ask rule could match it, so such a line is refused whenever the task has one, and only an allow rule
-of `*` covers it. Given no such argument (`make test`, `gdb -batch ./a.out`, `less notes.txt`), these programs are
-judged like any other; the makefile, script or file they read is not (see the policy's README).
+Any deny or ask rule could match it, so such a line is denied when the task has a deny rule, put to a person when
+it has only ask rules, and otherwise allowed only by an allow rule of `*`. Given no such argument (`make test`,
+`gdb -batch ./a.out`, `less notes.txt`), these programs are judged like any other; the makefile, script or file
+they read is not (see the README's "What a command rule cannot see").
 """
 
 from __future__ import annotations

@@ -251,6 +251,11 @@ def test_an_unknown_git_subcommand_runs_when_every_command_is_allowed_and_nothin
     assert judge(tmp_path, {"allow": ["*"]}).check_command("git p origin").verdict == "allow"
 
 
+def test_an_unknown_git_subcommand_is_put_to_a_person_under_an_ask_rule(tmp_path: Path) -> None:
+    decision = judge(tmp_path, {"allow": ["*"], "ask": ["git push *"]}).check_command("git p origin")
+    assert (decision.verdict, decision.rule) == ("ask", "guardrails.commands.ask[0]: git push *")
+
+
 def test_the_reason_says_why_git_push_was_found(tmp_path: Path) -> None:
     decision = judge(tmp_path, DENY_PUSH).check_command("git send-pack ../bare.git main")
     assert "send-pack" in decision.reason and "git push *" in decision.reason
