@@ -89,7 +89,7 @@ _WRAPPERS: dict[str, _Options] = {
     "doas": _Options("uC"),
     "stdbuf": _Options("ioe", frozenset({"input", "output", "error"})),
     "setsid": _Options(),
-    "ionice": _Options("cnp", frozenset({"class", "classdata", "pid"})),
+    "ionice": _strict("thV", "cnpPu", "ignore help version", "class classdata pid pgid uid"),
     "unbuffer": _Options(),
     "chroot": _strict("", "", "skip-chdir help version", "userspec groups", operands=1, shell_when_empty=True),
     "busybox": _Options(),

@@ -137,6 +137,7 @@ WRAPPERS = [
     "parallel ::: 'git push'",
     "nice git push",
     "ionice -c3 git push",
+    "ionice -c 2 -n7 -t git push",
     "stdbuf -o0 git push",
     "setsid -f git push",
     "flock /tmp/lock git push",
