@@ -7,7 +7,9 @@ policy judged, never on the path the model wrote.
 
 Command rules are fnmatch-style patterns over a command's argv joined by single spaces (see `agents.globs`);
 a pattern ending in ` *` also matches the command alone, so `git push *` denies a bare `git push` too.
-Every command a line would run must match an `allow` rule; deny wins over ask, ask over allow.
+Every command a line would run must match an `allow` rule; deny wins over ask, ask over allow. A git command is
+also judged as the command git really runs (see `agents.policy.git_commands`), and a command the policy cannot
+read (an alias, `gdb -ex ...`) as one only known when it runs: any deny or ask rule could match it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from interns.agents.policy.git_commands import as_git_runs
 from interns.agents.policy.globs import Hole, always_matches, could_match, matches
 from interns.agents.policy.rules import Verdict
 from interns.agents.policy.shell import Command, CommandParseError, parse_line
@@ -112,7 +115,7 @@ class Policy:
     def check_command(self, command: str) -> Decision:
         """Judge every command the line would run; the strictest verdict wins, and an unreadable line is denied."""
         try:
-            commands = parse_line(command)
+            commands = as_git_runs(parse_line(command), command)
         except CommandParseError as error:
             reason = f"the command line cannot be checked: {error}"
             return Decision("deny", "unparseable command", reason, command)
@@ -137,7 +140,7 @@ class Policy:
             for index, pattern in enumerate(patterns):
                 if could_match(pattern, subject):
                     how = "matches" if known else "could match, with what is only known when it runs,"
-                    reason = f"'{text}' {how} the {verdict} rule '{pattern}'"
+                    reason = f"'{text}' {how} the {verdict} rule '{pattern}'" + _because(command)
                     return Decision(verdict, f"guardrails.commands.{verdict}[{index}]: {pattern}", reason, text)
         for index, pattern in enumerate(rules.allow):
             if always_matches(pattern, subject):
@@ -147,7 +150,8 @@ class Policy:
         how = (
             "matches no allow rule" if known else "is partly known only when it runs, so no allow rule surely covers it"
         )
-        return Decision("deny", "guardrails.commands.allow", f"'{text}' {how}; allowed commands: {allowed}", text)
+        reason = f"'{text}' {how}; allowed commands: {allowed}" + _because(command)
+        return Decision("deny", "guardrails.commands.allow", reason, text)
 
     def _locate(self, path: str) -> _Place | Decision:
         """Normalize a path the model gave and check it stays in the workspace, through `..` and symbolic links."""
@@ -178,6 +182,11 @@ class Policy:
             reason = f"'{target}' leads out of the workspace through a symbolic link"
             return Decision("deny", _BOUNDARY, reason, target)
         return _Place(target, Path(os.path.relpath(real, root)).as_posix())
+
+
+def _because(command: Command) -> str:
+    """The note on how the policy read the command, as the end of a reason."""
+    return f" ({command.note})" if command.note else ""
 
 
 def _segments(absolute: str) -> list[str]:

@@ -5,10 +5,11 @@ The parser follows bash's grammar far enough to find every simple command: in li
 groups, `if`/`while`/`for` bodies, `$(...)`, backquotes, `<(...)`, `>(...)`, `${...}`, arithmetic and
 here-documents. It then looks inside commands that run other commands: wrappers (`env`, `timeout`, `xargs`,
 `sudo`, `find -exec`, ...; see `wrappers.py`) and shells given a command string (`bash -c`, `eval`, `trap`,
-`alias`; see `shells.py`). Parts only known when the line runs (`$X`, globs, brace lists, `~`) stay visible as
-`Expansion`s, which the matcher treats as holes. A line it cannot read with certainty raises `CommandParseError`
-and must not run. Out of its sight, and bounded only by the sandbox: the contents of scripts and programs a
-command runs (`bash build.sh`, `python -c ...`, `make`).
+`alias`; see `shells.py`); a program given commands in its own language (`make --eval`, `gdb -ex`, `vim -c`; see
+`opaque.py`) adds a command only known when it runs. Parts only known when the line runs (`$X`, globs, brace
+lists, `~`) stay visible as `Expansion`s, which the matcher treats as holes. A line it cannot read with certainty
+raises `CommandParseError` and must not run. Out of its sight, and bounded only by the sandbox: the contents of
+scripts and programs a command runs (`bash build.sh`, `python -c ...`, a makefile).
 """
 
 from interns.agents.policy.shell.model import Command, CommandParseError, Expansion, Text, Word

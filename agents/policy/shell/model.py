@@ -83,6 +83,8 @@ class Command:
     """One simple command that would run, as words; its program is compared by basename."""
 
     words: tuple[Word, ...]
+    note: str = ""
+    """How the policy came to read the command this way (`git send-pack pushes`), said with a verdict on it."""
 
     @property
     def argv(self) -> list[str]:
@@ -121,3 +123,8 @@ class Command:
             for part in word.parts:
                 subject.extend(part.text if isinstance(part, Text) else [Hole.TEXT])
         return subject
+
+
+def unknown_command(source: str, note: str) -> Command:
+    """A command only known when it runs (any program, any arguments), shown as `source`, with why it is unknown."""
+    return Command((Word((Expansion(source or "…", may_vanish=True),), source or "…"),), note)

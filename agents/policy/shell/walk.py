@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from interns.agents.policy.shell import shells, wrappers
+from interns.agents.policy.shell import opaque, shells, wrappers
 from interns.agents.policy.shell.model import Command, Word
 from interns.agents.policy.shell.parser import Redirect, parse
 from interns.agents.policy.shell.scanner import check_depth
@@ -36,4 +36,4 @@ class Walk:
 Handler = Callable[[str, list[Word], Sequence[Redirect], int, Walk], None]
 """Adds what a command runs, given its program, arguments and redirections, the depth to add at, and the walk."""
 
-_HANDLERS: dict[str, Handler] = {**shells.HANDLERS, **wrappers.HANDLERS}
+_HANDLERS: dict[str, Handler] = {**shells.HANDLERS, **wrappers.HANDLERS, **opaque.HANDLERS}

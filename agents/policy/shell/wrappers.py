@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from interns.agents.policy.shell.model import CommandParseError, Expansion, Word, literal_word
+from interns.agents.policy.shell.model import CommandParseError, Expansion, Word, literal_word, unknown_command
 from interns.agents.policy.shell.parser import Parser, Redirect
 from interns.agents.policy.shell.scanner import METACHARS
 from interns.agents.policy.shell.shells import declare, run_string
@@ -32,10 +32,43 @@ class _Options:
     """Whether `NAME=value` words may come before the command (`env`, `sudo`)."""
     no_command: str = ""
     """Short flags with which the rest is not run (`command -v`)."""
+    flags: str | None = None
+    """Short options without a value. When given, every option is listed: one not listed (an abbreviation, a newer
+    option that may take a value) hides where the command starts, so the command is unknown."""
+    long_flags: frozenset[str] = frozenset()
+    """Long options that take no separate value (with `flags`)."""
+    shell_when_empty: bool = False
+    """Whether, given no command, it runs a shell that reads its commands from its input (`unshare`, `chroot`)."""
+    leading: int = 0
+    """Words before the options (`setarch`'s architecture)."""
+
+
+def _strict(
+    flags: str,
+    values: str = "",
+    long_flags: str = "",
+    long_values: str = "",
+    *,
+    optional: str = "",
+    operands: int = 0,
+    leading: int = 0,
+    shell_when_empty: bool = False,
+) -> _Options:
+    """Options of a wrapper that lists every option it has (the names of long ones separated by spaces)."""
+    return _Options(
+        values,
+        frozenset(long_values.split()),
+        optional=optional,
+        operands=operands,
+        flags=flags,
+        long_flags=frozenset(long_flags.split()),
+        shell_when_empty=shell_when_empty,
+        leading=leading,
+    )
 
 
 _WRAPPERS: dict[str, _Options] = {
-    "env": _Options("uCS", frozenset({"unset", "chdir", "split-string"}), assignments=True),
+    "env": _Options("uCSa", frozenset({"unset", "chdir", "split-string", "argv0"}), assignments=True),
     "timeout": _Options("sk", frozenset({"signal", "kill-after"}), operands=1),
     "nice": _Options("n", frozenset({"adjustment"})),
     "nohup": _Options(),
@@ -56,12 +89,95 @@ _WRAPPERS: dict[str, _Options] = {
     "doas": _Options("uC"),
     "stdbuf": _Options("ioe", frozenset({"input", "output", "error"})),
     "setsid": _Options(),
-    "ionice": _Options("cnp", frozenset({"class", "classdata", "pid"})),
+    "ionice": _strict("thV", "cnpPu", "ignore help version", "class classdata pid pgid uid"),
     "unbuffer": _Options(),
-    "chroot": _Options(long_values=frozenset({"userspec", "groups"}), operands=1),
+    "chroot": _strict("", "", "skip-chdir help version", "userspec groups", operands=1, shell_when_empty=True),
     "busybox": _Options(),
     "flock": _Options("wE", frozenset({"timeout", "conflict-exit-code"}), operands=1),
     "watch": _Options("nq", frozenset({"interval", "equexit"})),
+    "taskset": _strict("apchV", "", "all-tasks pid cpu-list help version", operands=1),
+    "chrt": _strict(
+        "bdfioRrampvhV",
+        "TPD",
+        "batch deadline fifo idle other rr reset-on-fork all-tasks max pid verbose help version",
+        "sched-runtime sched-period sched-deadline",
+        operands=1,
+    ),
+    "setpriv": _strict(
+        "dhV",
+        "",
+        "nnp no-new-privs clear-groups keep-groups init-groups reset-env dump list-caps help version",
+        "ruid euid rgid egid reuid regid groups inh-caps ambient-caps bounding-set securebits pdeathsig "
+        "selinux-label apparmor-profile landlock-access landlock-rule seccomp-filter",
+    ),
+    "unshare": _strict(
+        "muinpUCTfrchV",
+        "RwSG",
+        "mount uts ipc net pid user cgroup time fork map-root-user map-current-user map-auto kill-child mount-proc "
+        "keep-caps help version",
+        "map-user map-group map-users map-groups propagation setgroups root wd setuid setgid monotonic boottime",
+        shell_when_empty=True,
+    ),
+    "nsenter": _strict(
+        "aFZhV",
+        "tSGW",
+        "all mount uts ipc net pid cgroup user time preserve-credentials root wd no-fork follow-context help version",
+        "target setuid setgid wdns",
+        optional="muinpCUTrw",
+        shell_when_empty=True,
+    ),
+    "prlimit": _strict(
+        "hV",
+        "po",
+        "noheadings raw verbose help version core data nice fsize sigpending memlock rss nofile msgqueue rtprio "
+        "stack cpu nproc as locks rttime",
+        "pid output",
+        optional="cdefilmnqrstuvxy",
+    ),
+    "strace": _strict(
+        "AcCdDfFhiknqrtTvVwxyYzZ",
+        "abeEIoOpPsSuUX",
+        "follow-forks output-separately summary-only summary summary-wall-clock seccomp-bpf help version debug "
+        "no-abbrev syscall-times relative-timestamps absolute-timestamps instruction-pointer stack-traces",
+        "trace trace-path signal status abbrev verbose raw read write fault inject output attach string-limit "
+        "summary-sort-by user env columns const-print-style detach-on",
+    ),
+    "ltrace": _strict(
+        "bcCfhiLrStTV", "aAeFlnopsuwxD", "demangle help version no-signals", "align config indent library output"
+    ),
+    "pkexec": _strict("", "", "disable-internal-agent keep-cwd help version", "user", shell_when_empty=True),
+    "setarch": _strict(
+        "BFILRSTXZ3vhV",
+        "",
+        "32bit fdpic-funcptrs short-inode addr-compat-layout addr-no-randomize whole-seconds sticky-timeouts "
+        "read-implies-exec mmap-page-zero 3gb 4gb uname-2.6 verbose list help version",
+        leading=1,
+        shell_when_empty=True,
+    ),
+    **dict.fromkeys(
+        ("linux32", "linux64", "i386", "x86_64"),
+        _strict(
+            "BFILRSTXZ3vhV",
+            "",
+            "32bit fdpic-funcptrs short-inode addr-compat-layout addr-no-randomize whole-seconds sticky-timeouts "
+            "read-implies-exec mmap-page-zero 3gb 4gb uname-2.6 verbose help version",
+            shell_when_empty=True,
+        ),
+    ),
+    "fakeroot": _strict("uhv", "lfisb", "unknown-is-real help version", "lib faked fd-base", shell_when_empty=True),
+    "chronic": _strict("evh"),
+    "ifne": _strict("nh"),
+    "eatmydata": _strict(""),
+    "proxychains": _strict("q", "f"),
+    "proxychains4": _strict("q", "f"),
+    "xvfb-run": _strict(
+        "alh",
+        "nsefpw",
+        "auto-servernum listen-tcp help",
+        "server-num server-args error-file auth-file xauth-protocol wait",
+    ),
+    "valgrind": _Options(),  # its options are all `--name=value`, `--flag` or single letters without a value
+    "catchsegv": _Options(),
 }
 
 
@@ -71,11 +187,14 @@ def _split_options(args: Sequence[Word], spec: _Options) -> tuple[dict[str, str 
     None when a word only known at run time hides where that command starts.
     """
     options: dict[str, str | None] = {}
-    index = 0
+    if any(word.may_vanish for word in args[: spec.leading]):
+        return None
+    index = spec.leading
 
     def value_at(position: int) -> str | None:
         return args[position].static if position < len(args) else ""
 
+    strict = spec.flags is not None
     while index < len(args):
         word = args[index]
         text = word.static
@@ -88,6 +207,8 @@ def _split_options(args: Sequence[Word], spec: _Options) -> tuple[dict[str, str 
             break
         if text.startswith("--"):
             name, equals, value = text[2:].partition("=")
+            if strict and name not in spec.long_values and name not in spec.long_flags:
+                return None
             if not equals and name in spec.long_values:
                 index += 1
                 if index < len(args) and args[index].may_vanish:
@@ -111,6 +232,8 @@ def _split_options(args: Sequence[Word], spec: _Options) -> tuple[dict[str, str 
             if letter in spec.optional:
                 options[letter] = text[offset:]
                 break
+            if strict and letter not in (spec.flags or ""):
+                return None
             options[letter] = ""
         index += 1
     while spec.assignments and index < len(args) and (args[index].assignment or "=" in (args[index].static or "")):
@@ -135,7 +258,9 @@ def _unwrap(program: str, args: list[Word], redirects: Sequence[Redirect], depth
         declare(program, args, [], depth, walk)
     split = _split_options(args, spec)
     if split is None:
-        walk.command([_unknown(args)], [], depth)
+        source = " ".join([program, *(word.source for word in args)])
+        why = f"an option of '{program}' the policy does not know, or a word only known when it runs"
+        walk.commands.append(unknown_command(source, f"{why}, hides where the command it runs starts"))
         return
     options, wrapped = split
     if any(letter in options for letter in spec.no_command):
@@ -151,7 +276,15 @@ def _unwrap(program: str, args: list[Word], redirects: Sequence[Redirect], depth
     elif program == "watch" and not ({"x", "exec"} & options.keys()):
         run_string(program, wrapped, depth, walk, joined=True)
         return
+    if not wrapped and spec.shell_when_empty:
+        walk.command([literal_word("sh")], redirects, depth)
+        return
     walk.command(wrapped, [], depth)
+    named = [options[key] for key in ("a", "argv0") if key in options and program in ("exec", "env")]
+    if named and wrapped:
+        # the program sees its own name as this: `exec -a git-push git origin` makes git push
+        argv0 = _unknown(args) if named[0] is None else literal_word(named[0])
+        walk.command([argv0, *wrapped[1:]], [], depth)
 
 
 def _xargs_command(options: dict[str, str | None], wrapped: list[Word]) -> list[Word]:
@@ -199,48 +332,53 @@ def _find(program: str, args: list[Word], redirects: Sequence[Redirect], depth: 
 
 
 def _su(program: str, args: list[Word], redirects: Sequence[Redirect], depth: int, walk: Walk) -> None:
-    """`su -c 'cmd' user` (and `flock FILE -c 'cmd'`): the command string, wherever it stands."""
+    """`su -c 'cmd' user`, `runuser`, `script -c 'cmd'` (and `flock FILE -c 'cmd'`): the command string, wherever it
+    stands; without one, `flock` runs its command, `runuser -u USER` the command after its options, and the others a
+    shell that reads its input."""
+    given = False
     for index, word in enumerate(args):
-        text = word.static or ""
+        text = word.static
+        if text is None:
+            if not word.starts_plain:
+                walk.command([_unknown(args)], [], depth)  # could be `-c` itself
+                return
+            continue
         if text.startswith("--command=") or text.startswith("--session-command="):
             run_string(program, [literal_word(text.partition("=")[2])], depth, walk)
         elif text in ("--command", "--session-command") or re.fullmatch(r"-[a-zA-Z]*c", text):
             run_string(program, args[index + 1 : index + 2], depth, walk)
-        elif re.fullmatch(r"-[a-zA-Z]*c.+", text) and program == "su":
+        elif re.fullmatch(r"-[a-zA-Z]*c.+", text) and program != "flock":
             run_string(program, [literal_word(text.split("c", 1)[1])], depth, walk)
-    if program == "flock" and not any(w.static in ("-c", "--command") for w in args):
+        else:
+            continue
+        given = True
+    if given:
+        return
+    if program == "flock":
         _unwrap(program, args, redirects, depth, walk)
-
-
-_GIT_VALUED = frozenset({"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--super-prefix", "--config-env"})
-"""git's global options that take the next word as their value unless written `--name=value`."""
-
-
-def _git(program: str, args: list[Word], redirects: Sequence[Redirect], depth: int, walk: Walk) -> None:
-    """Add `git SUBCOMMAND ...` without git's global options, so `git -C . push` is judged as `git push`.
-
-    A `-c alias.NAME=...` can make any word mean any subcommand, so then the subcommand counts as unknown.
-    """
-    rest, skipped, aliased = list(args), False, False
-    while rest and rest[0].static is not None and rest[0].static.startswith("-") and rest[0].static != "--":
-        option = rest.pop(0).static or ""
-        skipped = True
-        if option in _GIT_VALUED and rest:
-            value = rest.pop(0)
-            aliased |= option == "-c" and (value.static is None or value.static.startswith("alias."))
-    if not skipped or not rest:
-        return  # nothing stood before the subcommand: the command as written is what runs
-    if aliased:
-        walk.command([literal_word(program), _unknown(rest)], [], depth)
+    elif program == "runuser" and any(
+        w.static in ("-u", "--user") or (w.static or "").startswith("--user=") for w in args
+    ):
+        split = _split_options(args, _RUNUSER)
+        walk.command(split[1] if split else [_unknown(args)], [], depth)
     else:
-        walk.command([literal_word(program), *rest], [], depth)
+        walk.command([literal_word("sh")], redirects, depth)
+
+
+_RUNUSER = _strict(
+    "flmpPhV",
+    "ugGswc",
+    "login preserve-environment pty fast help version",
+    "user group supp-group shell whitelist-environment command session-command",
+)
 
 
 HANDLERS: dict[str, Handler] = {
     **dict.fromkeys(_WRAPPERS, _unwrap),
     "find": _find,
     "su": _su,
+    "runuser": _su,
+    "script": _su,
     "flock": _su,
-    "git": _git,
 }
 """What runs the command each of these wrappers is given, by the wrapper's basename."""

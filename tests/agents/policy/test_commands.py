@@ -103,7 +103,7 @@ def test_nested_commands_are_found(line: str, expected: list[str]) -> None:
         ("nice -10 git push", ["nice -10 git push", "git push"]),
         ("command git push", ["command git push", "git push"]),
         ("command -v git", ["command -v git"]),
-        ("exec -a name git push", ["exec -a name git push", "git push"]),
+        ("exec -a name git push", ["exec -a name git push", "git push", "name push"]),
         ("time -p git push", ["time -p git push", "git push"]),
         ("sudo -u root -E FOO=1 git push", ["sudo -u root -E FOO=1 git push", "git push"]),
         ("stdbuf -oL git push", ["stdbuf -oL git push", "git push"]),
@@ -118,6 +118,17 @@ def test_nested_commands_are_found(line: str, expected: list[str]) -> None:
         ("su -c 'git push' root", ["su -c git push root", "git push"]),
         ("flock /tmp/l git push", ["flock /tmp/l git push", "git push"]),
         ("flock /tmp/l -c 'git push'", ["flock /tmp/l -c git push", "git push"]),
+        ("taskset -c 0 pytest", ["taskset -c 0 pytest", "pytest"]),
+        ("chrt -o 0 make", ["chrt -o 0 make", "make"]),
+        ("chrt -T 5 -d 0 x", ["chrt -T 5 -d 0 x", "x"]),
+        ("setpriv --nnp --reuid 1000 git push", ["setpriv --nnp --reuid 1000 git push", "git push"]),
+        ("unshare -r --setuid 0 git push", ["unshare -r --setuid 0 git push", "git push"]),
+        ("nsenter -t 1 -m -n/x git push", ["nsenter -t 1 -m -n/x git push", "git push"]),
+        ("prlimit --nofile=9 -n9 -p 1 git push", ["prlimit --nofile=9 -n9 -p 1 git push", "git push"]),
+        ("strace -ff -o out -e trace=all git push", ["strace -ff -o out -e trace=all git push", "git push"]),
+        ("runuser -u me -- git push", ["runuser -u me -- git push", "git push"]),
+        ("script -qc 'git push' /dev/null", ["script -qc git push /dev/null", "git push"]),
+        ("unshare -r <<< 'git push'", ["unshare -r", "sh", "git push"]),
     ],
 )
 def test_commands_that_run_commands_are_unwrapped(line: str, expected: list[str]) -> None:
@@ -172,6 +183,51 @@ def test_a_wrapper_whose_command_cannot_be_located_hides_an_unknown_command() ->
     assert commands[-1].subject() == [Hole.TEXT]
     commands = parse_line("find . $X git push \\;")
     assert commands[-1].subject() == [Hole.TEXT]
+
+
+@pytest.mark.parametrize(
+    "line", ["strace --frobnicate x git push", "unshare --setu 0 git push", "taskset -Q 1 git push", "chroot --x / y"]
+)
+def test_a_wrapper_that_lists_its_options_hides_an_unknown_command_behind_one_it_does_not_know(line: str) -> None:
+    unknown = parse_line(line)[-1]
+    assert unknown.subject() == [Hole.TEXT]
+    assert f"an option of '{line.split()[0]}' the policy does not know" in unknown.note
+
+
+@pytest.mark.parametrize("line", ["unshare -r", "chroot /", "su", "script -q /dev/null", "nsenter -t 1 -a"])
+def test_a_wrapper_given_no_command_runs_a_shell_on_its_input(line: str) -> None:
+    with pytest.raises(CommandParseError, match="read commands from its input"):
+        parse_line(line)
+
+
+@pytest.mark.parametrize(
+    ("line", "program"),
+    [
+        ("gdb -batch -ex 'shell git push'", "gdb"),
+        ("gdb ./a.out", "gdb"),
+        ("make --eval='x:;y' x", "make"),
+        ("make CC='git push' all", "make"),
+        ("vim -c q x", "vim"),
+        ("ed x", "ed"),
+        ("less +!x y", "less"),
+        ("awk 'BEGIN { system(\"x\") }'", "awk"),
+        ("parallel ::: x", "parallel"),
+        ("tar --to-command=x -xf a.tar", "tar"),
+        ("rsync -e x a b", "rsync"),
+        ("busybox vi -c x", "vi"),
+    ],
+)
+def test_a_program_given_commands_in_its_own_language_is_an_unknown_command(line: str, program: str) -> None:
+    unknown = parse_line(line)[-1]
+    assert unknown.subject() == [Hole.TEXT]
+    assert f"'{program}' runs commands from" in unknown.note
+
+
+@pytest.mark.parametrize(
+    "line", ["make -j2 test CFLAGS=-O2", "gdb -batch -x cmds ./a.out", "less x", "awk -F: '{print $1}'"]
+)
+def test_those_programs_given_no_commands_are_judged_as_written(line: str) -> None:
+    assert [command.note for command in parse_line(line)] == [""]
 
 
 def test_globs_and_brace_lists_in_arguments_are_holes_but_literal_braces_are_not() -> None:

@@ -286,7 +286,6 @@ HARMLESS = [
     "git status",
     "echo git push",
     "echo 'git push'",
-    "git pushy",
     "git log --grep push",
     "echo hi # ; git push",
     "echo '$(git push)'",
