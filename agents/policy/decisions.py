@@ -21,7 +21,7 @@ from pathlib import Path
 
 from interns.agents.policy.git_commands import as_git_runs
 from interns.agents.policy.globs import Hole, always_matches, could_match, matches
-from interns.agents.policy.rules import Verdict
+from interns.agents.policy.rules import Verdict, first_rule
 from interns.agents.policy.shell import Command, CommandParseError, parse_line
 from interns.sandbox import InputView
 from interns.sandbox.base import WORKSPACE_MOUNT
@@ -135,23 +135,28 @@ class Policy:
         text = command.text()
         known = not any(isinstance(item, Hole) for item in subject)
         rules = self.guardrails.commands
-        verdicts: tuple[tuple[Verdict, list[str]], ...] = (("deny", rules.deny), ("ask", rules.ask))
-        for verdict, patterns in verdicts:
-            for index, pattern in enumerate(patterns):
-                if could_match(pattern, subject):
-                    how = "matches" if known else "could match, with what is only known when it runs,"
-                    reason = f"'{text}' {how} the {verdict} rule '{pattern}'" + _because(command)
-                    return Decision(verdict, f"guardrails.commands.{verdict}[{index}]: {pattern}", reason, text)
-        for index, pattern in enumerate(rules.allow):
-            if always_matches(pattern, subject):
-                reason = f"'{text}' matches the allow rule '{pattern}'"
-                return Decision("allow", f"guardrails.commands.allow[{index}]: {pattern}", reason, text)
-        allowed = ", ".join(f"'{pattern}'" for pattern in rules.allow) or "none"
-        how = (
-            "matches no allow rule" if known else "is partly known only when it runs, so no allow rule surely covers it"
+        hit = first_rule(
+            "guardrails.commands",
+            deny=rules.deny,
+            ask=rules.ask,
+            allow=rules.allow,
+            could_match=lambda pattern: could_match(pattern, subject),
+            surely_matches=lambda pattern: always_matches(pattern, subject),
         )
-        reason = f"'{text}' {how}; allowed commands: {allowed}" + _because(command)
-        return Decision("deny", "guardrails.commands.allow", reason, text)
+        if hit.pattern is None:
+            allowed = ", ".join(f"'{pattern}'" for pattern in rules.allow) or "none"
+            how = (
+                "matches no allow rule"
+                if known
+                else "is partly known only when it runs, so no allow rule surely covers it"
+            )
+            reason = f"'{text}' {how}; allowed commands: {allowed}" + _because(command)
+            return Decision("deny", hit.rule, reason, text)
+        if hit.verdict == "allow":
+            return Decision("allow", hit.rule, f"'{text}' matches the allow rule '{hit.pattern}'", text)
+        how = "matches" if known else "could match, with what is only known when it runs,"
+        reason = f"'{text}' {how} the {hit.verdict} rule '{hit.pattern}'" + _because(command)
+        return Decision(hit.verdict, hit.rule, reason, text)
 
     def _locate(self, path: str) -> _Place | Decision:
         """Normalize a path the model gave and check it stays in the workspace, through `..` and symbolic links."""
