@@ -76,7 +76,11 @@ def view(
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
     port: Annotated[int, typer.Option("--port", help="The port to listen on; 0 picks a free one.")] = 0,
     host: Annotated[
-        str, typer.Option("--host", help="The address to listen on; anything but loopback lets others see your runs.")
+        str,
+        typer.Option(
+            "--host",
+            help="The address to listen on; anything but loopback lets other machines reach it, over plain HTTP.",
+        ),
     ] = "127.0.0.1",
 ) -> None:
     """Open the runs in a browser: the list, each run's plan, timeline, diffs and costs, and accept or reject them.
