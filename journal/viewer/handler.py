@@ -100,7 +100,8 @@ class Handler(BaseHTTPRequestHandler):
     def _sign_in(self, path: str, query: dict[str, str]) -> None:
         """Trade the printed link's key for the session cookie, then go to the same page without the key."""
         rest = {name: value for name, value in query.items() if name != KEY_PARAMETER}
-        clean = path + (f"?{urlencode(rest)}" if rest else "")
+        # One leading slash: "//host/..." would send the browser to another site.
+        clean = "/" + path.lstrip("/") + (f"?{urlencode(rest)}" if rest else "")
         session = self.viewer.trade_key(query[KEY_PARAMETER])
         if session is not None:
             cookie = f"{self.viewer.cookie_name}={session}; HttpOnly; SameSite=Strict; Path=/"

@@ -140,13 +140,15 @@ class Outbound:
         assert self._process is not None
         signal = asyncio.ensure_future(_read_some(ready))
         exited = asyncio.ensure_future(self._process.wait())
-        await asyncio.wait({signal, exited}, return_when=asyncio.FIRST_COMPLETED)
-        if signal.done() and signal.result() == b"1":
-            exited.cancel()
-            return
-        signal.cancel()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(exited, _STOP_GRACE)
+        try:
+            await asyncio.wait({signal, exited}, return_when=asyncio.FIRST_COMPLETED)
+            if signal.done() and signal.result() == b"1":
+                return
+            with contextlib.suppress(TimeoutError):  # it failed: let it finish saying why
+                await asyncio.wait_for(asyncio.shield(exited), _STOP_GRACE)
+        finally:
+            for task in (signal, exited):
+                task.cancel()
         raise SandboxUnavailable(f"slirp4netns could not give the sandbox its network: {self.errors() or 'no error'}")
 
     def errors(self) -> str:

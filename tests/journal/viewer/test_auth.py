@@ -75,6 +75,9 @@ def test_the_printed_link_signs_the_person_in_and_their_actions_work(waiting: Re
         person = {"Cookie": f"{name}={morsel.value}", "Origin": root.rstrip("/"), "Content-Type": "application/json"}
         again_by_another = fetch(viewing.link, stranger=True)
         page = fetch(f"{root}runs/{waiting.run_id}", headers={"Cookie": person["Cookie"]}, stranger=True)
+        elsewhere = fetch(
+            f"{root}/evil.example/?key={key}&step=fix", headers={"Cookie": person["Cookie"]}, stranger=True
+        )
         foreign = person | {"Origin": "http://evil.example"}
         from_elsewhere = fetch(
             f"{root}api/runs/{waiting.run_id}/accept", method="POST", body={}, headers=foreign, stranger=True
@@ -88,6 +91,7 @@ def test_the_printed_link_signs_the_person_in_and_their_actions_work(waiting: Re
     assert morsel["httponly"] and morsel["samesite"] == "Strict" and morsel["path"] == "/"
     assert morsel.value != key and key not in page.body.decode() and morsel.value not in page.body.decode()
     assert again_by_another.status == 403, "the link works once"
+    assert elsewhere.headers["Location"] == "/evil.example/?step=fix", "a signed-in browser stays on the viewer"
     assert from_elsewhere.status == 403 and still_undecided, "the cookie alone is not enough: the Origin must be ours"
     assert accepted.status == 200 and "accepted" in accepted.json["message"]
     assert waiting.value_on_main == "VALUE = 2"
