@@ -49,6 +49,7 @@ class ViewerServer:
         """The secret in the printed link, traded once for the session cookie; never part of any answer."""
         self._session = secrets.token_urlsafe(32)
         self._key_spent = False
+        self._key_lock = threading.Lock()
         self.action_lock = threading.Lock()
         self.host = host
         server_class = type("_Server", (ViewerHTTPServer,), {"address_family": _family(host)})
@@ -75,7 +76,7 @@ class ViewerServer:
 
     def trade_key(self, key: str) -> str | None:
         """The session cookie's value for the printed key, the first time it is shown; None for anything else."""
-        with self.action_lock:
+        with self._key_lock:  # two requests with the key at once: only one gets the cookie
             if self._key_spent or not hmac.compare_digest(key.encode(), self.key.encode()):
                 return None
             self._key_spent = True
