@@ -23,22 +23,25 @@ class LoopbackServer:
     """A TCP server on one of the host's loopback addresses that notes whether anything connected."""
 
     address: str
-    server: socket.socket = field(init=False)
+    server: socket.socket | None = field(init=False, default=None)
     reached: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         family = socket.AF_INET6 if ":" in self.address else socket.AF_INET
-        self.server = socket.create_server((self.address, 0), family=family)
-        threading.Thread(target=self._accept, daemon=True).start()
+        try:
+            self.server = socket.create_server((self.address, 0), family=family)
+        except OSError:  # a host without this address (no IPv6): nothing of the host can listen there either
+            return
+        threading.Thread(target=self._accept, daemon=True, args=(self.server,)).start()
 
     @property
     def port(self) -> int:
-        return int(self.server.getsockname()[1])
+        return int(self.server.getsockname()[1]) if self.server else 9
 
-    def _accept(self) -> None:
+    def _accept(self, server: socket.socket) -> None:
         while True:
             try:
-                conn, _ = self.server.accept()
+                conn, _ = server.accept()
             except OSError:
                 return
             self.reached.set()
@@ -46,7 +49,8 @@ class LoopbackServer:
 
     def close(self) -> bool:
         """Stop listening; whether anything connected meanwhile."""
-        self.server.close()
+        if self.server:
+            self.server.close()
         return self.reached.is_set()
 
 
@@ -89,8 +93,10 @@ def _gateway(host: Host, backend: str) -> Turns:
         f" socket.create_connection((socket.inet_ntoa(struct.pack('<I', int(gw[0], 16))), {port}), timeout=3);"
         " print('reached')"
     )
-    # Only gateways inside this machine: slirp4netns's own, and the sandbox's default route (none, or a bridge's).
-    return [sh(_connect(SLIRP_GATEWAY, port)), sh(f'python3 -c "{default_route}"')]
+    # Only gateways inside this machine: the sandbox's default route (slirp4netns's, a bridge's on the host, or none)
+    # and, where slirp4netns answers it itself, its gateway address; elsewhere 10.0.2.2 could lead off the machine.
+    slirp = [sh(_connect(SLIRP_GATEWAY, port))] if backend == "bubblewrap" else []
+    return [*slirp, sh(f'python3 -c "{default_route}"')]
 
 
 def _reached(kind: str):  # type: ignore[no-untyped-def]
