@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,7 @@ import sys
 from pathlib import Path
 from interns.journal.viewer import ViewerServer
 server = ViewerServer(Path(sys.argv[1]))
-print(server.url, flush=True)
+print(server.url, server.key, flush=True)
 server.serve_forever()
 """
 
@@ -182,22 +183,36 @@ def _diff(rng: random.Random) -> str:
     return "".join(parts)
 
 
-def _get(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=60) as response:
+def _get(url: str, cookie: str) -> bytes:
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Cookie": cookie}), timeout=60) as response:
         return response.read()
 
 
-def first_screen(base: str, run_id: str) -> tuple[float, int]:
+def sign_in(base: str, key: str) -> str:
+    """The session cookie the viewer's printed link sets (it answers nothing about the runs without it)."""
+
+    class Stay(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    try:
+        urllib.request.build_opener(Stay).open(f"{base}?key={key}", timeout=60)
+    except urllib.error.HTTPError as redirect:
+        return str(redirect.headers["Set-Cookie"]).split(";", 1)[0]
+    raise RuntimeError("the viewer did not sign this client in")
+
+
+def first_screen(base: str, run_id: str, cookie: str) -> tuple[float, int]:
     """Seconds to fetch what the run page needs for its first screen, and the bytes fetched."""
     started = time.perf_counter()
-    got = len(_get(f"{base}runs/{run_id}"))
+    got = len(_get(f"{base}runs/{run_id}", cookie))
     for name in ("viewer.css", "common.js", "diff.js", "events.js", "run.js"):
-        got += len(_get(f"{base}static/{name}"))
-    summary_bytes = _get(f"{base}api/runs/{run_id}")
+        got += len(_get(f"{base}static/{name}", cookie))
+    summary_bytes = _get(f"{base}api/runs/{run_id}", cookie)
     summary = json.loads(summary_bytes)
     steps = summary["plan"]["steps"]
     first = summary["run"]["failed_step"] or next((s["id"] for s in steps if s["events"]), "_run")
-    got += len(summary_bytes) + len(_get(f"{base}api/runs/{run_id}/events?step={first}&limit=150"))
+    got += len(summary_bytes) + len(_get(f"{base}api/runs/{run_id}/events?step={first}&limit=150", cookie))
     return time.perf_counter() - started, got
 
 
@@ -212,7 +227,7 @@ class Viewer:
             cwd=Path(__file__).resolve().parents[1],
         )
         assert self.process.stdout is not None
-        self.url = self.process.stdout.readline().strip()
+        self.url, self.key = self.process.stdout.readline().split()
 
     def peak_rss_mb(self) -> float:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
@@ -241,7 +256,7 @@ def browser_times(root: Path, run_id: str, repeats: int) -> list[float] | str:
             try:
                 page = browser.new_page()
                 started = time.perf_counter()
-                page.goto(f"{viewer.url}runs/{run_id}")
+                page.goto(f"{viewer.url}runs/{run_id}?key={viewer.key}")  # signs in, then the page
                 page.wait_for_selector("#timeline .ev", timeout=60_000)
                 figures.append(time.perf_counter() - started)
                 page.close()
@@ -263,9 +278,10 @@ def main(events: int = 50_000, repeats: int = 5, keep: Path | None = None, brows
         for _ in range(repeats):
             viewer = Viewer(root)
             try:
-                seconds, fetched = first_screen(viewer.url, run_id)
+                cookie = sign_in(viewer.url, viewer.key)
+                seconds, fetched = first_screen(viewer.url, run_id, cookie)
                 cold.append(seconds)
-                warm.append(first_screen(viewer.url, run_id)[0])
+                warm.append(first_screen(viewer.url, run_id, cookie)[0])
                 peak = max(peak, viewer.peak_rss_mb())
             finally:
                 viewer.close()

@@ -76,10 +76,19 @@ def view(
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
     port: Annotated[int, typer.Option("--port", help="The port to listen on; 0 picks a free one.")] = 0,
     host: Annotated[
-        str, typer.Option("--host", help="The address to listen on; anything but loopback lets others see your runs.")
+        str,
+        typer.Option(
+            "--host",
+            help="The address to listen on; anything but loopback lets other machines reach it, over plain HTTP.",
+        ),
     ] = "127.0.0.1",
 ) -> None:
-    """Open the runs in a browser: the list, each run's plan, timeline, diffs and costs, and accept or reject them."""
+    """Open the runs in a browser: the list, each run's plan, timeline, diffs and costs, and accept or reject them.
+
+    The printed link carries a one-time key: opening it signs that browser in (an HttpOnly cookie). Everything else
+    is refused: without the cookie no one on this machine can read your runs (pages, run list, events, diffs) or
+    accept, reject or retry them; an action also needs the viewer's own page as its Origin.
+    """
     actions = GateActions(runs_dir)
     try:
         server = ViewerServer(runs_dir, host=host, port=port, actions=actions)
@@ -93,7 +102,8 @@ def view(
             markup=False,
         )
     out.print(f"viewing the runs in {runs_dir.resolve()}", markup=False)
-    out.print(f"open {server.url}   (Ctrl-C to stop)", markup=False)
+    out.print(f"open {server.sign_in_url}   (Ctrl-C to stop)", markup=False)
+    out.print("that link signs in one browser, once: keep it to yourself", markup=False)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

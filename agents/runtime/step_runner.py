@@ -163,6 +163,8 @@ class StepRunner:
             worker.messages = list(paused.messages)
         usage = Usage()
         sandbox = await open_sandbox(self.sandbox_spec(workspace, step=step))
+        for message in getattr(sandbox, "notices", ()):  # what the backend could not give, e.g. a network
+            env.record(Notice(step=step.id, level="warning", message=message))
         attempt = 0
         try:
             await servers.start()

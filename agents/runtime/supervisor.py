@@ -254,6 +254,8 @@ class Supervisor:
             return
         workspace = await asyncio.to_thread(space.setup_workspace)
         sandbox = await open_sandbox(runner.sandbox_spec(workspace, network=True))
+        for message in getattr(sandbox, "notices", ()):  # what the backend could not give, e.g. a network
+            self.record(Notice(level="warning", message=message))
         try:
             for command in commands:
                 argv = ["bash", "-c", command]

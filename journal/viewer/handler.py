@@ -1,16 +1,19 @@
-"""The viewer's requests: pages, static files and the JSON API, and the review actions behind the page's token."""
+"""The viewer's requests: the sign-in link, pages, static files and the JSON API, and the review actions.
+
+Only static files answer a stranger. Everything about the runs needs the session cookie the printed link sets;
+a review action also needs JSON from the viewer's own Origin.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-import secrets
 from html import escape
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from interns.journal.store import AmbiguousRun, RunLookupError, RunNotFound
 from interns.journal.viewer.actions import ActionRefused
@@ -31,7 +34,8 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-TOKEN_HEADER = "X-Interns-Token"
+KEY_PARAMETER = "key"
+"""The query parameter of the printed link that carries the viewer's key."""
 ACTIONS = ("accept", "reject", "retry")
 BODY_LIMIT = 64_000
 STEP_RUN_LEVEL = "_run"
@@ -78,7 +82,12 @@ class Handler(BaseHTTPRequestHandler):
         parts = [unquote(part) for part in url.path.strip("/").split("/")] if url.path.strip("/") else []
         query = {key: values[-1] for key, values in parse_qs(url.query).items()}
         try:
-            route(parts, query)
+            if self.command == "GET" and KEY_PARAMETER in query:
+                self._sign_in(url.path, query)
+            elif parts[:1] == ["static"] or self.viewer.signed_in(self.headers.get("Cookie")):
+                route(parts, query)
+            else:
+                self._refuse_stranger(parts)
         except (RunNotFound, KeyError, IndexError) as exc:
             self._send_json({"error": str(exc.args[0]) if exc.args else str(exc)}, HTTPStatus.NOT_FOUND)
         except AmbiguousRun as exc:
@@ -87,6 +96,30 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json({"error": str(exc)}, HTTPStatus.BAD_REQUEST)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the browser went away
+
+    def _sign_in(self, path: str, query: dict[str, str]) -> None:
+        """Trade the printed link's key for the session cookie, then go to the same page without the key."""
+        rest = {name: value for name, value in query.items() if name != KEY_PARAMETER}
+        # One leading slash: "//host/..." would send the browser to another site.
+        clean = "/" + path.lstrip("/") + (f"?{urlencode(rest)}" if rest else "")
+        session = self.viewer.trade_key(query[KEY_PARAMETER])
+        if session is not None:
+            cookie = f"{self.viewer.cookie_name}={session}; HttpOnly; SameSite=Strict; Path=/"
+            self._redirect(clean, cookie=cookie)
+        elif self.viewer.signed_in(self.headers.get("Cookie")):  # the person's browser, opening the link again
+            self._redirect(clean)
+        else:
+            message = "this link's key is wrong or was already used: restart interns view for a new link"
+            self._send_page("signin.html", status=HTTPStatus.FORBIDDEN, message=message)
+
+    def _refuse_stranger(self, parts: list[str]) -> None:
+        """A request without the session cookie: it learns nothing of the runs and can change nothing."""
+        self.close_connection = True  # a body it sent is left unread
+        message = "open the link interns view printed in its terminal: it signs this browser in"
+        if parts[:1] == ["api"]:
+            self._send_json({"error": f"not signed in: {message}"}, HTTPStatus.UNAUTHORIZED)
+        else:
+            self._send_page("signin.html", status=HTTPStatus.UNAUTHORIZED, message=message)
 
     def _get(self, parts: list[str], query: dict[str, str]) -> None:
         search = urlsplit(self.path).query
@@ -153,6 +186,7 @@ class Handler(BaseHTTPRequestHandler):
                 self._send_json({"error": f"nothing to post to at {self.path}"}, HTTPStatus.NOT_FOUND)
                 return
         if not self._trusted_post():
+            self.close_connection = True
             self._send_json({"error": "this request did not come from the viewer's own page"}, HTTPStatus.FORBIDDEN)
             return
         length = _number(self.headers.get("Content-Length"), 0) or 0
@@ -183,18 +217,13 @@ class Handler(BaseHTTPRequestHandler):
         self._send_json({"ok": True, "message": message})
 
     def _trusted_post(self) -> bool:
-        """A POST carries the page's token in a header (which another site's page cannot set) and JSON."""
-        token = self.headers.get(TOKEN_HEADER, "")
-        if not secrets.compare_digest(token.encode(), self.viewer.token.encode()):
+        """A POST (already signed in) comes from the viewer's own page: its Origin, and JSON (a form cannot send it)."""
+        if not self.viewer.own_origin(self.headers.get("Origin"), self.headers.get("Host")):
             return False
-        if not (self.headers.get("Content-Type") or "").startswith("application/json"):
-            return False
-        origin = self.headers.get("Origin")
-        return origin is None or origin == f"http://{self.headers.get('Host')}"
+        return (self.headers.get("Content-Type") or "").startswith("application/json")
 
     def _send_page(self, name: str, *, status: HTTPStatus = HTTPStatus.OK, message: str = "") -> None:
         html = _static(name).decode()
-        html = html.replace("__TOKEN__", self.viewer.token)
         html = html.replace("__ACTIONS__", "on" if self.viewer.actions is not None else "off")
         html = html.replace("__MESSAGE__", escape(message))
         self._send(html.encode(), "html", status=status, cache="no-store")
@@ -214,10 +243,14 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def _redirect(self, location: str) -> None:
+    def _redirect(self, location: str, *, cookie: str | None = None) -> None:
         self.send_response(HTTPStatus.FOUND)
         self.send_header("Location", location)
         self.send_header("Content-Length", "0")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Referrer-Policy", "no-referrer")
+        if cookie is not None:
+            self.send_header("Set-Cookie", cookie)
         self.end_headers()
 
 

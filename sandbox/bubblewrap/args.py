@@ -115,11 +115,11 @@ def bwrap_command(
     workspace: Path,
     argv: Sequence[str],
     cwd: str | None = None,
-    network: bool = False,
     user_namespace: bool = True,
     seccomp_fd: int | None = None,
     sized_tmpfs: bool = False,
     read_only: Sequence[tuple[Path, str]] = (),
+    network_fds: tuple[int, int] | None = None,
 ) -> list[str]:
     """The full bwrap command line that runs argv over `workspace`; the environment is passed by the caller.
 
@@ -127,10 +127,12 @@ def bwrap_command(
     (hosts where user namespaces are disabled but bwrap is setuid) it runs as the invoking user.
     `seccomp_fd` is an open descriptor bwrap reads a seccomp filter from; `sized_tmpfs` caps /tmp and HOME.
     `read_only` binds host paths read-only over places in the workspace (bwrap makes their mount points in it).
+    The network namespace is always the sandbox's own, never the host's: `network_fds` (info fd, block fd) make bwrap
+    report its child's pid and wait before the command starts, while the network is attached (`outbound`).
     """
     args = [bwrap, "--unshare-all"]
-    if network:
-        args.append("--share-net")
+    if network_fds is not None:
+        args += ["--info-fd", str(network_fds[0]), "--block-fd", str(network_fds[1])]
     if user_namespace:
         args += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID)]
     args += ["--die-with-parent", "--new-session", "--cap-drop", "ALL"]

@@ -8,10 +8,11 @@ import importlib
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 
 from interns.sandbox.base import WORKSPACE_MOUNT, SandboxSpec, SandboxUnavailable
 from interns.sandbox.bubblewrap.args import SANDBOX_HOME, HostLayout, bwrap_command
+from interns.sandbox.bubblewrap.outbound import Outbound, outbound, require_slirp4netns
 from interns.sandbox.confinement.host import HostConfinement, notice
 from interns.sandbox.confinement.pids_cgroup import pids_cgroup
 from interns.sandbox.exec_files import CommandSandbox
@@ -72,9 +73,7 @@ def check_bubblewrap(
     errors = []
     # A user namespace with a non-root uid first; hosts without one may still have a setuid bwrap.
     for user_namespace in (True, False):
-        command = bwrap_command(
-            bwrap, layout, workspace=spec.workspace, argv=["true"], network=spec.network, user_namespace=user_namespace
-        )
+        command = bwrap_command(bwrap, layout, workspace=spec.workspace, argv=["true"], user_namespace=user_namespace)
         outcome = _probe(command)
         if not isinstance(outcome, OSError) and outcome.returncode == 0:
             return bwrap, user_namespace
@@ -102,7 +101,9 @@ def filter_fd(program: bytes | None) -> Iterator[int | None]:
 
 
 class BubblewrapSandbox(CommandSandbox):
-    """Runs commands with bwrap: no network (unless asked), read-only system, only the workspace writable.
+    """Runs commands with bwrap: a network namespace of its own, read-only system, only the workspace writable.
+
+    With `spec.network` a command reaches out through slirp4netns, never through the host's loopback.
 
     Behind the namespaces, where the host has them: resource limits, Landlock keeping writes to the
     workspace, /tmp and HOME, a seccomp filter, and for root a pids cgroup per command.
@@ -113,6 +114,7 @@ class BubblewrapSandbox(CommandSandbox):
         self._workspace = spec.workspace.resolve()
         self._layout = HostLayout.probe()
         self._bwrap, self._user_namespace = check_bubblewrap(spec, self._layout, locate=locate)
+        self._slirp = require_slirp4netns() if spec.network else None
         self._sized_tmpfs = _bwrap_has_option(self._bwrap, "--size")
         self.confinement = self._working_confinement(HostConfinement.probe())
 
@@ -151,12 +153,24 @@ class BubblewrapSandbox(CommandSandbox):
         """Whether commands run as a non-root user in their own user namespace."""
         return self._user_namespace
 
-    def command(self, argv: Sequence[str], cwd: str | None = None, *, seccomp_fd: int | None = None) -> list[str]:
+    def command(
+        self,
+        argv: Sequence[str],
+        cwd: str | None = None,
+        *,
+        seccomp_fd: int | None = None,
+        network_fds: tuple[int, int] | None = None,
+    ) -> list[str]:
         """The bwrap command line that runs argv in this sandbox, behind the launcher when there is one."""
-        return self._command(self.confinement, argv, cwd, seccomp_fd)
+        return self._command(self.confinement, argv, cwd, seccomp_fd, network_fds)
 
     def _command(
-        self, confinement: HostConfinement, argv: Sequence[str], cwd: str | None, seccomp_fd: int | None
+        self,
+        confinement: HostConfinement,
+        argv: Sequence[str],
+        cwd: str | None,
+        seccomp_fd: int | None,
+        network_fds: tuple[int, int] | None = None,
     ) -> list[str]:
         return bwrap_command(
             self._bwrap,
@@ -164,11 +178,11 @@ class BubblewrapSandbox(CommandSandbox):
             workspace=self._workspace,
             argv=confinement.confined(self.spec, argv, user_namespace=self._user_namespace),
             cwd=cwd,
-            network=self.spec.network,
             user_namespace=self._user_namespace,
             seccomp_fd=seccomp_fd,
             sized_tmpfs=self._sized_tmpfs,
             read_only=self.spec.read_only,
+            network_fds=network_fds,
         )
 
     async def _run(
@@ -185,20 +199,39 @@ class BubblewrapSandbox(CommandSandbox):
         try:
             async with pids_cgroup(self.confinement.pids_parent, self.spec.processes) as group:
                 with filter_fd(self.confinement.seccomp) as fd:
-                    command = self.command(argv, cwd, seccomp_fd=fd)
-                    return await run_process(
-                        group.wrap(command) if group else command,
-                        env=clean_env(SANDBOX_HOME, self.spec.env, env),
-                        stdin=stdin,
-                        timeout=self.spec.timeout if timeout is None else timeout,
-                        output_limit=output_limit,
-                        pass_fds=() if fd is None else (fd,),
-                    )
+                    async with outbound(self._slirp) as net:
+                        network_fds = None if net is None else (net.info_fd, net.block_fd)
+                        command = self.command(argv, cwd, seccomp_fd=fd, network_fds=network_fds)
+                        running = run_process(
+                            group.wrap(command) if group else command,
+                            env=clean_env(SANDBOX_HOME, self.spec.env, env),
+                            stdin=stdin,
+                            timeout=self.spec.timeout if timeout is None else timeout,
+                            output_limit=output_limit,
+                            pass_fds=(*(() if fd is None else (fd,)), *(() if net is None else net.child_fds)),
+                        )
+                        return await (running if net is None else _with_network(running, net))
         except OSError as exc:  # bwrap itself could not start: the backend broke, not the command
             raise SandboxUnavailable(f"bubblewrap ({self._bwrap}) could not start: {exc}") from exc
 
     async def aclose(self) -> None:
         """Nothing to release: every command's namespaces end with it."""
+
+
+async def _with_network(running: Awaitable[ProcessResult], net: Outbound) -> ProcessResult:
+    """Run the command while its network is attached; if that fails, kill the command and say why."""
+    command = asyncio.ensure_future(running)
+    attaching = asyncio.ensure_future(net.attach())
+    try:
+        await asyncio.wait({command, attaching}, return_when=asyncio.FIRST_COMPLETED)
+        if attaching.done() and attaching.exception() is not None:
+            raise attaching.exception()  # type: ignore[misc]
+        return await command  # without a network attached, bwrap only ends: its error is in the result
+    finally:
+        # A command whose network failed, or a call cancelled, ends here: run_process kills its whole group.
+        for task in (command, attaching):
+            task.cancel()
+        await asyncio.gather(command, attaching, return_exceptions=True)
 
 
 def _bwrap_has_option(bwrap: str, option: str) -> bool:

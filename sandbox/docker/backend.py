@@ -53,6 +53,8 @@ class DockerSandbox(CommandSandbox):
         self.container_id = container_id
         self._user = user
         self._closed = False
+        self.notices: tuple[str, ...] = ()
+        """What the run's journal should say about this sandbox (a network it asked for and could not have)."""
 
     @classmethod
     async def open(cls, spec: SandboxSpec) -> DockerSandbox:
@@ -80,13 +82,15 @@ class DockerSandbox(CommandSandbox):
                 except docker.errors.ImageNotFound:
                     raise SandboxUnavailable(missing_image_message(image)) from None
             env = container_env(config.get("Env"), spec.env)
-            options = container_options(spec, image, workspace, env, network_mode=network_mode(client, spec.network))
+            mode, network_notice = network_mode(client, spec.network)
+            options = container_options(spec, image, workspace, env, network_mode=mode)
             with engine_errors("creating the step's container"):
                 container = client.containers.create(**options)
         except BaseException:
             client.close()
             raise
         box = cls(spec, client, str(container.id), options["user"])
+        box.notices = (network_notice,) if network_notice else ()
         try:
             with engine_errors("starting the step's container"):
                 container.start()

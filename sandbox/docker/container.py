@@ -1,4 +1,8 @@
-"""What a step's container looks like: its image's environment, its mounts, limits and labels, its network."""
+"""What a step's container looks like: its image's environment, its mounts, limits and labels, its network.
+
+A container never runs on the host's network (`network_mode: host` would give it the host's loopback, where the
+viewer and other local services listen).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from interns.sandbox.base import WORKSPACE_MOUNT, SandboxSpec
+from interns.sandbox.base import WORKSPACE_MOUNT, SandboxSpec, SandboxUnavailable
 from interns.sandbox.bubblewrap.args import SANDBOX_HOME
 from interns.sandbox.docker.engine import engine_errors, owner_labels
 from interns.sandbox.process import clean_env
@@ -78,9 +82,46 @@ def container_options(
     }
 
 
-def network_mode(client: docker.DockerClient, allowed: bool) -> str:
-    """`none`, or when the task allows network the engine's default bridge (the host's, on an engine without one)."""
+SANDBOX_NETWORK = "interns-sandbox"
+"""The user-defined bridge network a step with network joins: containers on it cannot reach one another."""
+NO_BRIDGE = (
+    "the docker engine has no bridge network, so this step runs with no network at all (network_mode none), "
+    "although it asked for one: a sandbox never shares the host's network and its loopback. To give steps a network, "
+    f"run dockerd with a bridge, or create one: `docker network create -o com.docker.network.bridge.enable_icc=false "
+    f"{SANDBOX_NETWORK}`; or use the bubblewrap sandbox, which reaches out through slirp4netns"
+)
+"""The notice journaled for a step that asked for network on an engine without a bridge."""
+
+
+def network_mode(client: docker.DockerClient, allowed: bool) -> tuple[str, str]:
+    """The container's network and a notice for the journal ("" when none is due); never the host's network.
+
+    No network unless the step allows it. Then the user-defined bridge `interns-sandbox`: used when the engine has
+    it, made (labelled, inter-container traffic off) when the engine has its default bridge. An engine without any
+    bridge (dockerd --bridge=none) gives `none` and the notice saying why.
+    """
     if not allowed:
-        return "none"
+        return "none", ""
+    import docker.errors
+
     with engine_errors("looking up the networks"):
-        return "bridge" if client.networks.list(names=["bridge"]) else "host"
+        if _bridge(client, SANDBOX_NETWORK):
+            return SANDBOX_NETWORK, ""
+        if not _bridge(client, "bridge"):
+            return "none", NO_BRIDGE
+        try:
+            client.networks.create(
+                SANDBOX_NETWORK,
+                driver="bridge",
+                options={"com.docker.network.bridge.enable_icc": "false"},
+                labels={"interns.network": "sandbox"},
+            )
+        except docker.errors.APIError as exc:
+            if not _bridge(client, SANDBOX_NETWORK):  # another run made it meanwhile: fine; anything else is not
+                raise SandboxUnavailable(f"cannot create the docker network {SANDBOX_NETWORK}: {exc}") from exc
+    return SANDBOX_NETWORK, ""
+
+
+def _bridge(client: docker.DockerClient, name: str) -> bool:
+    """Whether the engine has a bridge network of exactly this name (the engine's filter matches parts of names)."""
+    return any(n.name == name and n.attrs.get("Driver") == "bridge" for n in client.networks.list(names=[name]))

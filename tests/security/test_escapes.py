@@ -11,6 +11,7 @@ from tests.security.cases_commands import COMMAND_ATTACKS
 from tests.security.cases_git import GIT_ATTACKS
 from tests.security.cases_gitpush import GITPUSH_ATTACKS
 from tests.security.cases_host import HOST_ATTACKS
+from tests.security.cases_loopback import LOOPBACK_ATTACKS
 from tests.security.cases_paths import PATH_ATTACKS
 from tests.security.cases_resources import RESOURCE_ATTACKS
 from tests.security.conftest import Host
@@ -25,6 +26,7 @@ ATTACKS = [
     *RESOURCE_ATTACKS,
     *GIT_ATTACKS,
     *GITPUSH_ATTACKS,
+    *LOOPBACK_ATTACKS,
 ]
 
 

@@ -4,7 +4,6 @@
 
 const Interns = (() => {
   const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.content || "";
-  const token = meta("interns-token");
   const actionsOn = meta("interns-actions") === "on";
 
   function h(tag, attrs, ...children) {
@@ -37,10 +36,13 @@ const Interns = (() => {
     return data;
   }
 
+  // The session cookie (HttpOnly: no script reads it) goes with every request to the viewer; the browser adds
+  // the page's Origin to a POST, which the viewer checks too.
   async function post(path, body) {
     const response = await fetch(path, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "X-Interns-Token": token },
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
       body: JSON.stringify(body || {}),
     });
     const data = await response.json().catch(() => ({ error: `${response.status} ${response.statusText}` }));
@@ -106,6 +108,6 @@ const Interns = (() => {
 
   const plural = (n, one, many) => `${numberFormat.format(n)} ${n === 1 ? one : many || one + "s"}`;
 
-  return { h, fill, api, post, token, actionsOn, tokens, cost, duration, between, when, clock, label, badge,
+  return { h, fill, api, post, actionsOn, tokens, cost, duration, between, when, clock, label, badge,
     reviewBadge, plural, numberFormat };
 })();

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from interns.agents.gate.approval import TerminalAsker
-from interns.journal import ApprovalRequested, CommandRun, PolicyDecision, StepFinished, ToolCall
+from interns.journal import ApprovalRequested, CommandRun, Notice, PolicyDecision, StepFinished, ToolCall
 from tests.agents.conftest import BACKENDS, TaskDir
 
 pytestmark = pytest.mark.anyio
@@ -332,7 +332,7 @@ async def test_a_step_may_have_the_network_the_task_denies(
     task_dir: TaskDir, host_server: tuple[int, threading.Event], backend: str
 ) -> None:
     port, connected = host_server
-    probe = loopback_probe(port)
+    probe = f"cat /proc/net/dev; {loopback_probe(port)}"
     attempt = [{"call": {"run": {"command": probe}}}, {"final": "done"}]
     task = task_dir.write(
         {
@@ -344,8 +344,20 @@ async def test_a_step_may_have_the_network_the_task_denies(
     result, events = await task_dir.run(task)
     assert result.status == "succeeded", result.reason
     outputs = {e.step: e.stdout for e in events if isinstance(e, CommandRun) and e.by == "worker"}
-    assert "reached" not in outputs["offline"] and outputs["online"].strip() == "reached"
-    assert connected.is_set()
+    seen = {
+        step: {line.split(":")[0].strip() for line in text.splitlines() if ":" in line}
+        for step, text in outputs.items()
+    }
+    notices = [e.message for e in events if isinstance(e, Notice) and e.step == "online"]
+    assert seen["offline"] == {"lo"}
+    if backend == "bubblewrap":
+        assert "tap0" in seen["online"], "its own network, through slirp4netns"
+    elif notices:  # an engine without a bridge: no network, and the journal says why
+        assert seen["online"] == {"lo"} and "no bridge network" in notices[0]
+    else:
+        assert seen["online"] - {"lo"}
+    assert "reached" not in outputs["offline"] + outputs["online"], "a network never includes the host's loopback"
+    assert not connected.is_set()
 
 
 async def test_the_task_can_take_tools_away_from_every_step(task_dir: TaskDir) -> None:

@@ -10,6 +10,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -36,15 +37,36 @@ class Answer:
         return json.loads(self.body)
 
 
-def fetch(url: str, *, method: str = "GET", body: object = None, headers: dict[str, str] | None = None) -> Answer:
-    """One request, without following redirects; an HTTP error is an answer like any other."""
+PEOPLE: dict[int, str] = {}
+"""Port of each viewer signed in by `sign_in` → its session cookie, as the person's browser holds it."""
+
+
+def fetch(
+    url: str,
+    *,
+    method: str = "GET",
+    body: object = None,
+    headers: dict[str, str] | None = None,
+    stranger: bool = False,
+) -> Answer:
+    """One request, without following redirects; an HTTP error is an answer like any other.
+
+    It goes as the person (their session cookie, and for a POST their page's Origin) to a viewer `sign_in` signed
+    in, unless `stranger`; `headers` have the last word.
+    """
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args: Any, **kwargs: Any) -> None:
             return None
 
+    parts = urlsplit(url)
+    person: dict[str, str] = {}
+    if not stranger and parts.port in PEOPLE:
+        person = {"Cookie": PEOPLE[parts.port]}
+        if method == "POST":
+            person["Origin"] = f"{parts.scheme}://{parts.netloc}"
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    request = urllib.request.Request(url, data=data, method=method, headers=person | (headers or {}))
     opener = urllib.request.build_opener(NoRedirect)
     try:
         with opener.open(request, timeout=30) as response:
@@ -53,11 +75,22 @@ def fetch(url: str, *, method: str = "GET", body: object = None, headers: dict[s
         return Answer(error.code, dict(error.headers), error.read())
 
 
+def sign_in(link: str) -> str:
+    """Open the link a viewer printed, as the person does; their later `fetch`es carry the cookie. Returns it."""
+    answer = fetch(link, stranger=True)
+    assert answer.status == 302 and "Set-Cookie" in answer.headers, (answer.status, answer.body)
+    cookie = answer.headers["Set-Cookie"].split(";", 1)[0]
+    PEOPLE[urlsplit(link).port or 80] = cookie
+    return cookie
+
+
 @pytest.fixture
 def viewer(root: Path) -> Iterator[ViewerServer]:
-    """A read-only viewer over `root` on a free loopback port."""
+    """A read-only viewer over `root` on a free loopback port, its person signed in."""
     with ViewerServer(root).start() as server:
+        sign_in(server.sign_in_url)
         yield server
+        PEOPLE.pop(server.port, None)
 
 
 def browser_problem() -> str | None:

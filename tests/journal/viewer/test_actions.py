@@ -11,7 +11,7 @@ import pytest
 from interns.agents.cli.view import GateActions
 from interns.journal import RunStore
 from interns.journal.viewer import ViewerServer
-from tests.journal.viewer.conftest import Answer, fetch
+from tests.journal.viewer.conftest import Answer, fetch, sign_in
 from tests.journal.viewer.gate import RepoRun, repo_run
 
 
@@ -20,13 +20,14 @@ def gate(tmp_path: Path) -> Iterator[tuple[RepoRun, ViewerServer, GateActions]]:
     run = repo_run(tmp_path)
     actions = GateActions(run.runs)
     with ViewerServer(run.runs, actions=actions).start() as server:
+        sign_in(server.sign_in_url)
         yield run, server, actions
     actions.wait()
     run.repo.close()
 
 
 def act(server: ViewerServer, run_id: str, action: str, note: str = "") -> Answer:
-    headers = {"Content-Type": "application/json", "X-Interns-Token": server.token}
+    headers = {"Content-Type": "application/json"}
     return fetch(f"{server.url}api/runs/{run_id}/{action}", method="POST", body={"note": note}, headers=headers)
 
 
@@ -79,6 +80,7 @@ def test_retry_runs_the_task_again_with_the_note(gate: tuple[RepoRun, ViewerServ
 def test_a_failed_run_cannot_be_accepted(tmp_path: Path) -> None:
     run = repo_run(tmp_path, fail=True)
     with ViewerServer(run.runs, actions=GateActions(run.runs)).start() as server:
+        sign_in(server.sign_in_url)
         refused = act(server, run.run_id, "accept")
         summary = fetch(f"{server.url}api/runs/{run.run_id}").json
     run.repo.close()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from interns.journal import Notice
 from interns.journal.viewer import ViewerServer
-from tests.journal.viewer.conftest import fetch
+from tests.journal.viewer.conftest import fetch, sign_in
 from tests.journal.viewer.runs import FINAL_DIFF, HOSTILE_TEXT, StartRun, demo_run, failed_run, record_demo_run
 
 
@@ -125,18 +125,23 @@ def test_another_host_name_is_refused(viewer: ViewerServer, start_run: StartRun)
     assert fetch(f"{viewer.url}api/runs", headers={"Host": f"localhost:{viewer.port}"}).status == 200
 
 
-def test_review_actions_need_the_pages_token(root: Path, start_run: StartRun) -> None:
+def test_review_actions_need_the_cookie_json_and_the_viewers_own_origin(root: Path, start_run: StartRun) -> None:
     run = demo_run(start_run)
     with ViewerServer(root).start() as read_only:
         url = f"{read_only.url}api/runs/{run.run_id}/accept"
         json_type = {"Content-Type": "application/json"}
-        without = fetch(url, method="POST", body={}, headers=json_type)
-        wrong = fetch(url, method="POST", body={}, headers=json_type | {"X-Interns-Token": "guess"})
-        as_form = fetch(url, method="POST", body={}, headers={"X-Interns-Token": read_only.token})
-        with_token = fetch(url, method="POST", body={}, headers=json_type | {"X-Interns-Token": read_only.token})
+        own = {"Origin": read_only.url.rstrip("/")}
+        stranger = fetch(url, method="POST", body={}, headers=json_type | own, stranger=True)
+        cookie = sign_in(read_only.sign_in_url)
+        as_form = fetch(url, method="POST", body={}, headers={"Content-Type": "application/x-www-form-urlencoded"})
+        no_origin = fetch(url, method="POST", body={}, headers=json_type | {"Origin": ""})
+        other_origin = fetch(url, method="POST", body={}, headers=json_type | {"Origin": "http://evil.example"})
+        signed_in = fetch(url, method="POST", body={}, headers=json_type)
         page = fetch(f"{read_only.url}runs/{run.run_id}").body.decode()
 
-    assert (without.status, wrong.status, as_form.status) == (403, 403, 403)
-    assert with_token.status == 501, "a viewer started without actions cannot act"
-    assert f'content="{read_only.token}"' in page and 'name="interns-actions" content="off"' in page
+    assert stranger.status == 401
+    assert (as_form.status, no_origin.status, other_origin.status) == (403, 403, 403)
+    assert signed_in.status == 501, "a viewer started without actions cannot act"
+    assert read_only.key not in page and cookie.split("=", 1)[1] not in page
+    assert 'name="interns-actions" content="off"' in page
     assert not (run.dir / "review.json").exists()

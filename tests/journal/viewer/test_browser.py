@@ -28,7 +28,10 @@ class Desk:
     server: ViewerServer
 
     def url(self, path: str = "") -> str:
-        return self.server.url + path.lstrip("/")
+        """The page at `path`, through the sign-in link: the browser trades its key for the cookie on first use."""
+        address, _, fragment = (self.server.url + path.lstrip("/")).partition("#")
+        joiner = "&" if "?" in address else "?"
+        return f"{address}{joiner}key={self.server.key}" + (f"#{fragment}" if fragment else "")
 
 
 @pytest.fixture
@@ -117,6 +120,10 @@ def test_a_link_to_an_event_opens_its_step_at_that_event(desk: Desk, page: Any) 
 
 def test_a_reviewer_accepts_a_run_from_its_page(desk: Desk, page: Any, screenshots: Path) -> None:
     page.goto(desk.url(f"runs/{desk.gate.run_id}"))
+    [cookie] = page.context.cookies()
+    assert page.url == desk.server.url + f"runs/{desk.gate.run_id}", "the key leaves the address bar at once"
+    assert (cookie["httpOnly"], cookie["sameSite"]) == (True, "Strict")
+    assert page.evaluate("document.cookie") == "", "no script on the page can read the session"
     page.click("#accept")
     page.click("#confirm")
 
@@ -139,3 +146,11 @@ def test_a_live_run_shows_new_events_as_they_arrive(desk: Desk, page: Any) -> No
 
     page.get_by_text("a new notice while you watch").wait_for(timeout=8_000)
     live.close()
+
+
+def test_a_browser_without_the_link_sees_nothing_and_can_press_nothing(desk: Desk, page: Any) -> None:
+    page.goto(desk.server.url + f"runs/{desk.gate.run_id}")
+
+    assert "Open the link from your terminal" in page.inner_text("main")
+    assert page.locator("#accept").count() == 0 and desk.gate.run_id not in page.content()
+    assert desk.gate.value_on_main == "VALUE = 1"

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
+import itertools
 import os
 import shutil
+import socket
 import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,6 +22,7 @@ from interns.sandbox import (
     SandboxUnavailable,
     find_bwrap,
 )
+from interns.sandbox.bubblewrap.outbound import GATEWAY, TAP_NAME
 from tests.sandbox.conftest import OpenSandbox
 
 pytestmark = pytest.mark.anyio
@@ -63,17 +67,116 @@ async def test_no_network_by_default(box: Sandbox, host_server: tuple[int, list[
     assert received == []
 
 
+def host_address() -> str | None:
+    """An IPv4 address of this machine that is not loopback (where slirp4netns may lead), or None when it has none."""
+    try:
+        lines = Path("/proc/net/fib_trie").read_text().splitlines()
+    except OSError:
+        return None
+    # Each local address is a "|-- ADDRESS" line followed by "/32 host LOCAL".
+    for previous, line in itertools.pairwise(lines):
+        if line.strip() == "/32 host LOCAL":
+            address = previous.strip().removeprefix("|-- ").removeprefix("+-- ")
+            if not ipaddress.ip_address(address).is_loopback:
+                return address
+    return None
+
+
+def connect_probe(address: str, port: int) -> list[str]:
+    """A command that prints 'reached' when it can connect to address:port, and fails when it cannot."""
+    code = f"import socket; socket.create_connection(({address!r}, {port}), timeout=5); print('reached')"
+    return ["python3", "-c", code]
+
+
 @needs_bash
-async def test_network_when_the_spec_allows_it(open_box: OpenSandbox, host_server: tuple[int, list[bytes]]) -> None:
+async def test_with_network_the_sandbox_gets_its_own_and_never_the_hosts_loopback(
+    open_box: OpenSandbox, host_server: tuple[int, list[bytes]]
+) -> None:
     port, received = host_server
     box = await open_box(network=True)
-    result = await box.exec(tcp_probe(port), timeout=10)
-    assert result.ok, result.stderr
-    for _ in range(100):
-        if received:
-            break
-        await asyncio.sleep(0.01)
-    assert received == [b"hello-from-sandbox\n"]
+
+    routes = (await box.exec(["cat", "/proc/net/route"])).stdout.splitlines()[1:]
+    to_loopback = await box.exec(tcp_probe(port), timeout=10)
+    via_gateway = await box.exec(connect_probe(GATEWAY, port), timeout=10)
+    over_ipv6 = await box.exec(["bash", "-c", f"echo x > /dev/tcp/::1/{port}"], timeout=10)
+
+    assert await interfaces(box) == {"lo", TAP_NAME}
+    default = [r.split() for r in routes if r.split()[1] == "00000000"]
+    assert default and default[0][0] == TAP_NAME and default[0][2] == "0202000A", "default route via 10.0.2.2"
+    assert to_loopback.exit_code != 0 and via_gateway.exit_code != 0 and over_ipv6.exit_code != 0
+    assert "reached" not in via_gateway.stdout
+    assert received == [], "the host's loopback server heard from the sandbox"
+
+
+async def test_with_network_a_host_address_beyond_loopback_is_reached(open_box: OpenSandbox) -> None:
+    address = host_address()
+    if address is None:
+        pytest.skip("this machine has no address but loopback to reach through slirp4netns")
+    server = socket.create_server((address, 0))
+    server.settimeout(10)
+    try:
+        box = await open_box(network=True)
+        result = await box.exec(connect_probe(address, server.getsockname()[1]), timeout=10)
+        server.accept()[0].close()
+    finally:
+        server.close()
+    assert result.ok and result.stdout == "reached\n", result.stderr
+
+
+def slirp_helpers(monkeypatch: pytest.MonkeyPatch, folder: Path, script: str | None) -> None:
+    """PATH holds only a slirp4netns that runs `script` (None: no slirp4netns at all); bwrap is found as before."""
+    folder.mkdir()
+    if script is not None:
+        fake = folder / "slirp4netns"
+        fake.write_text(script)
+        fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(folder))
+
+
+def test_without_slirp4netns_a_sandbox_with_network_fails_closed(
+    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bwrap = find_bwrap()
+    if bwrap is None:
+        pytest.skip("bubblewrap is not installed here")
+    slirp_helpers(monkeypatch, tmp_path / "bin", None)
+    BubblewrapSandbox(SandboxSpec(backend="bubblewrap", workspace=workspace), locate=lambda: bwrap)  # no network: fine
+    with pytest.raises(SandboxUnavailable) as caught:
+        BubblewrapSandbox(SandboxSpec(backend="bubblewrap", workspace=workspace, network=True), locate=lambda: bwrap)
+    assert "slirp4netns" in str(caught.value) and "apt-get install slirp4netns" in str(caught.value)
+
+
+async def test_a_network_that_cannot_be_attached_stops_the_command(
+    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bwrap = find_bwrap()
+    if bwrap is None:
+        pytest.skip("bubblewrap is not installed here")
+    slirp_helpers(monkeypatch, tmp_path / "bin", "#!/bin/sh\necho 'slirp: cannot open /dev/net/tun' >&2\nexit 1\n")
+    box = BubblewrapSandbox(SandboxSpec(backend="bubblewrap", workspace=workspace, network=True), locate=lambda: bwrap)
+    with pytest.raises(SandboxUnavailable) as caught:
+        await box.exec(["touch", "ran"], timeout=30)
+    assert "cannot open /dev/net/tun" in str(caught.value)
+    assert not (workspace / "ran").exists(), "the command ran without the network it was promised"
+
+
+async def test_slirp4netns_stops_with_the_command(open_box: OpenSandbox) -> None:
+    box = await open_box(network=True)
+    assert (await box.exec(["true"])).ok
+    assert (await box.exec(["sleep", "30"], timeout=0.5)).timed_out
+    assert slirp_children() == []
+
+
+def slirp_children() -> list[int]:
+    """The slirp4netns processes this test process started and that still run."""
+    found = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat_file.read_text().rsplit(")", 1)
+            name, parent = fields[0].split("(", 1)[1], int(fields[1].split()[1])
+            if name == "slirp4netns" and parent == os.getpid():
+                found.append(int(stat_file.parent.name))
+    return found
 
 
 @pytest.mark.parametrize("target", ["/usr/intruder", "/etc/intruder", "/intruder", "/home/intruder"])

@@ -33,12 +33,13 @@ def test_argv_follows_the_options_unchanged() -> None:
     assert command[command.index("--") + 1 :] == ["sh", "-c", "echo --bind"]
 
 
-def test_network_is_cut_unless_asked_for() -> None:
+def test_the_network_namespace_is_always_the_sandboxs_own() -> None:
     closed = options(bwrap_command("bwrap", LAYOUT, workspace=Path("/w"), argv=["true"]))
-    opened = options(bwrap_command("bwrap", LAYOUT, workspace=Path("/w"), argv=["true"], network=True))
+    opened = options(bwrap_command("bwrap", LAYOUT, workspace=Path("/w"), argv=["true"], network_fds=(7, 9)))
     assert "--unshare-all" in closed and "--unshare-all" in opened
-    assert "--share-net" not in closed
-    assert "--share-net" in opened
+    assert "--share-net" not in closed and "--share-net" not in opened, "never the host's network, nor its loopback"
+    assert "--info-fd" not in closed and "--block-fd" not in closed
+    assert opened[opened.index("--info-fd") + 1] == "7" and opened[opened.index("--block-fd") + 1] == "9"
 
 
 def test_user_namespace_maps_a_non_root_user() -> None:

@@ -28,7 +28,7 @@ from interns.sandbox import (
     open_sandbox,
     remove_leftovers,
 )
-from interns.sandbox.docker.container import container_env
+from interns.sandbox.docker.container import NO_BRIDGE, SANDBOX_NETWORK, container_env
 from interns.sandbox.docker.engine import LABEL_PID, LABEL_RUN, connect
 from interns.sandbox.process import clean_env
 from tests.sandbox.conftest import OpenSandbox, skip_unless_runs
@@ -77,10 +77,22 @@ async def test_no_network_by_default(box: Sandbox) -> None:
 
 
 @on_docker
-async def test_network_when_the_spec_allows_it(open_box: OpenSandbox) -> None:
+async def test_with_network_a_container_never_gets_the_hosts(
+    open_box: OpenSandbox, engine: docker.DockerClient
+) -> None:
     box = await open_box(network=True)
+    assert isinstance(box, DockerSandbox)
+    mode = engine.containers.get(box.container_id).attrs["HostConfig"]["NetworkMode"]
     lines = (await box.exec(["cat", "/proc/net/dev"])).stdout.splitlines()[2:]
-    assert {line.split(":", 1)[0].strip() for line in lines} - {"lo"}
+    seen = {line.split(":", 1)[0].strip() for line in lines}
+
+    assert mode != "host", "the host's network would give the container the host's loopback"
+    if engine.networks.list(names=[SANDBOX_NETWORK]) or engine.networks.list(names=["bridge"]):
+        assert (mode, box.notices) == (SANDBOX_NETWORK, ())
+        assert seen - {"lo"}
+    else:  # an engine without a bridge (dockerd --bridge=none, as CI runs it): no network, and the journal says why
+        assert (mode, seen) == ("none", {"lo"})
+        assert box.notices == (NO_BRIDGE,) and "no bridge network" in NO_BRIDGE
 
 
 @on_docker
