@@ -93,7 +93,9 @@ class Redactor:
         self._pattern = re.compile(f"(?=[{first}])(?:{'|'.join(alternatives)})")
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str], extra: Iterable[str] = (), passed: Iterable[str] = ()) -> Redactor:
+    def from_environ(
+        cls, environ: Mapping[str, str], extra: Iterable[str] = (), passed: Iterable[str] = ()
+    ) -> Redactor:
         """A redactor for the values of `environ`'s secret-looking variables and of the variables named in `passed`
         (those a task hands to a sandbox or a tool, secret whatever their names), plus `extra` values (hint `SECRET`).
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -25,7 +24,7 @@ from interns.agents.cli.common import (
 )
 from interns.agents.gate import review as review_gate
 from interns.agents.gate.approval import default_asker
-from interns.journal import ApprovalAnswered, Redactor, RunLookupError, RunStillGoing, RunStore, reopen_run
+from interns.journal import ApprovalAnswered, RunLookupError, RunStillGoing, RunStore, reopen_run
 
 if TYPE_CHECKING:
     from interns.agents.runtime.resume import ResumePoint
@@ -111,6 +110,7 @@ def resume(
     With --from STEP any finished run goes on from that step: after you edit its output in the run's worked copy,
     the steps that need it run again on your version.
     """
+    from interns.agents.runtime.redaction import run_redactor
     from interns.agents.runtime.supervisor import Supervisor
 
     store = RunStore(runs_dir)
@@ -125,7 +125,7 @@ def resume(
         raise fail(f"the task file of run {point.run_id} is gone ({point.started.task_file or 'unknown'})")
     spec, choice = prepare_run(task_file, model or point.header.model)
     task_text = task_file.read_text(encoding="utf-8")
-    stored = Redactor.from_environ(os.environ).redact(task_text).encode()
+    stored = run_redactor(spec).redact(task_text).encode()
     if hashlib.sha256(stored).hexdigest() != point.header.task_sha256:
         err.print(f"warning: {task_file} changed since the run started; going on with it as it is now", style="yellow")
     supervisor = Supervisor(

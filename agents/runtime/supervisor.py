@@ -16,6 +16,7 @@ from interns.agents.checks.runner import command_run, run_checks
 from interns.agents.gate.approval import Asker, NoOneToAsk
 from interns.agents.runtime.diffs import changed_paths
 from interns.agents.runtime.planner import make_plan, plan_event
+from interns.agents.runtime.redaction import run_redactor
 from interns.agents.runtime.resume import BASELINES_DIR, ResumePoint
 from interns.agents.runtime.scheduler import run_dag
 from interns.agents.runtime.step_runner import MODEL_KEY_VARIABLES, RunEnv, StepResult, StepRunner
@@ -164,6 +165,7 @@ class Supervisor:
             workspace=str(_source_of(spec)),
             git_commit=_base_commit(spec),
             manual_minutes=spec.manual_minutes,
+            redactor=run_redactor(spec),
         )
         self.record(
             RunStarted(
@@ -194,7 +196,7 @@ class Supervisor:
         """The journal of the run being resumed, going on after its last event."""
         point = self.resume
         assert point is not None
-        self.journal = journal = reopen_run(self.runs_root, point.run_id, resume=True)
+        self.journal = journal = reopen_run(self.runs_root, point.run_id, resume=True, redactor=run_redactor(self.spec))
         self.usage = journal.usage
         after = point.header.status
         resumed = RunResumed(

@@ -232,7 +232,9 @@ def test_base64_and_hex_of_a_secret_are_redacted_at_every_offset(prefix: bytes, 
 def test_percent_encodings_of_a_secret_are_redacted(secret: str) -> None:
     redactor = Redactor.from_environ({"DEPLOY_NOTE": secret}, passed=["DEPLOY_NOTE"])
     for encoded in {quote(secret, safe=""), quote_plus(secret), quote(secret), quote(secret, safe="").lower()}:
-        assert redactor.redact(f"https://x.example/?q={encoded}&n=1") == "https://x.example/?q=[REDACTED:DEPLOY_NOTE]&n=1"
+        assert (
+            redactor.redact(f"https://x.example/?q={encoded}&n=1") == "https://x.example/?q=[REDACTED:DEPLOY_NOTE]&n=1"
+        )
 
 
 @pytest.mark.parametrize(

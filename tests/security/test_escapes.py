@@ -10,13 +10,14 @@ from tests.security.attack import Attack, Seen
 from tests.security.cases_commands import COMMAND_ATTACKS
 from tests.security.cases_host import HOST_ATTACKS
 from tests.security.cases_paths import PATH_ATTACKS
+from tests.security.cases_redaction import REDACTION_ATTACKS
 from tests.security.cases_resources import RESOURCE_ATTACKS
 from tests.security.conftest import Host
 from tests.security.outcomes import Outcomes
 
 pytestmark = pytest.mark.anyio
 
-ATTACKS = [*PATH_ATTACKS, *HOST_ATTACKS, *COMMAND_ATTACKS, *RESOURCE_ATTACKS]
+ATTACKS = [*PATH_ATTACKS, *HOST_ATTACKS, *COMMAND_ATTACKS, *RESOURCE_ATTACKS, *REDACTION_ATTACKS]
 
 
 def _params() -> list[object]:
