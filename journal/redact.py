@@ -78,16 +78,18 @@ class Redactor:
         """Redact the given secret values (value → hint, e.g. the variable's name), in every form
         `secret_forms` knows (JSON-escaped, percent-encoded, split across lines, base64, hex), and every pattern in
         `PATTERNS`."""
+        secrets = secrets or {}
         self._hints: dict[str, str] = {}
+        """The hint of each secret's group in the pattern."""
         alternatives = []
         first_chars = set(_PATTERN_FIRST_CHARS)
         # Longest first, so a secret that contains another is replaced whole.
-        values = sorted((v for v in (secrets or {}) if len(v) >= MIN_SECRET_LENGTH), key=len, reverse=True)
+        values = sorted((v for v in secrets if len(v) >= MIN_SECRET_LENGTH), key=len, reverse=True)
         for number, value in enumerate(values):
-            pattern, first = forms_pattern(value)
-            self._hints[f"secret_{number}"] = (secrets or {})[value]
-            alternatives.append(f"(?P<secret_{number}>{pattern})")
-            first_chars.update(first)
+            forms, starts = forms_pattern(value)
+            self._hints[f"secret_{number}"] = secrets[value]
+            alternatives.append(f"(?P<secret_{number}>{forms})")
+            first_chars.update(starts)
         alternatives += [f"(?P<{name}>{pattern})" for name, pattern in PATTERNS.items()]
         first = "".join(re.escape(char) for char in sorted(first_chars))
         self._pattern = re.compile(f"(?=[{first}])(?:{'|'.join(alternatives)})")
