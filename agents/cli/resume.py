@@ -24,6 +24,7 @@ from interns.agents.cli.common import (
 )
 from interns.agents.gate import review as review_gate
 from interns.agents.gate.approval import default_asker
+from interns.agents.gate.visible import visible
 from interns.journal import ApprovalAnswered, RunLookupError, RunStillGoing, RunStore, reopen_run
 
 if TYPE_CHECKING:
@@ -78,7 +79,8 @@ def approve(
             journal.record(
                 ApprovalAnswered(step=request.step, call_id=request.call_id, approved=deny is None, reason=deny or "")
             )
-            out.print(f"{verb}: step {request.step}: {request.tool} {request.target}  ({request.rule})", markup=False)
+            shown = f"{verb}: step {request.step}: {request.tool} {request.target}  ({request.rule})"
+            out.print(visible(shown, one_line=True), markup=False)
     finally:
         journal.detach()
     left = len(point.waiting) - len(waiting)
@@ -116,7 +118,7 @@ def resume(
     store = RunStore(runs_dir)
     point = _point(store, run_ref, from_step)
     if point.waiting:
-        listed = "\n  ".join(f"step {r.step}: {r.tool} {r.target}" for r in point.waiting)
+        listed = "\n  ".join(visible(f"step {r.step}: {r.tool} {r.target}", one_line=True) for r in point.waiting)
         raise fail(
             f"run {point.run_id} still waits for answers:\n  {listed}\nanswer with: {PROG} approve {point.run_id}"
         )
