@@ -21,7 +21,7 @@ from interns.agents.runtime.resume import BASELINES_DIR, ResumePoint
 from interns.agents.runtime.scheduler import run_dag
 from interns.agents.runtime.step_runner import MODEL_KEY_VARIABLES, RunEnv, StepResult, StepRunner
 from interns.agents.runtime.workspaces import FolderSpace, RepoSpace, open_space, reopen_space, views_inputs
-from interns.agents.tracing.spans import end_span, run_span, traced_exec
+from interns.agents.tracing.spans import end_span, redact_traces_with, run_span, traced_exec
 from interns.agents.worker.models import ModelChoice
 from interns.journal import (
     Event,
@@ -156,6 +156,8 @@ class Supervisor:
     def _open(self) -> Journal:
         """A new run's journal, begun with what the run is and any warnings about it."""
         spec = self.spec
+        redactor = run_redactor(spec)
+        redact_traces_with(redactor)  # traces leave redacted like the journal, passed values included
         self.journal = journal = open_run(
             self.runs_root,
             task=spec.name,
@@ -165,7 +167,7 @@ class Supervisor:
             workspace=str(_source_of(spec)),
             git_commit=_base_commit(spec),
             manual_minutes=spec.manual_minutes,
-            redactor=run_redactor(spec),
+            redactor=redactor,
         )
         self.record(
             RunStarted(
@@ -196,7 +198,9 @@ class Supervisor:
         """The journal of the run being resumed, going on after its last event."""
         point = self.resume
         assert point is not None
-        self.journal = journal = reopen_run(self.runs_root, point.run_id, resume=True, redactor=run_redactor(self.spec))
+        redactor = run_redactor(self.spec)
+        redact_traces_with(redactor)
+        self.journal = journal = reopen_run(self.runs_root, point.run_id, resume=True, redactor=redactor)
         self.usage = journal.usage
         after = point.header.status
         resumed = RunResumed(
