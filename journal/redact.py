@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from interns.journal.secret_forms import LINE_BREAK, forms_pattern
 
 SECRET_NAME_WORDS = (
     "KEY",
@@ -34,9 +35,22 @@ PATTERNS: dict[str, str] = {
     "ANTHROPIC_API_KEY": rf"{_NOT_AFTER_WORD}sk-ant-{_TOKEN}{{16,}}",
     "OPENAI_API_KEY": rf"{_NOT_AFTER_WORD}sk-(?:proj-|svcacct-|admin-)?{_TOKEN}{{20,}}",
     "GITHUB_TOKEN": rf"{_NOT_AFTER_WORD}(?:gh[pousr]_[A-Za-z0-9]{{20,}}|github_pat_[A-Za-z0-9_]{{20,}})",
+    "GITLAB_TOKEN": rf"{_NOT_AFTER_WORD}glpat-{_TOKEN}{{20,}}",
     "AWS_ACCESS_KEY_ID": r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])",
-    "SLACK_TOKEN": r"(?<![A-Za-z0-9])xox[abprs]-[A-Za-z0-9\-]{10,}",
+    # A secret access key is 40 characters of base64 that only its name tells from any other.
+    "AWS_SECRET_ACCESS_KEY": r"(?P<aws_head>(?i:(?:aws_?)?secret_?access_?key)[\"']?\s*[:=]\s*[\"']?)"
+    r"[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])",
+    "SLACK_TOKEN": r"(?<![A-Za-z0-9])(?:xox[abeoprs]-[A-Za-z0-9\-]{10,}|xapp-\d-[A-Za-z0-9\-]{10,})",
+    "SLACK_WEBHOOK": r"(?<![A-Za-z0-9_.\-])(?:https?://)?hooks\.slack\.com/(?:services|workflows|triggers)/"
+    r"[A-Za-z0-9_/\-]{10,}",
+    "DISCORD_WEBHOOK": r"(?<![A-Za-z0-9_.\-])(?:https?://)?(?:canary\.|ptb\.)?discord(?:app)?\.com/api/"
+    r"(?:v\d+/)?webhooks/\d{5,}/[A-Za-z0-9_\-]{20,}",
+    "STRIPE_KEY": rf"{_NOT_AFTER_WORD}(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{{16,}}|whsec_[A-Za-z0-9]{{20,}})",
     "GOOGLE_API_KEY": rf"(?<![A-Za-z0-9])AIza{_TOKEN}{{35}}",
+    "NPM_TOKEN": rf"{_NOT_AFTER_WORD}npm_[A-Za-z0-9]{{36,}}",
+    "PYPI_TOKEN": rf"{_NOT_AFTER_WORD}pypi-AgE{_TOKEN}{{50,}}",
+    "HUGGINGFACE_TOKEN": rf"{_NOT_AFTER_WORD}hf_[A-Za-z0-9]{{30,}}",
+    "SENDGRID_KEY": rf"{_NOT_AFTER_WORD}SG\.{_TOKEN}{{22}}\.{_TOKEN}{{43}}",
     "JWT": rf"(?<![A-Za-z0-9])eyJ{_TOKEN}{{5,}}\.eyJ{_TOKEN}{{5,}}\.{_TOKEN}{{10,}}",
     # `Authorization: Bearer <token>` (also `Basic`), and a bare `Bearer <token>` whose token has a digit in it.
     "AUTHORIZATION": r"(?P<auth_head>(?i:authorization)[\"']?\s*[:=]\s*[\"']?(?i:bearer|basic)\s+|"
@@ -44,8 +58,11 @@ PATTERNS: dict[str, str] = {
     # The password in `scheme://user:password@host`.
     "URL_PASSWORD": r"(?P<url_head>://[^\s/:@\"']+:)[^\s/@\"']{3,}(?=@)",
 }
-_PATTERN_FIRST_CHARS = "-sgAxeaAbB:"
+_PATTERN_FIRST_CHARS = "-sSgAxeabB:hdcprwn"
 """Every character a match of `PATTERNS` can start with. Checking it first makes the scan several times faster."""
+
+
+_LINE_BREAK = re.compile(f"({LINE_BREAK})")
 
 
 def is_secret_name(name: str) -> bool:
@@ -58,33 +75,36 @@ class Redactor:
     """Replaces known secret values and token-shaped strings with `[REDACTED:HINT]`; the hint names the kind only."""
 
     def __init__(self, secrets: Mapping[str, str] | None = None) -> None:
-        """Redact the given secret values (value → hint, e.g. the variable's name) and every pattern in `PATTERNS`."""
+        """Redact the given secret values (value → hint, e.g. the variable's name), in every form
+        `secret_forms` knows (JSON-escaped, percent-encoded, split across lines, base64, hex), and every pattern in
+        `PATTERNS`."""
+        secrets = secrets or {}
         self._hints: dict[str, str] = {}
-        for value, hint in (secrets or {}).items():
-            if len(value) < MIN_SECRET_LENGTH:
-                continue
-            self._hints.setdefault(value, hint)
-            # The same value as it appears inside JSON text, where quotes, backslashes and controls are escaped.
-            self._hints.setdefault(json.dumps(value, ensure_ascii=False)[1:-1], hint)
-            self._hints.setdefault(json.dumps(value)[1:-1], hint)
+        """The hint of each secret's group in the pattern."""
         alternatives = []
         first_chars = set(_PATTERN_FIRST_CHARS)
-        if self._hints:
-            # Longest first, so a secret that contains another is replaced whole.
-            literals = sorted(self._hints, key=len, reverse=True)
-            alternatives.append("(?P<literal>" + "|".join(re.escape(value) for value in literals) + ")")
-            first_chars.update(value[0] for value in literals)
+        # Longest first, so a secret that contains another is replaced whole.
+        values = sorted((v for v in secrets if len(v) >= MIN_SECRET_LENGTH), key=len, reverse=True)
+        for number, value in enumerate(values):
+            forms, starts = forms_pattern(value)
+            self._hints[f"secret_{number}"] = secrets[value]
+            alternatives.append(f"(?P<secret_{number}>{forms})")
+            first_chars.update(starts)
         alternatives += [f"(?P<{name}>{pattern})" for name, pattern in PATTERNS.items()]
         first = "".join(re.escape(char) for char in sorted(first_chars))
         self._pattern = re.compile(f"(?=[{first}])(?:{'|'.join(alternatives)})")
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str], extra: Iterable[str] = ()) -> Redactor:
-        """A redactor for the values of `environ`'s secret-looking variables, plus `extra` values (hint `SECRET`).
+    def from_environ(
+        cls, environ: Mapping[str, str], extra: Iterable[str] = (), passed: Iterable[str] = ()
+    ) -> Redactor:
+        """A redactor for the values of `environ`'s secret-looking variables and of the variables named in `passed`
+        (those a task hands to a sandbox or a tool, secret whatever their names), plus `extra` values (hint `SECRET`).
 
         Values shorter than `MIN_SECRET_LENGTH` are ignored, here and in the constructor.
         """
-        secrets = {value: name for name, value in sorted(environ.items()) if is_secret_name(name)}
+        chosen = set(passed)
+        secrets = {value: name for name, value in sorted(environ.items()) if is_secret_name(name) or name in chosen}
         for value in extra:
             secrets.setdefault(value, "SECRET")
         return cls(secrets)
@@ -105,8 +125,11 @@ class Redactor:
 
     def _replacement(self, match: re.Match[str]) -> str:
         kind = match.lastgroup or "SECRET"
-        if kind == "literal":
-            return f"[REDACTED:{self._hints[match.group()]}]"
-        head = match.group("auth_head") if kind == "AUTHORIZATION" else None
-        head = match.group("url_head") if kind == "URL_PASSWORD" else head
+        if kind in self._hints:
+            # A secret split across lines loses each part, and keeps the line breaks, so a diff stays a diff.
+            parts = _LINE_BREAK.split(match.group())
+            hidden = f"[REDACTED:{self._hints[kind]}]"
+            return "".join(part if index % 2 else hidden for index, part in enumerate(parts))
+        heads = {"AUTHORIZATION": "auth_head", "URL_PASSWORD": "url_head", "AWS_SECRET_ACCESS_KEY": "aws_head"}
+        head = match.group(heads[kind]) if kind in heads else None
         return f"{head or ''}[REDACTED:{kind}]"

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast, get_args
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from interns.agents.cli.common import (
@@ -39,6 +38,7 @@ from interns.agents.cli.timeline import STATUS_STYLE, event_line, usage_text
 from interns.agents.cli.view import view
 from interns.agents.gate import review as review_gate
 from interns.agents.gate.approval import TerminalAsker
+from interns.agents.gate.visible import visible, visible_json, visible_markup
 from interns.agents.tracing.spans import setup_tracing, shutdown_tracing
 from interns.errors import InternsError
 from interns.journal import Event, PlanMade, RunHeader, RunLookupError, RunStatus, RunStore, UnknownEvent
@@ -187,9 +187,10 @@ def _print_steps(steps: list[tasks.Step]) -> None:
 
     for step in tasks.topological_order(steps):
         needs = f" (after {', '.join(step.needs)})" if step.needs else ""
-        out.print(f"  {step.id}{needs}: {step.instructions.strip()}", markup=False)
+        # A plan the supervisor wrote is a model's text.
+        out.print(visible(f"  {step.id}{needs}: {step.instructions.strip()}"), markup=False)
         for check in step.done_when:
-            out.print(f"      done when: {tasks.describe_check(check)}", markup=False)
+            out.print(visible(f"      done when: {tasks.describe_check(check)}"), markup=False)
 
 
 @app.command("runs", short_help="List runs, newest first.")
@@ -222,7 +223,7 @@ def list_runs(
             f"{h.duration:.1f}s" if h.duration is not None else "",
             f"{h.usage.total_tokens:,}",
             f"${h.usage.cost_usd:.4f}" if h.usage.cost_usd is not None else "n/a",
-            "scripted" if h.scripted else h.model,
+            "scripted" if h.scripted else visible_markup(h.model),
         )
     out.print(table)
 
@@ -251,17 +252,19 @@ def show(
         header = store.load(run_ref)
     except RunLookupError as exc:
         raise fail(str(exc)) from None
-    if as_json:
-        sys.stdout.write(header.model_dump_json() + "\n")
+    if as_json:  # JSON escapes C0 controls itself; the rest a terminal would act on are escaped too
+        sys.stdout.write(visible_json(header.model_dump_json()) + "\n")
         for event in store.events(header.run_id):
-            sys.stdout.write(event.model_dump_json() + "\n")
+            sys.stdout.write(visible_json(event.model_dump_json()) + "\n")
         return
     model = f"{header.model} (scripted, not a real model)" if header.scripted else header.model
+    goal = header.goal.strip().splitlines()[0] if header.goal.strip() else ""
     out.print(f"run {header.run_id}", style="bold", markup=False)
-    out.print(f"  task      {header.task}: {header.goal.strip().splitlines()[0] if header.goal else ''}", markup=False)
-    out.print(f"  model     {model}", markup=False)
-    out.print(f"  workspace {header.workspace}", markup=False)
-    out.print(f"  status    [{STATUS_STYLE.get(header.status, 'default')}]{header.status}[/] {escape(header.reason)}")
+    out.print(visible(f"  task      {header.task}: {goal}"), markup=False)
+    out.print(visible(f"  model     {model}"), markup=False)
+    out.print(visible(f"  workspace {header.workspace}"), markup=False)
+    status = STATUS_STYLE.get(header.status, "default")
+    out.print(f"  status    [{status}]{header.status}[/] {visible_markup(header.reason)}")
     out.print(f"  usage     {usage_text(header.usage)}\n", markup=False)
     if follow:
         events: Iterable[Event | UnknownEvent] = follow_events(
@@ -275,7 +278,8 @@ def show(
     try:
         for item in shown:
             if isinstance(item, _Heading):
-                out.print(f"\n── {item.title} " + "─" * max(0, 64 - len(item.title)), style="bold cyan")
+                title = visible(item.title)
+                out.print(f"\n── {title} " + "─" * max(0, 64 - len(title)), style="bold cyan", markup=False)
                 continue
             line = event_line(item, detail=lines)
             if line is not None:
@@ -284,7 +288,7 @@ def show(
         raise typer.Exit(EXIT_CANCELLED) from None  # stopped following; the run itself goes on
     diff = store.dir(header.run_id) / "final.diff"
     if diff.exists() and diff.stat().st_size:
-        out.print(f"\nfinal diff: {diff}", markup=False)
+        out.print(visible(f"\nfinal diff: {diff}"), markup=False)
 
 
 @dataclass(frozen=True)
@@ -409,7 +413,7 @@ def main() -> None:
     try:
         app()
     except InternsError as error:  # every error raised on purpose ends here, with its exit code and no traceback
-        err.print(str(error), style="red", markup=False)
+        err.print(visible(str(error)), style="red", markup=False)
         raise SystemExit(exit_code_of(error)) from None
     finally:
         shutdown_tracing()

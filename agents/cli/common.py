@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,6 +16,7 @@ from interns.agents.cli.progress import RunProgress
 from interns.agents.cli.timeline import event_line
 from interns.agents.gate import review as review_gate
 from interns.agents.gate.approval import Answer, Asker, default_asker
+from interns.agents.gate.visible import visible
 from interns.errors import EnvironmentProblem, InternsError, TaskError
 from interns.journal import Event, RunLookupError, RunStore
 
@@ -72,8 +74,8 @@ def exit_code_of(error: InternsError) -> int:
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
-    """Print the message in red on stderr; the exit to raise with `code`."""
-    err.print(message, style="red", markup=False)
+    """Print the message in red on stderr, its control characters made visible; the exit to raise with `code`."""
+    err.print(visible(message), style="red", markup=False)
     return typer.Exit(code)
 
 
@@ -108,11 +110,11 @@ class _PausingAsker:
         self.inner, self.live = inner, live
         self.interactive = inner.interactive
 
-    async def ask(self, question: str, detail: str) -> Answer:
+    async def ask(self, question: str, detail: str, argv: Sequence[str] = ()) -> Answer:
         """Ask with the status line stopped, and start it again afterwards."""
         self.live.stop()
         try:
-            return await self.inner.ask(question, detail)
+            return await self.inner.ask(question, detail, argv)
         finally:
             self.live.start()
 
@@ -120,10 +122,10 @@ class _PausingAsker:
 def report_outcome(result: RunResult, *, human_review: bool, runs_dir: Path) -> None:
     """Say where the work and the journal are and what to do next; exit non-zero unless the run succeeded."""
     if result.output:
-        out.print(f"work:    {result.output}", markup=False)
+        out.print(visible(f"work:    {result.output}"), markup=False)
     out.print(f"journal: {result.run_dir}", markup=False)
     if result.status == "awaiting_approval":
-        out.print(f"waiting: {result.reason}", markup=False)
+        out.print(visible(f"waiting: {result.reason}"), markup=False)
         out.print(f'answer:  {PROG} approve {result.run_id}   (or --deny "why"), then: {PROG} resume {result.run_id}')
         raise typer.Exit(EXIT_AWAITING_APPROVAL)
     if result.status != "succeeded":
@@ -141,7 +143,7 @@ def report_outcome(result: RunResult, *, human_review: bool, runs_dir: Path) -> 
         )
     except review_gate.GateError as exc:
         raise fail(f"review.human is false, but the work could not land: {exc}", EXIT_FAILED) from None
-    out.print(f"landed:  {decision.detail} (review.human is false)", markup=False)
+    out.print(visible(f"landed:  {decision.detail} (review.human is false)"), markup=False)
 
 
 def runner_for(runs_dir: Path) -> Runner:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from interns.agents.cli.timeline import usage_text
+from interns.agents.cli.timeline import shown_event, usage_text
 from interns.journal import Event, ModelResponse, PlanMade, StepFinished, StepStarted, UnknownEvent, Usage
 
 __all__ = ["RunProgress"]
@@ -32,6 +32,7 @@ class RunProgress:
 
     def update(self, event: Event | UnknownEvent) -> None:
         """Take one event into account."""
+        event = shown_event(event)  # step ids in a plan the supervisor wrote are a model's text
         match event:
             case PlanMade():
                 for step in event.steps:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -24,7 +23,8 @@ from interns.agents.cli.common import (
     runner_for,
 )
 from interns.agents.gate import review as review_gate
-from interns.journal import ApprovalAnswered, Redactor, RunLookupError, RunStillGoing, RunStore, reopen_run
+from interns.agents.gate.visible import visible
+from interns.journal import ApprovalAnswered, RunLookupError, RunStillGoing, RunStore, reopen_run
 
 if TYPE_CHECKING:
     from interns.agents.runtime.resume import ResumePoint
@@ -78,7 +78,8 @@ def approve(
             journal.record(
                 ApprovalAnswered(step=request.step, call_id=request.call_id, approved=deny is None, reason=deny or "")
             )
-            out.print(f"{verb}: step {request.step}: {request.tool} {request.target}  ({request.rule})", markup=False)
+            shown = f"{verb}: step {request.step}: {request.tool} {request.target}  ({request.rule})"
+            out.print(visible(shown, one_line=True), markup=False)
     finally:
         journal.detach()
     left = len(point.waiting) - len(waiting)
@@ -113,20 +114,21 @@ def resume(
     store = RunStore(runs_dir)
     point = _point(store, run_ref, from_step)
     if point.waiting:
-        listed = "\n  ".join(f"step {r.step}: {r.tool} {r.target}" for r in point.waiting)
+        listed = "\n  ".join(visible(f"step {r.step}: {r.tool} {r.target}", one_line=True) for r in point.waiting)
         raise fail(
             f"run {point.run_id} still waits for answers:\n  {listed}\nanswer with: {PROG} approve {point.run_id}"
         )
     task_file = Path(point.started.task_file)
-    if point.started.task_file and task_file.exists():
-        stored = Redactor.from_environ(os.environ).redact(task_file.read_text(encoding="utf-8")).encode()
-        if hashlib.sha256(stored).hexdigest() != point.header.task_sha256:
-            err.print(
-                f"warning: {task_file} changed since the run started; going on with it as it is now", style="yellow"
-            )
     runner = runner_for(runs_dir)
     supervisor = runner.resume(point.run_id, from_step=from_step, model=model)
     print_warnings(runner)
+    if point.started.task_file and task_file.exists():
+        from interns.agents.runtime.redaction import run_redactor
+
+        stored = run_redactor(supervisor.spec).redact(task_file.read_text(encoding="utf-8")).encode()
+        if hashlib.sha256(stored).hexdigest() != point.header.task_sha256:
+            changed = f"warning: {task_file} changed since the run started; going on with it as it is now"
+            err.print(visible(changed), style="yellow", markup=False)
     try:
         result = run_with_progress(supervisor)
     except RunStillGoing as exc:

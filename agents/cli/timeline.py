@@ -9,6 +9,7 @@ from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.text import Text
 
+from interns.agents.gate.visible import visible
 from interns.journal import (
     ApprovalAnswered,
     ApprovalRequested,
@@ -32,7 +33,7 @@ from interns.journal import (
     Usage,
 )
 
-__all__ = ["STATUS_STYLE", "event_line", "fold", "usage_text"]
+__all__ = ["STATUS_STYLE", "event_line", "fold", "shown_event", "usage_text"]
 
 STATUS_STYLE = {
     "succeeded": "bold green",
@@ -90,8 +91,28 @@ def _when(event: Event | UnknownEvent) -> Text:
     return Text(event.ts.strftime("%H:%M:%S "), style="dim")
 
 
+def shown_event(event: Event | UnknownEvent) -> Event | UnknownEvent:
+    """A copy of the event with every string in it made visible: a model or a sandbox wrote most of them."""
+    fields = type(event).model_fields
+    return event.model_copy(update={name: _visible_strings(getattr(event, name)) for name in fields})
+
+
+def _visible_strings(value: Any) -> Any:
+    if isinstance(value, str):
+        return visible(value)
+    if isinstance(value, dict):
+        return {_visible_strings(key): _visible_strings(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_visible_strings(item) for item in value)
+    return value
+
+
 def event_line(event: Event | UnknownEvent, *, detail: int = 0) -> RenderableType | None:
-    """One event as a terminal line; `detail` > 0 adds up to that many lines of output under commands and checks."""
+    """One event as a terminal line; `detail` > 0 adds up to that many lines of output under commands and checks.
+
+    Every string of the event is shown with its control characters made visible, and as plain text, never markup.
+    """
+    event = shown_event(event)
     line = _when(event)
     body: str | None = None
     match event:

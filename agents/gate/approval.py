@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, TextIO
 
-__all__ = ["Answer", "Asker", "NoOneToAsk", "TerminalAsker", "default_asker"]
+from interns.agents.gate.visible import visible
+
+__all__ = ["Answer", "Asker", "NoOneToAsk", "TerminalAsker", "default_asker", "shown_detail"]
 
 PROMPT = "Allow? [y]es once / [a]lways in this run / [N]o "
 
@@ -29,8 +32,8 @@ class Asker(Protocol):
     interactive: bool
     """Whether a person answers now; if not, a worker's `ask` pauses the run until `interns approve` answers."""
 
-    async def ask(self, question: str, detail: str) -> Answer:
-        """Ask whether the action described may go ahead."""
+    async def ask(self, question: str, detail: str, argv: Sequence[str] = ()) -> Answer:
+        """Ask whether the action described may go ahead; `argv`, when given, is the exact command it runs."""
         ...
 
 
@@ -39,7 +42,7 @@ class NoOneToAsk:
 
     interactive = False
 
-    async def ask(self, question: str, detail: str) -> Answer:
+    async def ask(self, question: str, detail: str, argv: Sequence[str] = ()) -> Answer:
         """Deny, saying that no one could be asked."""
         return Answer(False, "it needs a person's approval and no one is at a terminal to give it")
 
@@ -54,8 +57,8 @@ class TerminalAsker:
         self._stdout = stdout or sys.stdout
         self._lock = asyncio.Lock()
 
-    async def ask(self, question: str, detail: str) -> Answer:
-        """Print the question and the detail, and read y/N from the terminal."""
+    async def ask(self, question: str, detail: str, argv: Sequence[str] = ()) -> Answer:
+        """Print the question and the detail (or the command's arguments, one a line), and read y/N."""
         async with self._lock:
             loop = asyncio.get_running_loop()
             answer: asyncio.Future[Answer] = loop.create_future()
@@ -65,14 +68,14 @@ class TerminalAsker:
                     answer.set_result(result)
 
             def read() -> None:
-                loop.call_soon_threadsafe(settle, self._ask_blocking(question, detail))
+                loop.call_soon_threadsafe(settle, self._ask_blocking(question, detail, argv))
 
             # A daemon thread, not the default executor: on Ctrl-C the run must end without waiting for a reply.
             threading.Thread(target=read, name="interns-ask", daemon=True).start()
             return await answer
 
-    def _ask_blocking(self, question: str, detail: str) -> Answer:
-        self._stdout.write(f"\n{question}\n    {detail}\n{PROMPT}")
+    def _ask_blocking(self, question: str, detail: str, argv: Sequence[str]) -> Answer:
+        self._stdout.write(f"\n{visible(question, one_line=True)}\n{shown_detail(detail, argv)}{PROMPT}")
         self._stdout.flush()
         line = self._stdin.readline()
         choice = line.strip().lower()
@@ -86,6 +89,14 @@ class TerminalAsker:
         self._stdout.flush()
         why = self._stdin.readline().strip()
         return Answer(False, f"a person at the terminal said no: {why}" if why else "a person at the terminal said no")
+
+
+def shown_detail(detail: str, argv: Sequence[str] = ()) -> str:
+    """What is being approved as a person sees it: each argument on a line of its own, numbered, or else the detail;
+    every control character and line break made visible, so nothing can hide a part of it or erase another."""
+    if not argv:
+        return f"    {visible(detail, one_line=True)}\n"
+    return "".join(f"    [{index}] {visible(arg, one_line=True)}\n" for index, arg in enumerate(argv))
 
 
 def default_asker() -> Asker:

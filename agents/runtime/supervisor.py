@@ -17,12 +17,13 @@ from interns.agents.gate.approval import Asker, NoOneToAsk
 from interns.agents.policy.withheld import withheld_names
 from interns.agents.runtime.diffs import changed_paths
 from interns.agents.runtime.planner import make_plan, plan_event
+from interns.agents.runtime.redaction import run_redactor
 from interns.agents.runtime.resume import BASELINES_DIR, ResumePoint
 from interns.agents.runtime.scheduler import run_dag
 from interns.agents.runtime.starts import Fresh, RunStart
 from interns.agents.runtime.step_runner import RunEnv, StepResult, StepRunner
 from interns.agents.runtime.workspaces import FolderSpace, RepoSpace, views_inputs
-from interns.agents.tracing.spans import end_span, run_span, traced_exec
+from interns.agents.tracing.spans import end_span, redact_traces_with, run_span, traced_exec
 from interns.agents.worker.models import ModelChoice
 from interns.errors import RunError
 from interns.journal import (
@@ -163,6 +164,8 @@ class Supervisor:
     def _open(self) -> Journal:
         """A new run's journal, begun with what the run is and any warnings about it."""
         spec = self.spec
+        redactor = run_redactor(spec)
+        redact_traces_with(redactor)  # traces leave redacted like the journal, passed values included
         self.journal = journal = open_run(
             self.runs_root,
             task=spec.name,
@@ -172,6 +175,7 @@ class Supervisor:
             workspace=str(_source_of(spec)),
             git_commit=_base_commit(spec),
             manual_minutes=spec.manual_minutes,
+            redactor=redactor,
         )
         self.record(
             RunStarted(
@@ -202,7 +206,9 @@ class Supervisor:
 
     def _reopen(self, point: ResumePoint) -> Journal:
         """The journal of the run being resumed, going on after its last event."""
-        self.journal = journal = reopen_run(self.runs_root, point.run_id, resume=True)
+        redactor = run_redactor(self.spec)
+        redact_traces_with(redactor)
+        self.journal = journal = reopen_run(self.runs_root, point.run_id, resume=True, redactor=redactor)
         self.usage = journal.usage
         after = point.header.status
         resumed = RunResumed(

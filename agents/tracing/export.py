@@ -23,13 +23,14 @@ from interns.journal import Redactor
 __all__ = ["CarriedAttributes", "RedactingExporter", "build_provider"]
 
 
-def build_provider(endpoint: str, *, service: str) -> TracerProvider:
-    """A tracer provider exporting redacted spans in batches to `endpoint`, each with the run id it ran under."""
+def build_provider(endpoint: str, *, service: str) -> tuple[TracerProvider, RedactingExporter]:
+    """A tracer provider exporting redacted spans in batches to `endpoint`, each with the run id it ran under; and
+    its exporter, whose redactor a run replaces with its own."""
     provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service}))
     provider.add_span_processor(CarriedAttributes((RUN_ID, STEP)))
     exporter = RedactingExporter(OTLPSpanExporter(endpoint=endpoint), Redactor.from_environ(os.environ))
     provider.add_span_processor(BatchSpanProcessor(exporter))
-    return provider
+    return provider, exporter
 
 
 class CarriedAttributes(SpanProcessor):

@@ -18,6 +18,8 @@ from opentelemetry import baggage, context, trace
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
 
+    from interns.agents.tracing.export import RedactingExporter
+    from interns.journal import Redactor
     from interns.sandbox import ExecResult, Sandbox
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "RUN_ID",
     "STEP",
     "end_span",
+    "redact_traces_with",
     "run_span",
     "setup_tracing",
     "shutdown_tracing",
@@ -46,6 +49,7 @@ _FAILED_STATUSES = frozenset({"failed", "limit_exceeded"})
 class _Tracing:
     provider: TracerProvider
     tracer: trace.Tracer
+    exporter: RedactingExporter
 
 
 _active: _Tracing | None = None
@@ -71,10 +75,16 @@ def setup_tracing(environ: Mapping[str, str]) -> TracerProvider | None:
     from interns.agents.tracing.export import build_provider
 
     content = environ.get(CONTENT_VARIABLE, "").strip().lower() in ("1", "true", "yes")
-    provider = build_provider(endpoint, service=environ.get("OTEL_SERVICE_NAME") or "interns")
+    provider, exporter = build_provider(endpoint, service=environ.get("OTEL_SERVICE_NAME") or "interns")
     Agent.instrument_all(InstrumentationSettings(tracer_provider=provider, include_content=content))
-    _active = _Tracing(provider, provider.get_tracer("interns"))
+    _active = _Tracing(provider, provider.get_tracer("interns"), exporter)
     return provider
+
+
+def redact_traces_with(redactor: Redactor) -> None:
+    """Redact what traces send with `redactor` from now on: a run's own, which knows the values its task hands out."""
+    if _active is not None:
+        _active.exporter.redactor = redactor
 
 
 def shutdown_tracing() -> None:

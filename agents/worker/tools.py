@@ -92,7 +92,8 @@ async def _ask(ctx: RunContext[WorkerDeps], tool: str, decision: Decision) -> tu
             )
         )
         raise ApprovalRequired(metadata={"tool": tool, "target": decision.target, "rule": decision.rule})
-    answer = await deps.asker.ask(f"The worker on step '{deps.step}' wants to {tool}:", decision.target)
+    argv = ["bash", "-c", decision.target] if tool == "run" else []  # what `run` executes, shown one arg a line
+    answer = await deps.asker.ask(f"The worker on step '{deps.step}' wants to {tool}:", decision.target, argv)
     if answer.always:
         deps.always.add((tool, decision.target))
     return ("allow" if answer.approved else "deny"), f"{decision.reason}; {answer.reason}"

@@ -1,6 +1,8 @@
 """Redaction: the environment's secret values and well-known token formats never survive `Redactor.redact`."""
 
+import base64
 import json
+from urllib.parse import quote, quote_plus
 
 import pytest
 
@@ -19,6 +21,23 @@ PATTERN_SAMPLES = [
     ("SLACK_TOKEN", "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"),
     ("SLACK_TOKEN", "xoxp-123456789012-1234567890123-AbCdEfGhIjKl"),
     ("GOOGLE_API_KEY", "AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI"),
+    ("SLACK_TOKEN", "xapp-1-A0123456789-1234567890123-0a1b2c3d4e5f"),
+    ("SLACK_WEBHOOK", "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"),
+    ("SLACK_WEBHOOK", "https://hooks.slack.com/workflows/T0123ABCD/A0123ABCD/123456789012345678/AbCdEfGh12"),
+    (
+        "DISCORD_WEBHOOK",
+        "https://discord.com/api/webhooks/123456789012345678/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-AbCdEfGhIjKlMn",
+    ),
+    ("DISCORD_WEBHOOK", "https://discordapp.com/api/webhooks/123456789012345678/AbCdEfGhIjKlMnOpQrSt-_0123"),
+    ("STRIPE_KEY", "sk_live_51H8abcdEFGHijklMNOPqrstUVWXyz0123456789"),
+    ("STRIPE_KEY", "rk_test_4eC39HqLyjWDarjtT1zdp7dc"),
+    ("STRIPE_KEY", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+    ("AWS_ACCESS_KEY_ID", "ASIAY34FZKBOKMUTVV7A"),
+    ("GITLAB_TOKEN", "glpat-Ab1Cd2Ef3Gh4Ij5Kl6Mn"),
+    ("NPM_TOKEN", "npm_Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2"),
+    ("HUGGINGFACE_TOKEN", "hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567"),
+    ("PYPI_TOKEN", "pypi-AgEIcHlwaS5vcmcCJGUxNjA4NzQ0LTk2YWUtNDQ2Zi1hNWM5LWQ0ZGI2ZGRmMjg5MAACKlszLCJ"),
+    ("SENDGRID_KEY", "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"),
     (
         "JWT",
         "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkphbmUifQ"
@@ -44,6 +63,26 @@ def test_each_token_format_is_redacted_with_its_hint(hint: str, secret: str) -> 
     redacted = Redactor().redact(text)
 
     assert redacted == f"before [REDACTED:{hint}] after"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        'AWS_SECRET_ACCESS_KEY="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"',
+        '{"SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}',
+    ],
+)
+def test_an_aws_secret_access_key_is_redacted_after_its_name(line: str) -> None:
+    redacted = Redactor().redact(line)
+
+    assert "wJalrXUtnFEMI" not in redacted and "[REDACTED:AWS_SECRET_ACCESS_KEY]" in redacted
+
+
+def test_a_webhook_is_redacted_and_the_command_around_it_kept() -> None:
+    text = "curl -d '{}' https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+
+    assert Redactor().redact(text) == "curl -d '{}' [REDACTED:SLACK_WEBHOOK]"
 
 
 @pytest.mark.parametrize(
@@ -83,6 +122,9 @@ def test_an_unterminated_private_key_is_redacted_to_the_end() -> None:
         "AKIA-not-a-key and AKIAIOSFODNN7EXAMPLEX1",
         "see https://example.com:8080/path and user@example.com",
         "a public key: -----BEGIN PUBLIC KEY----- MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE",
+        "see https://hooks.slack.com/services/ for how to post, and https://discord.com/api/webhooks/ too",
+        "the disk_live_backup and task_test_suite are names, not keys",
+        "an hf_model_name, an npm_config_cache and a glpat-short are not tokens",
     ],
 )
 def test_lookalikes_are_left_alone(text: str) -> None:
@@ -146,3 +188,82 @@ def test_redact_obj_walks_dicts_lists_and_tuples_keys_included() -> None:
         "n": None,
     }
     assert obj["argv"] == ["curl", secret]  # the original is not changed
+
+
+SECRET = "plain-0123456789-value"
+"""A value passed into the sandbox whose variable name does not look secret."""
+
+
+def _passed_redactor() -> Redactor:
+    return Redactor.from_environ({"DEPLOY_NOTE": SECRET, "HOME": "/home/someone"}, passed=["DEPLOY_NOTE"])
+
+
+def test_every_passed_variable_is_secret_whatever_its_name() -> None:
+    assert _passed_redactor().redact(f"note={SECRET} home=/home/someone") == (
+        "note=[REDACTED:DEPLOY_NOTE] home=/home/someone"
+    )
+
+
+def _encodings(data: bytes) -> list[str]:
+    return [
+        base64.b64encode(data).decode(),
+        base64.b64encode(data).decode().rstrip("="),
+        base64.urlsafe_b64encode(data).decode(),
+        data.hex(),
+        data.hex().upper(),
+    ]
+
+
+@pytest.mark.parametrize("prefix", [b"", b"x", b"xy", b"xyz"])
+@pytest.mark.parametrize("suffix", [b"", b"\n", b"!?"])
+@pytest.mark.parametrize("secret", [SECRET, "ünïcode-sécret~/+?", "sk>?>?>?>?>?~~"])
+def test_base64_and_hex_of_a_secret_are_redacted_at_every_offset(prefix: bytes, suffix: bytes, secret: str) -> None:
+    redactor = Redactor.from_environ({"DEPLOY_NOTE": secret}, passed=["DEPLOY_NOTE"])
+    for encoded in _encodings(prefix + secret.encode() + suffix):
+        redacted = redactor.redact(f"out: {encoded} end")
+
+        assert "[REDACTED:DEPLOY_NOTE]" in redacted, encoded
+        left = redacted.replace("[REDACTED:DEPLOY_NOTE]", "").removeprefix("out: ").removesuffix(" end")
+        # What is left encodes the prefix and suffix, and at most a few bits of the secret at either edge.
+        assert len(left) <= 2 * (len(prefix) + len(suffix)) + 6, (encoded, redacted)
+
+
+@pytest.mark.parametrize("secret", [SECRET, "a b/c?d&e=f+g%h#i", "ünïcode sécret"])
+def test_percent_encodings_of_a_secret_are_redacted(secret: str) -> None:
+    redactor = Redactor.from_environ({"DEPLOY_NOTE": secret}, passed=["DEPLOY_NOTE"])
+    for encoded in {quote(secret, safe=""), quote_plus(secret), quote(secret), quote(secret, safe="").lower()}:
+        assert (
+            redactor.redact(f"https://x.example/?q={encoded}&n=1") == "https://x.example/?q=[REDACTED:DEPLOY_NOTE]&n=1"
+        )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"{SECRET[:9]}\n{SECRET[9:]}", "[REDACTED:DEPLOY_NOTE]\n[REDACTED:DEPLOY_NOTE]"),
+        (f"a={SECRET[:6]}\r\n{SECRET[6:]};", "a=[REDACTED:DEPLOY_NOTE]\r\n[REDACTED:DEPLOY_NOTE];"),
+        (f"+a={SECRET[:12]}\n+{SECRET[12:]}\n", "+a=[REDACTED:DEPLOY_NOTE]\n+[REDACTED:DEPLOY_NOTE]\n"),
+        (f"-{SECRET[:3]}\n-{SECRET[3:]}", "-[REDACTED:DEPLOY_NOTE]\n-[REDACTED:DEPLOY_NOTE]"),
+        (f" {SECRET[:10]}\n {SECRET[10:]}", " [REDACTED:DEPLOY_NOTE]\n [REDACTED:DEPLOY_NOTE]"),
+        (json.dumps(f"{SECRET[:7]}\n{SECRET[7:]}"), '"[REDACTED:DEPLOY_NOTE]\\n[REDACTED:DEPLOY_NOTE]"'),
+    ],
+)
+def test_a_secret_split_across_two_lines_is_redacted_and_the_lines_kept(text: str, expected: str) -> None:
+    assert _passed_redactor().redact(text) == expected
+
+
+def test_a_split_in_a_diff_keeps_the_diff_whole() -> None:
+    diff = (
+        "--- a/conf.txt\n+++ b/conf.txt\n@@ -1,1 +1,3 @@\n-old\n"
+        f"+first half {SECRET[:11]}\n+{SECRET[11:]} second half\n+end\n"
+    )
+
+    redacted = _passed_redactor().redact(diff)
+
+    assert SECRET[:11] not in redacted and SECRET[11:] not in redacted
+    assert redacted.splitlines()[:4] == diff.splitlines()[:4]
+    assert redacted.splitlines()[4:] == [
+        "+first half [REDACTED:DEPLOY_NOTE]",
+        "+[REDACTED:DEPLOY_NOTE] second half",
+        "+end",
+    ]

@@ -13,6 +13,7 @@ from tests.security.cases_gitpush import GITPUSH_ATTACKS
 from tests.security.cases_host import HOST_ATTACKS
 from tests.security.cases_loopback import LOOPBACK_ATTACKS
 from tests.security.cases_paths import PATH_ATTACKS
+from tests.security.cases_redaction import REDACTION_ATTACKS
 from tests.security.cases_resources import RESOURCE_ATTACKS
 from tests.security.conftest import Host
 from tests.security.outcomes import Outcomes
@@ -27,6 +28,7 @@ ATTACKS = [
     *GIT_ATTACKS,
     *GITPUSH_ATTACKS,
     *LOOPBACK_ATTACKS,
+    *REDACTION_ATTACKS,
 ]
 
 

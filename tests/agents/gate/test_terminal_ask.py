@@ -93,3 +93,35 @@ def test_ctrl_c_at_the_prompt_cancels_without_waiting_for_an_answer(task_dir: Ta
     [run_dir] = (task_dir.runs / "runs").iterdir()
     assert json.loads((run_dir / "run.json").read_text())["status"] == "cancelled"
     assert not (run_dir / "workspace" / "made-by-worker").exists()
+
+
+HIDING_COMMAND = "rm -rf important #\r\x1b[2K    ls important/"
+"""A command that, printed raw, erases itself on the screen and leaves only a harmless `ls` in view."""
+
+
+def test_the_prompt_shows_every_argument_with_its_controls_visible(task_dir: TaskDir) -> None:
+    task = task_dir.write(
+        {
+            "steps": [{"id": "work", "instructions": "Clean up."}],
+            "guardrails": {"sandbox": "local", "commands": {"allow": ["ls *"], "ask": ["rm *"]}},
+        },
+        {"work": [{"call": {"run": {"command": HIDING_COMMAND}}}, {"final": "done"}]},
+        {"important/keep.txt": "precious\n"},
+    )
+    child, master = start_on_a_terminal(task_dir, task)
+    try:
+        screen = read_until(master, b"Allow? [y]es once")
+        os.write(master, b"n\n")
+        read_until(master, b"Why not?")
+        os.write(master, b"it hides itself\n")
+        drain(master, child)
+        child.wait(timeout=30)
+    finally:
+        child.kill()
+        os.close(master)
+    question = screen[screen.index(b"wants to run") : screen.index(b"Allow?")].replace(b"\r\n", b"\n").decode()
+    assert "\r" not in question and "\x1b" not in question, question
+    lines = [line.strip() for line in question.splitlines()]
+    assert lines[1:] == ["[0] bash", "[1] -c", "[2] rm -rf important #\\x0d\\x1b[2K    ls important/"], lines
+    [run_dir] = (task_dir.runs / "runs").iterdir()
+    assert (run_dir / "workspace" / "important" / "keep.txt").exists()

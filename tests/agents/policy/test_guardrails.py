@@ -100,7 +100,7 @@ async def test_the_host_environment_does_not_reach_commands(
     result, events = await task_dir.run(task)
     assert result.status == "succeeded"
     output = next(e.stdout for e in events if isinstance(e, CommandRun) and e.argv[-1] == "env")
-    assert "PASSED_THROUGH=visible-by-choice" in output
+    assert "PASSED_THROUGH=[REDACTED:PASSED_THROUGH]" in output, "passed in, and as a passed value, never journaled"
     assert "planted-value-6c1f0e" not in output
     assert "PLANTED_SERVICE_TOKEN" not in output
     assert "ANTHROPIC_API_KEY" not in output

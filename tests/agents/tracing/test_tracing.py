@@ -211,6 +211,27 @@ def test_a_run_sends_one_trace_of_its_run_steps_model_requests_tools_and_command
     assert "The notes say hello." in everything and "Look around." in everything
 
 
+def test_a_value_the_task_passes_in_is_redacted_on_the_spans_too(task_dir: TaskDir, receiver: Receiver) -> None:
+    note = "plain-note-4b3a2918-value"
+    task = task_dir.write(
+        {"steps": [{"id": "look", "instructions": "Look."}], "guardrails": {"sandbox": "local", "env": ["MY_NOTE"]}},
+        {"look": [{"call": {"run": {"command": "printenv MY_NOTE"}}}, {"final": "done"}]},
+    )
+    env = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{receiver.port}/",
+        "INTERNS_OTEL_CONTENT": "1",
+        "MY_NOTE": note,
+    }
+
+    result = _run(task_dir, task, env)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    everything = json.dumps([s.attributes for s in receiver.spans])
+    assert "execute_tool run" in {s.name for s in receiver.spans}
+    assert note not in everything, "a value passed through guardrails.env reached a span"
+    assert "[REDACTED:MY_NOTE]" in everything
+
+
 @pytest.mark.anyio
 async def test_message_content_stays_off_the_spans_unless_asked_for(receiver: Receiver) -> None:
     def play(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
