@@ -32,6 +32,7 @@ from dataclasses import replace
 from interns.agents.policy.shell import Command, CommandParseError, Word, parse_line
 from interns.agents.policy.shell.model import literal_word, unknown_command
 from interns.agents.policy.shell.parser import Parser
+from interns.errors import RunError
 
 __all__ = ["as_git_runs"]
 
@@ -130,7 +131,7 @@ _CODE_OPTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
 """Subcommands' options whose value is a command git runs through the shell: short letters and long names."""
 
 
-class _Unknown(Exception):
+class _Unknown(RunError):
     """What git runs cannot be known from the line; the message says why."""
 
 
