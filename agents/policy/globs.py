@@ -234,7 +234,6 @@ def always_matches(pattern: str, subject: Subject) -> bool:
     any text; a hole that may vanish must work both ways. This can only err towards "no", never towards "yes".
     """
     alternatives = _command_pattern(pattern)
-    memo: dict[tuple[frozenset[tuple[int, int]], int], bool] = {}
 
     def closure(states: Iterable[tuple[int, int]]) -> frozenset[tuple[int, int]]:
         result: set[tuple[int, int]] = set()
@@ -259,22 +258,26 @@ def always_matches(pattern: str, subject: Subject) -> bool:
     def stars(states: frozenset[tuple[int, int]]) -> frozenset[tuple[int, int]]:
         return closure((a, p) for a, p in states if p < len(alternatives[a]) and alternatives[a][p] is None)
 
-    def run(states: frozenset[tuple[int, int]], s: int) -> bool:
-        key = (states, s)
-        if key not in memo:
-            memo[key] = _run(states, s)
-        return memo[key]
-
-    def _run(states: frozenset[tuple[int, int]], s: int) -> bool:
+    # Every way through the subject must end in an accepting state; a worklist, not recursion, since a command
+    # line can be as long as a model makes it.
+    todo = [(closure((a, 0) for a in range(len(alternatives))), 0)]
+    seen: set[tuple[frozenset[tuple[int, int]], int]] = set()
+    while todo:
+        states, s = todo.pop()
+        if (states, s) in seen:
+            continue
+        seen.add((states, s))
         if not states:
             return False
         if s == len(subject):
-            return any(p == len(alternatives[a]) for a, p in states)
+            if not any(p == len(alternatives[a]) for a, p in states):
+                return False
+            continue
         item = subject[s]
         if item is Hole.TEXT:
-            return run(stars(states), s + 1)
-        if item is Hole.WORDS:
-            return run(states, s + 1) and run(stars(step(states, " ")), s + 1)
-        return run(step(states, item), s + 1)
-
-    return run(closure((a, 0) for a in range(len(alternatives))), 0)
+            todo.append((stars(states), s + 1))
+        elif item is Hole.WORDS:
+            todo += [(states, s + 1), (stars(step(states, " ")), s + 1)]
+        else:
+            todo.append((step(states, item), s + 1))
+    return True

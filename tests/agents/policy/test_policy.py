@@ -408,3 +408,14 @@ def test_git_global_options_do_not_hide_a_denied_subcommand(tmp_path: Path, line
 def test_git_global_options_before_an_allowed_subcommand_stay_allowed(tmp_path: Path) -> None:
     policy = Policy(Guardrails.model_validate({"commands": {"deny": ["git push *"]}}), ["run"], tmp_path)
     assert policy.check_command("git -C sub --no-pager log -1").verdict == "allow"
+
+
+@pytest.mark.parametrize("length", [600, 5_000, 200_000])
+def test_a_long_command_line_is_judged_without_exhausting_the_stack(tmp_path: Path, length: int) -> None:
+    policy = Policy(
+        Guardrails.model_validate({"commands": {"allow": ["echo *"], "deny": ["git push *"]}}), ["run"], tmp_path
+    )
+
+    decision = policy.check_command("echo " + "x" * length + " $HOME")
+
+    assert decision.verdict == "allow", decision.reason
