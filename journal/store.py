@@ -48,6 +48,8 @@ class RunStore:
         self, status: RunStatus | None = None, task: str | None = None, limit: int | None = None
     ) -> list[RunHeader]:
         """Run headers, newest first, optionally only of one status (`interrupted` too) and one task."""
+        if not self.runs_dir.is_dir():  # nothing to list, and reading must not make a journal where there is none
+            return []
         self._sync_index()
         # The index holds statuses as written: "interrupted" is a "running" whose writer is gone.
         stored_status = "running" if status == "interrupted" else status

@@ -19,7 +19,7 @@ from interns.tasks.checks import (
 )
 from interns.tasks.errors import Problem, TaskFileError
 from interns.tasks.graph import find_cycle, plan_levels, topological_order
-from interns.tasks.loader import load, load_text
+from interns.tasks.loader import line_of, load, load_text
 from interns.tasks.mcp import DEFAULT_ASK, McpServer, McpToolRules, servers_for
 from interns.tasks.schema import json_schema
 from interns.tasks.spec import (
@@ -71,6 +71,7 @@ __all__ = [
     "describe_check",
     "find_cycle",
     "json_schema",
+    "line_of",
     "load",
     "load_text",
     "parse_data",

@@ -44,6 +44,15 @@ def load(path: str | Path) -> TaskSpec:
     return load_text(text, file)
 
 
+def line_of(path: str | Path, field: tuple[str | int, ...]) -> int | None:
+    """The line of `field` (or of its nearest parent the file has) in the task file at `path`; None if unreadable."""
+    try:
+        document = read_yaml(Path(path).read_text(encoding="utf-8-sig"), Path(path))
+    except (OSError, UnicodeDecodeError, TaskFileError):
+        return None
+    return document.line_of(field) if document is not None else None
+
+
 def load_text(text: str, path: str | Path) -> TaskSpec:
     """Load a task from `text`, as if read from `path`: problems name `path`, relative paths resolve from its folder."""
     file = Path(path)

@@ -59,6 +59,23 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        out.print(f"interns {version('interns')}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Manage agents like interns: run a task file on sandboxed workers, check their work, and review every run."""
+
+
 @app.command(short_help="Validate task files and show their plans.")
 def check(
     files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Task files to validate.", show_default=False)],
@@ -81,7 +98,7 @@ def check(
             check_workspace(spec)
         except PreflightError as exc:
             bad = True
-            err.print(f"{path}: {exc}", markup=False)
+            err.print(visible(exc.located(path)), markup=False)
             continue
         if misjudged := example_problems(spec):
             bad = True
@@ -272,6 +289,9 @@ def show(
         )
     else:
         events = store.events(header.run_id)
+    if steps and not follow and (unknown := sorted(set(steps) - _steps_of(store, header.run_id))):
+        known = ", ".join(sorted(_steps_of(store, header.run_id))) or "none yet"
+        raise fail(f"run {header.run_id} has no step {', '.join(unknown)}; its steps are: {known}")
     if steps:
         events = (e for e in events if e.step is None or e.step in steps or _merge_of(e.step, steps))
     shown: Iterable[Event | UnknownEvent | _Heading] = _folded_by_step(list(events)) if by_step else events
@@ -303,18 +323,34 @@ def _merge_of(label: str, steps: list[str]) -> bool:
     return any(label in (f"merge-for-{step}", f"merge-{step}") for step in steps)
 
 
+def _steps_of(store: RunStore, run_id: str) -> set[str]:
+    """The steps a run has: those of its plan and any that journaled an event (conflict resolvers among them)."""
+    found: set[str] = set()
+    for event in store.events(run_id):
+        if isinstance(event, PlanMade):
+            found.update(str(step.get("id", "")) for step in event.steps)
+        elif event.step is not None:
+            found.add(event.step)
+    return found
+
+
 def _folded_by_step(events: list[Event | UnknownEvent]) -> list[Event | UnknownEvent | _Heading]:
-    """The run's start, then each step's events under a heading, in the order steps began, then the run's end."""
+    """The run's start, then each step's events under a heading, in the plan's order (steps outside it, such as
+    conflict resolvers, after, in the order they began), then the run's end."""
     by_step: dict[str, list[Event | UnknownEvent]] = {}
     head: list[Event | UnknownEvent | _Heading] = []
     tail: list[Event | UnknownEvent] = []
+    planned: list[str] = []
     for event in events:
+        if isinstance(event, PlanMade):
+            planned = [str(step.get("id", "")) for step in event.steps]
         if event.step is not None:
             by_step.setdefault(event.step, []).append(event)
         else:
             (tail if by_step else head).append(event)
-    for step, own in by_step.items():
-        head += [_Heading(f"step {step}"), *own]
+    order = [s for s in planned if s in by_step] + [s for s in by_step if s not in planned]
+    for step in order:
+        head += [_Heading(f"step {step}"), *by_step[step]]
     if tail:
         head.append(_Heading("the run"))
     return [*head, *tail]

@@ -64,5 +64,8 @@ def new(
     out.print(f"created  {dest} from the example {from_example}", markup=False)
     readme = dest / "README.md"
     if readme.exists():
+        # The example's README names its own paths (examples/<example>/...): point them at the copy.
+        text = readme.read_text(encoding="utf-8")
+        readme.write_text(text.replace(f"examples/{from_example}", dest.as_posix()), encoding="utf-8")
         out.print(f"read     {readme}", markup=False)
     out.print(f"then:    {PROG} check {task} && {PROG} run {task}", markup=False)

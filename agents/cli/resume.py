@@ -59,9 +59,13 @@ def approve(
     The answers are journaled; `interns resume RUN` then goes on, and the worker sees each answer.
     """
     store = RunStore(runs_dir)
-    point = _point(store, run_ref)
-    if point.header.status != "awaiting_approval":
-        raise fail(f"run {point.run_id} is {point.header.status}, not awaiting_approval: nothing to answer")
+    try:
+        header = store.load(run_ref)
+    except RunLookupError as exc:
+        raise fail(str(exc)) from None
+    if header.status != "awaiting_approval":  # asked first: a finished run cannot go on, and that is not the point
+        raise fail(f"run {header.run_id} is {header.status}, not awaiting_approval: nothing to answer")
+    point = _point(store, header.run_id)
     waiting = [r for r in point.waiting if not call or r.call_id in call]
     if unknown := sorted(set(call or []) - {r.call_id for r in point.waiting}):
         raise fail(f"run {point.run_id} has no unanswered request {', '.join(unknown)}")

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import git
 
 from interns.errors import TaskError
 from interns.sandbox import SandboxUnavailable, check_backend
-from interns.tasks import FolderWorkspace, TaskSpec
+from interns.tasks import FolderWorkspace, Problem, TaskSpec, line_of
 
 __all__ = ["PreflightError", "check_workspace", "preflight"]
 
 
 class PreflightError(TaskError):
-    """The run cannot start; the message says why and what to do."""
+    """The run cannot start; the message says why and what to do, and `field` which field of the task file is at
+    fault, when one is."""
+
+    def __init__(self, message: str, field: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def located(self, task_file: Path) -> str:
+        """The message as a task-file problem: the file, the field's line, the field."""
+        if not self.field:
+            return f"{task_file}: {self}"
+        return str(Problem(task_file, line_of(task_file, self.field), ".".join(self.field), str(self)))
 
 
 def check_workspace(spec: TaskSpec) -> list[str]:
@@ -21,18 +34,20 @@ def check_workspace(spec: TaskSpec) -> list[str]:
     ws = spec.workspace
     if isinstance(ws, FolderWorkspace):
         if not ws.folder.is_dir():
-            raise PreflightError(f"workspace.folder: {ws.folder} is not a folder")
+            raise PreflightError(f"{ws.folder} is not a folder", ("workspace", "folder"))
     else:
         if not ws.repo.exists():
-            raise PreflightError(f"workspace.repo: {ws.repo} does not exist")
+            raise PreflightError(f"{ws.repo} does not exist", ("workspace", "repo"))
         try:
             repo = git.Repo(ws.repo)
         except (git.NoSuchPathError, git.InvalidGitRepositoryError):
-            raise PreflightError(f"workspace.repo: {ws.repo} is not a git repository") from None
+            raise PreflightError(f"{ws.repo} is not a git repository", ("workspace", "repo")) from None
         try:
             repo.git.rev_parse("--verify", f"{ws.base}^{{commit}}")
         except git.GitCommandError:
-            raise PreflightError(f"workspace.base: {ws.base!r} is not a commit, branch or tag of {ws.repo}") from None
+            raise PreflightError(
+                f"{ws.base!r} is not a commit, branch or tag of {ws.repo}", ("workspace", "base")
+            ) from None
         if repo.is_dirty(untracked_files=True):
             warnings.append(
                 f"{ws.repo} has uncommitted changes; work starts from the committed {ws.base} and leaves them alone"

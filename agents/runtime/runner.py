@@ -81,7 +81,7 @@ class Runner:
         try:
             self.warnings = preflight(spec)
         except PreflightError as exc:
-            raise PreflightError(f"{task_file}: {exc}") from None
+            raise PreflightError(exc.located(task_file)) from None
         return spec, choice
 
     def _supervisor(self, task_file: Path, model: str | None, start: RunStart) -> Supervisor:

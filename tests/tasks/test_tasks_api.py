@@ -20,6 +20,7 @@ def test_the_exported_names_are_the_intended_ones() -> None:
             "RepoWorkspace",
             "FolderWorkspace",
             "ALL_TOOLS",
+            "line_of",
             "load",
             "load_text",
             "TaskFileError",
