@@ -17,6 +17,7 @@ import pytest
 from tests.agents.cli.test_cli import interns
 from tests.agents.conftest import TaskDir
 from tests.agents.gate.test_review_cli import repo_run, snapshot  # noqa: F401 (the fixture is reused)
+from tests.agents.runtime.test_repo_workspace import make_repo
 
 FIXED_CALC = '''"""Small arithmetic helpers."""
 
@@ -162,3 +163,84 @@ def test_a_repo_run_whose_base_moved_in_conflict_changes_nothing_and_stays_accep
     accepted = interns("review", "--accept", cwd=task_dir.root)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
     assert app.read_text() == "VALUE = 2\n"
+
+
+def test_a_repo_run_blocked_by_an_untracked_file_changes_nothing_and_stays_acceptable(task_dir: TaskDir) -> None:
+    repo = make_repo(task_dir.root / "repo")
+    task_dir.write(
+        {"workspace": {"repo": "repo", "base": "main"}, "steps": [{"id": "add", "instructions": "Add it."}]},
+        {"add": [{"call": {"write": {"path": "new.py", "content": "NEW = 1\n"}}}, {"final": "added"}]},
+    )
+    run = interns("run", "task.yaml", "--model", f"scripted:{task_dir.root / 'script.yaml'}", cwd=task_dir.root)
+    assert run.returncode == 0, run.stdout + run.stderr
+    mine = Path(repo.working_dir) / "new.py"
+    mine.write_text("mine, not yet committed\n")
+    before = snapshot(repo)
+
+    refused = interns("review", "--accept", cwd=task_dir.root)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert snapshot(repo) == before and mine.read_text() == "mine, not yet committed\n"
+
+    mine.unlink()
+    accepted = interns("review", "--accept", cwd=task_dir.root)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    assert mine.read_text() == "NEW = 1\n"
+    repo.close()
+
+
+def hook_task(task_dir: TaskDir, hook: str, files: dict[str, str]) -> None:
+    """A folder task whose worker writes a test module; the task's check runs it, and `hook` with it."""
+    task_dir.write(
+        {
+            "steps": [{"id": "work", "instructions": "Work."}],
+            "done_when": ["python3 -m unittest -q"],
+            "guardrails": {"sandbox": "bubblewrap", "commands": {"allow": ["*"]}},
+        },
+        {"work": [{"call": {"write": {"path": "test_hook.py", "content": f"import os\n{hook}\n"}}}, {"final": "done"}]},
+        files,
+    )
+    run = cli("run", "task.yaml", "--model", f"scripted:{task_dir.root / 'script.yaml'}", cwd=task_dir.root)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_deleted_and_binary_files_land(task_dir: TaskDir) -> None:
+    hook_task(
+        task_dir,
+        "os.remove('gone.txt')\nopen('logo.bin', 'wb').write(bytes(range(256)))\n"
+        "open('new.bin', 'wb').write(b'\\0\\1')",
+        {"gone.txt": "bye\n", "logo.bin": "\0old", "kept.txt": "kept\n"},
+    )
+    accepted = cli("review", "last", "--accept", cwd=task_dir.root)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    project = task_dir.project
+    assert not (project / "gone.txt").exists()
+    assert (project / "logo.bin").read_bytes() == bytes(range(256)) and (project / "new.bin").read_bytes() == b"\0\1"
+    assert sorted(p.name for p in project.iterdir()) == ["kept.txt", "logo.bin", "new.bin", "test_hook.py"]
+
+
+def test_a_binary_file_changed_since_the_run_is_not_replaced(task_dir: TaskDir) -> None:
+    hook_task(task_dir, "open('logo.bin', 'wb').write(b'\\0the run')", {"logo.bin": "\0old"})
+    (task_dir.project / "logo.bin").write_bytes(b"\0mine")
+    refused = cli("review", "last", "--accept", cwd=task_dir.root)
+    assert refused.returncode == 1 and "logo.bin" in refused.stderr, refused.stdout + refused.stderr
+    assert (task_dir.project / "logo.bin").read_bytes() == b"\0mine"
+
+
+def test_a_link_the_run_made_is_refused_and_nothing_lands(task_dir: TaskDir) -> None:
+    secret = task_dir.root / "secret.txt"
+    secret.write_text("the host's secret\n")
+    hook_task(
+        task_dir, f"os.symlink({str(secret)!r}, 'notes.md')\nopen('a.txt', 'w').write('the run\\n')", {"a.txt": "a\n"}
+    )
+    refused = cli("review", "last", "--accept", cwd=task_dir.root)
+    assert refused.returncode == 1 and "notes.md" in refused.stderr, refused.stdout + refused.stderr
+    assert sorted(p.name for p in task_dir.project.iterdir()) == ["a.txt"]
+    assert (task_dir.project / "a.txt").read_text() == "a\n", "part of the run landed"
+
+
+def test_a_special_file_the_run_made_is_refused_and_nothing_lands(task_dir: TaskDir) -> None:
+    hook_task(task_dir, "os.mkfifo('pipe')\nopen('a.txt', 'w').write('the run\\n')", {"a.txt": "a\n"})
+    refused = cli("review", "last", "--accept", cwd=task_dir.root)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert sorted(p.name for p in task_dir.project.iterdir()) == ["a.txt"]
+    assert (task_dir.project / "a.txt").read_text() == "a\n", "part of the run landed"
