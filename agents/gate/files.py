@@ -16,11 +16,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Change", "Entry", "LandingError", "land", "read_entry", "safe_mode", "umask"]
+__all__ = ["MAX_FILE_BYTES", "Change", "Entry", "LandingError", "land", "read_entry", "safe_mode", "umask"]
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC  # NONBLOCK: a FIFO must not hang us
 _PERMISSIONS = 0o777
+MAX_FILE_BYTES = 64 * 1024 * 1024
+"""The largest file the gate reads: a sandbox must not make the host read a file that fills its memory."""
 
 
 class LandingError(Exception):
@@ -31,7 +33,7 @@ class LandingError(Exception):
 class Entry:
     """What is at a path, read without following links: a regular file's bytes and mode, or another kind."""
 
-    kind: str  # "file", "absent", "link", "folder" or "special"
+    kind: str  # "file", "absent", "link", "folder", "special" or "large" (a file over MAX_FILE_BYTES)
     content: bytes = b""
     mode: int = 0
 
@@ -39,9 +41,16 @@ class Entry:
     def is_file(self) -> bool:
         return self.kind == "file"
 
+    @property
+    def described(self) -> str:
+        """What is there, in words."""
+        words = {"link": "a symbolic link", "special": "a special file (FIFO, socket or device)"}
+        words["large"] = f"a file over {MAX_FILE_BYTES // 2**20} MiB"
+        return words.get(self.kind, f"a {self.kind}")
+
     def same_as(self, other: Entry) -> bool:
-        """Same kind, and for files the same bytes (modes aside, as the run's diff has them)."""
-        return self.kind == other.kind and self.content == other.content
+        """Same kind, and for files the same bytes (modes aside, as the run's diff has them); unread files never."""
+        return self.kind == other.kind != "large" and self.content == other.content
 
 
 ABSENT = Entry("absent")
@@ -131,6 +140,8 @@ def _read_at(dir_fd: int, name: str) -> Entry:
         return ABSENT
     if not stat.S_ISREG(info.st_mode):
         return Entry(_kind(info.st_mode))
+    if info.st_size > MAX_FILE_BYTES:
+        return Entry("large")
     try:
         fd = os.open(name, _READ_FLAGS, dir_fd=dir_fd)
     except OSError:  # replaced by a link or removed since the stat
@@ -139,7 +150,10 @@ def _read_at(dir_fd: int, name: str) -> Entry:
         opened = os.fstat(file.fileno())
         if not stat.S_ISREG(opened.st_mode):
             return Entry(_kind(opened.st_mode))
-        return Entry("file", file.read(), stat.S_IMODE(opened.st_mode))
+        content = file.read(MAX_FILE_BYTES + 1)
+        if len(content) > MAX_FILE_BYTES:
+            return Entry("large")
+        return Entry("file", content, stat.S_IMODE(opened.st_mode))
 
 
 def read_entry(root: Path, rel: str) -> Entry:
@@ -184,7 +198,7 @@ class _Landing:
         self.staged.append(item)
         current = _read_at(dir_fd, item.name)
         if current.kind not in ("file", "absent"):
-            raise LandingError(f"{change.rel} is a {current.kind} in {self.root}; only a file is replaced")
+            raise LandingError(f"{change.rel} is {current.described} in {self.root}, which an accept never replaces")
         if change.content is None:
             return
         # A replaced file keeps the person's mode, less any set-id bit: it now holds the run's bytes.

@@ -72,10 +72,10 @@ def folder_result(work: Path, folder: Path, diff: str, started: datetime) -> Fol
         if header not in sections:
             continue  # not the run's change: the person's since, which stays
         if new.kind not in ("file", "absent"):
-            result.not_files.append(f"{rel} (a {new.kind} in the worked copy)")
+            result.not_files.append(f"{rel} ({new.described} in the worked copy)")
             continue
         if old.kind not in ("file", "absent"):
-            result.changed_since.append(f"{rel} (now a {old.kind})")
+            result.changed_since.append(f"{rel} (now {old.described})")
             continue
         expected = file_diff(
             rel,

@@ -46,7 +46,7 @@ def find_outputs(work: Path, source: Path, patterns: list[str]) -> Outputs:
             continue
         if not made.is_file:
             if not (made.kind == "link" and _same_link(work, source, rel)):
-                found.left_out.append(f"{rel} (a {made.kind})")
+                found.left_out.append(f"{rel} ({made.described})")
             continue
         if read_entry(source, rel).same_as(made):
             continue

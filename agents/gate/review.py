@@ -117,7 +117,7 @@ def copy_outputs(run_dir: Path, source: Path, dest: Path, patterns: list[str], *
     A file already at `dest` with other content is a person's work: without `force` nothing is copied.
     """
     found = find_outputs(run_dir / "workspace", source, patterns)
-    left_out = f"; left out, not regular files: {', '.join(found.left_out)}" if found.left_out else ""
+    left_out = f"; left out (only regular files are copied): {', '.join(found.left_out)}" if found.left_out else ""
     if not found.files:
         return f"nothing to copy: the run made no file matching {', '.join(patterns)}{left_out}"
     changes, clashes = plan_copy(found, dest)
@@ -151,7 +151,7 @@ def _land_in_folder(run_dir: Path, folder: Path, started: RunStarted) -> str:
             f"hold a secret the journal's diff hides, so they cannot be checked: {', '.join(result.hidden)}"
         )
     if result.not_files:
-        problems.append(f"are not regular files in the run's work: {', '.join(result.not_files)}")
+        problems.append(f"are not regular files an accept can land: {', '.join(result.not_files)}")
     if problems:
         raise GateError(
             f"Cannot accept: these files in {folder} " + "; ".join(problems) + ".\nNothing was changed. "
@@ -163,7 +163,7 @@ def _land_in_folder(run_dir: Path, folder: Path, started: RunStarted) -> str:
     try:
         land(folder, result.changes)
     except LandingError as exc:
-        raise GateError(f"Cannot accept: {exc}\nThe run's worked copy is in {work}.") from None
+        raise GateError(f"Cannot accept: {exc}\nNothing was changed. The run's worked copy is in {work}.") from None
     names = [change.rel for change in result.changes]
     return f"put the run's changes into {folder}: {', '.join(names)}"
 

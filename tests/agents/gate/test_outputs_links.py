@@ -128,3 +128,20 @@ def test_special_files_are_left_out(task_dir: TaskDir) -> None:
     accepted = cli(task_dir, "review", "last", "--accept")
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
     assert files_under(task_dir.root / "published") == {"drafts": "dir", "drafts/post.md": "file"}
+
+
+def test_an_output_that_cannot_land_leaves_the_outputs_folder_as_it_was(task_dir: TaskDir) -> None:
+    outputs_task(task_dir, "os.makedirs('drafts/new')\nopen('drafts/new/a.md', 'w').write('a')\n")
+    blocked = task_dir.root / "published" / "drafts" / "post.md"
+    blocked.mkdir(parents=True)  # a folder where the run has a file: that output cannot land
+    assert run_task(task_dir).returncode == 0
+
+    refused = cli(task_dir, "review", "last", "--accept", "--force")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "post.md" in refused.stderr and "Nothing was copied" in refused.stderr
+    assert files_under(task_dir.root / "published") == {"drafts": "dir", "drafts/post.md": "dir"}
+
+    blocked.rmdir()
+    accepted = cli(task_dir, "review", "last", "--accept")
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    assert (task_dir.root / "published" / "drafts" / "new" / "a.md").read_text() == "a"
