@@ -30,6 +30,8 @@ class FolderResult:
     hidden: list[str] = field(default_factory=list)
     """Files whose section in the journal's diff had a secret redacted, so it cannot vouch for them."""
     not_files: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)
+    """Files that differ from the worked copy but that the run's diff does not name: the person's, left as they are."""
 
 
 def _sections(diff: str) -> dict[str, list[str]]:
@@ -70,7 +72,8 @@ def folder_result(work: Path, folder: Path, diff: str, started: datetime) -> Fol
             continue
         header = f"diff --git a/{rel} b/{rel}\n"
         if header not in sections:
-            continue  # not the run's change: the person's since, which stays
+            result.left.append(rel)  # not the run's change: the person's since, which stays
+            continue
         if new.kind not in ("file", "absent"):
             result.not_files.append(f"{rel} ({new.described} in the worked copy)")
             continue

@@ -158,14 +158,15 @@ def _land_in_folder(run_dir: Path, folder: Path, started: RunStarted) -> str:
             f"The run's worked copy is in {work}; accept again once {folder} is as the run found it, or copy what you "
             "want from the worked copy yourself."
         )
+    left = f"; left as you have them, not the run's changes: {', '.join(result.left)}" if result.left else ""
     if not result.changes:
-        return f"nothing to change: {folder} already holds what the run made"
+        return f"nothing to change: {folder} already holds what the run made{left}"
     try:
         land(folder, result.changes)
     except LandingError as exc:
         raise GateError(f"Cannot accept: {exc}\nNothing was changed. The run's worked copy is in {work}.") from None
     names = [change.rel for change in result.changes]
-    return f"put the run's changes into {folder}: {', '.join(names)}"
+    return f"put the run's changes into {folder}: {', '.join(names)}{left}"
 
 
 def reject(

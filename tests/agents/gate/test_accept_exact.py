@@ -120,6 +120,7 @@ def test_a_file_the_run_did_not_touch_keeps_the_persons_edit(example: Path) -> N
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
     assert (example / "project" / "calc.py").read_text() == FIXED_CALC
     assert tests.read_text() == mine
+    assert "left as you have them" in accepted.stdout and "test_calc.py" in accepted.stdout
 
 
 def test_a_file_the_run_made_that_now_exists_is_not_replaced(task_dir: TaskDir) -> None:
