@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["MAX_FILE_BYTES", "Change", "Entry", "LandingError", "land", "read_entry", "safe_mode", "umask"]
+__all__ = ["ABSENT", "MAX_FILE_BYTES", "Change", "Entry", "LandingError", "land", "read_entry", "safe_mode", "umask"]
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC  # NONBLOCK: a FIFO must not hang us
@@ -289,7 +289,7 @@ def land(root: Path, changes: Sequence[Change]) -> None:
                 raise LandingError(
                     f"after landing, these files in {root} do not hold what was meant: {', '.join(wrong)}"
                 )
-        except (LandingError, OSError) as exc:
+        except (LandingError, OSError, ValueError) as exc:
             landing.roll_back()
             if isinstance(exc, LandingError):
                 raise
