@@ -102,12 +102,20 @@ def _kind(mode: int) -> str:
     return "folder" if stat.S_ISDIR(mode) else "special"
 
 
+class _NotAFolder(LandingError):
+    """A step of a path is not a folder: a link (never followed) or something else."""
+
+    def __init__(self, message: str, is_link: bool) -> None:
+        super().__init__(message)
+        self.is_link = is_link
+
+
 @contextlib.contextmanager
 def _folder(root_fd: int, names: Sequence[str], made: list[tuple[int, str]] | None = None) -> Iterator[int]:
     """An fd of the folder at `names` under `root_fd`, every step opened without following a link.
 
     With `made`, missing folders are created (and recorded, to be removed on rollback); else FileNotFoundError.
-    NotADirectoryError or a LandingError when a step is a link or not a folder.
+    A LandingError when a step is a link or not a folder.
     """
     fds: list[int] = []
     here = root_fd
@@ -121,11 +129,14 @@ def _folder(root_fd: int, names: Sequence[str], made: list[tuple[int, str]] | No
                 os.mkdir(name, 0o777, dir_fd=here)  # the umask applies
                 made.append((os.dup(here), name))
                 here = os.open(name, _DIR_FLAGS, dir_fd=here)
-            except (OSError, NotADirectoryError) as exc:
+            except OSError as exc:
                 where = "/".join(names[: index + 1])
-                raise LandingError(
-                    f"{where} is a symbolic link or not a folder; nothing is written through it"
-                ) from exc
+                try:
+                    is_link = stat.S_ISLNK(os.stat(name, dir_fd=here, follow_symlinks=False).st_mode)
+                except OSError:
+                    is_link = False
+                what = "a symbolic link" if is_link else "not a folder"
+                raise _NotAFolder(f"{where} is {what}; nothing is written through it", is_link) from exc
             fds.append(here)
         yield here
     finally:
@@ -165,8 +176,8 @@ def read_entry(root: Path, rel: str) -> Entry:
             return _read_at(here, names[-1])
     except FileNotFoundError:
         return ABSENT
-    except LandingError:
-        return Entry("link")
+    except _NotAFolder as exc:
+        return Entry("link") if exc.is_link else ABSENT
     finally:
         os.close(root_fd)
 
