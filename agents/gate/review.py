@@ -28,6 +28,10 @@ __all__ = [
 ]
 
 
+MAX_DIFF_BYTES = 512 * 1024 * 1024
+"""The largest run diff a folder accept reads to check what the run started from."""
+
+
 class GateError(Exception):
     """The decision cannot be carried out; the message says why and what to do."""
 
@@ -104,10 +108,14 @@ def accept(
         except GitRunError as exc:
             raise GateError(str(exc)) from None
         detail = f"{outcome.how} of {outcome.base_branch} in {workspace} to {outcome.new_commit[:12]}"
-    elif started.outputs_to is not None:
-        detail = copy_outputs(run_dir, workspace, Path(started.outputs_to), started.outputs_files, force=force)
     else:
-        detail = _land_in_folder(run_dir, workspace, started)
+        try:
+            if started.outputs_to is not None:
+                detail = copy_outputs(run_dir, workspace, Path(started.outputs_to), started.outputs_files, force=force)
+            else:
+                detail = _land_in_folder(run_dir, workspace, started)
+        except OSError as exc:  # reading the worked copy or the folder failed: nothing was written
+            raise GateError(f"Cannot accept run {header.run_id}: {exc}. Nothing was changed.") from None
     return _record(run_dir, Decision("accepted", note, detail, minutes))
 
 
@@ -141,6 +149,8 @@ def _land_in_folder(run_dir: Path, folder: Path, started: RunStarted) -> str:
             f"the run saved no diff, so what it changed cannot be told from what changed in {folder} since; "
             f"copy what you want from {work} yourself."
         )
+    if diff_file.stat().st_size > MAX_DIFF_BYTES:
+        raise GateError(f"the run's diff is too large to check; copy what you want from {work} yourself.")
     diff = diff_file.read_text(encoding="utf-8", errors="surrogateescape")
     result = folder_result(work, folder, diff, started.ts)
     problems = []
