@@ -70,6 +70,10 @@ def folder_result(work: Path, folder: Path, diff: str, started: datetime) -> Fol
         new, old = read_entry(work, rel), read_entry(folder, rel)
         if new.same_as(old):
             continue
+        if "\n" in rel or "\r" in rel:
+            # Such a name writes lines of its own into the diff, which could pose as another file's section.
+            result.not_files.append(f"{rel!r} (a name with a line break, which the run's diff cannot record)")
+            continue
         header = f"diff --git a/{rel} b/{rel}\n"
         if header not in sections:
             result.left.append(rel)  # not the run's change: the person's since, which stays
