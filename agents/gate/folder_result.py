@@ -9,6 +9,7 @@ not the run's change and is left as the person has it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from interns.sandbox.workspace.tree_diff import file_diff, tree_files
 __all__ = ["FolderResult", "folder_result"]
 
 _REDACTED = "[REDACTED:"
+_LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
 
 
 @dataclass
@@ -38,7 +40,8 @@ def _sections(diff: str) -> dict[str, list[str]]:
     """The diff's per-file sections, by the header line that starts each."""
     sections: dict[str, list[str]] = {}
     header, lines = "", list[str]()
-    for line in diff.splitlines(keepends=True):
+    # Lines end at "\n" only, as git-style diffs do: str.splitlines would also break at \x0b, \x1c, \u2028 ...
+    for line in _LINE.findall(diff):
         if line.startswith("diff --git "):
             if header:
                 sections.setdefault(header, []).append("".join(lines))
