@@ -360,7 +360,12 @@ def _folded_by_step(events: list[Event | UnknownEvent]) -> list[Event | UnknownE
 def review(
     run_ref: RunRef = "last",
     accept: Annotated[
-        bool, typer.Option("--accept", help="Land the work: merge the run's branch into its base.")
+        bool,
+        typer.Option(
+            "--accept",
+            help="Land the work: merge the run's branch into its base, copy its outputs, or put its changes into "
+            "the folder. All or nothing: on any problem nothing changes and the run can be accepted later.",
+        ),
     ] = False,
     reject: Annotated[str | None, typer.Option("--reject", metavar="NOTE", help="Reject, saying why.")] = None,
     retry: Annotated[

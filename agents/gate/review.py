@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
 import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from interns.agents.policy.globs import matches
-from interns.agents.runtime.diffs import changed_paths
+from interns.agents.gate.files import LandingError, land
+from interns.agents.gate.folder_result import folder_result
+from interns.agents.gate.outputs import copy_to, find_outputs, plan_copy
 from interns.errors import RunError
 from interns.journal import RunHeader, RunStarted, RunStore
-from interns.journal.run import REVIEW_FILE
+from interns.journal.run import DIFF_FILE, REVIEW_FILE
 
 __all__ = [
     "Decision",
@@ -28,6 +27,10 @@ __all__ = [
     "reject",
     "run_started",
 ]
+
+
+MAX_DIFF_BYTES = 512 * 1024 * 1024
+"""The largest run diff a folder accept reads to check what the run started from."""
 
 
 class GateError(RunError):
@@ -85,7 +88,11 @@ def accept(
     store: RunStore, header: RunHeader, note: str = "", *, force: bool = False, minutes: float | None = None
 ) -> Decision:
     """Land the run's work: merge its branch into the base branch, copy its outputs to where the task sends them,
-    or apply its diff to the folder it copied. `force` lets outputs replace different files already there."""
+    or put its worked copy's changes into the folder it copied. `force` lets outputs replace different files there.
+
+    Either the target then holds exactly what the run made, or nothing changed, a GateError says why, and the run
+    can be accepted later. Only a landed run is recorded as accepted.
+    """
     from interns.sandbox.git.gate import accept_run  # GitPython, loaded only to land work
     from interns.sandbox.git.repo import GitRunError, run_branch
 
@@ -102,46 +109,75 @@ def accept(
         except GitRunError as exc:
             raise GateError(str(exc)) from None
         detail = f"{outcome.how} of {outcome.base_branch} in {workspace} to {outcome.new_commit[:12]}"
-    elif started.outputs_to is not None:
-        detail = copy_outputs(run_dir, Path(started.outputs_to), started.outputs_files, force=force)
     else:
-        detail = _apply_to_folder(run_dir / "final.diff", workspace)
+        try:
+            if started.outputs_to is not None:
+                detail = copy_outputs(run_dir, workspace, Path(started.outputs_to), started.outputs_files, force=force)
+            else:
+                detail = _land_in_folder(run_dir, workspace, started)
+        except OSError as exc:  # reading the worked copy or the folder failed: nothing was written
+            raise GateError(f"Cannot accept run {header.run_id}: {exc}. Nothing was changed.") from None
     return _record(run_dir, Decision("accepted", note, detail, minutes))
 
 
-def copy_outputs(run_dir: Path, dest: Path, patterns: list[str], *, force: bool = False) -> str:
-    """Copy the files the run added or changed that match `patterns` from its worked copy to `dest`.
+def copy_outputs(run_dir: Path, source: Path, dest: Path, patterns: list[str], *, force: bool = False) -> str:
+    """Copy the regular files the run made or changed that match `patterns` from its worked copy to `dest`.
 
     A file already at `dest` with other content is a person's work: without `force` nothing is copied.
     """
-    diff = run_dir / "final.diff"
-    work = run_dir / "workspace"
-    changed = changed_paths(diff.read_text(encoding="utf-8", errors="replace")) if diff.exists() else []
-    outputs = [p for p in changed if (work / p).is_file() and matches(p, patterns) is not None]
-    if not outputs:
-        return f"nothing to copy: the run made no file matching {', '.join(patterns)}"
-    clashes = [p for p in outputs if (dest / p).exists() and (dest / p).read_bytes() != (work / p).read_bytes()]
+    found = find_outputs(run_dir / "workspace", source, patterns)
+    left_out = f"; left out (only regular files are copied): {', '.join(found.left_out)}" if found.left_out else ""
+    if not found.files:
+        return f"nothing to copy: the run made no file matching {', '.join(patterns)}{left_out}"
+    changes, clashes = plan_copy(found, dest)
     if clashes and not force:
         listed = "\n  ".join(str(dest / p) for p in clashes)
         raise GateError(f"these files already exist with other content:\n  {listed}\nuse --force to replace them")
-    for path in outputs:
-        (dest / path).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(work / path, dest / path)
-    return f"copied {len(outputs)} output file(s) to {dest}: {', '.join(outputs)}"
+    try:
+        copy_to(dest, changes)
+    except LandingError as exc:
+        raise GateError(f"{exc}\nNothing was copied; the run can be accepted again once that is fixed.") from None
+    copied = [rel for rel, _ in found.files]
+    return f"copied {len(copied)} output file(s) to {dest}: {', '.join(copied)}{left_out}"
 
 
-def _apply_to_folder(diff: Path, folder: Path) -> str:
-    """Apply a run's diff to the original folder, only if it applies cleanly to what is there now."""
-    if not diff.exists() or not diff.read_text(encoding="utf-8").strip():
-        return f"nothing to apply: the run changed nothing in {folder}"
-    check = subprocess.run(["git", "apply", "--check", str(diff)], cwd=folder, capture_output=True, text=True)
-    if check.returncode != 0:
+def _land_in_folder(run_dir: Path, folder: Path, started: RunStarted) -> str:
+    """Put the run's changes from its worked copy into the folder it copied, if the folder still has those files
+    as the run found them."""
+    work, diff_file = run_dir / "workspace", run_dir / DIFF_FILE
+    if not diff_file.is_file():
         raise GateError(
-            f"the run's changes no longer apply to {folder} (it changed since the run started?):\n"
-            f"{check.stderr.strip()}\nThe worked copy is in {diff.parent / 'workspace'}."
+            f"the run saved no diff, so what it changed cannot be told from what changed in {folder} since; "
+            f"copy what you want from {work} yourself."
         )
-    subprocess.run(["git", "apply", str(diff)], cwd=folder, check=True, capture_output=True)
-    return f"applied the run's diff to {folder}"
+    if diff_file.stat().st_size > MAX_DIFF_BYTES:
+        raise GateError(f"the run's diff is too large to check; copy what you want from {work} yourself.")
+    diff = diff_file.read_text(encoding="utf-8", errors="surrogateescape")
+    result = folder_result(work, folder, diff, started.ts)
+    problems = []
+    if result.changed_since:
+        problems.append(f"changed since the run started: {', '.join(result.changed_since)}")
+    if result.hidden:
+        problems.append(
+            f"hold a secret the journal's diff hides, so they cannot be checked: {', '.join(result.hidden)}"
+        )
+    if result.not_files:
+        problems.append(f"are not regular files an accept can land: {', '.join(result.not_files)}")
+    if problems:
+        raise GateError(
+            f"Cannot accept: these files in {folder} " + "; ".join(problems) + ".\nNothing was changed. "
+            f"The run's worked copy is in {work}; accept again once {folder} is as the run found it, or copy what you "
+            "want from the worked copy yourself."
+        )
+    left = f"; left as you have them, not the run's changes: {', '.join(result.left)}" if result.left else ""
+    if not result.changes:
+        return f"nothing to change: {folder} already holds what the run made{left}"
+    try:
+        land(folder, result.changes)
+    except LandingError as exc:
+        raise GateError(f"Cannot accept: {exc}\nNothing was changed. The run's worked copy is in {work}.") from None
+    names = [change.rel for change in result.changes]
+    return f"put the run's changes into {folder}: {', '.join(names)}{left}"
 
 
 def reject(

@@ -111,6 +111,24 @@ def _move_branch(main: HostGit, run_id: str, branch: str, old: str, new: str, ch
         ) from exc
 
 
+def _verify_landed(main: HostGit, run_id: str, branch: str, new: str, checkout: Path | None) -> None:
+    """Check the base branch (and its checkout) now hold the accepted commit; else refuse, saying what is wrong.
+
+    The run's branches are deleted only after this, so a refused accept can be tried again.
+    """
+    problem = None
+    if (at := _branch_commit(main, branch)) != new:
+        problem = f"{branch} is at {at or 'nothing'}, not at {new[:12]}"
+    elif checkout is not None and (head := HostGit.of_repository(checkout).head()) != new:
+        problem = f"{checkout} has {head[:12]} checked out, not {new[:12]}"
+    elif checkout is not None and _has_uncommitted_changes(checkout):
+        problem = f"{checkout} does not hold the files of {new[:12]}"
+    if problem is not None:
+        raise GitRunError(
+            f"Accepting run {run_id} did not land: {problem}. The run's branches are kept: look, then accept again."
+        )
+
+
 def accept_run(repo: Path, run_id: str, base_branch: str) -> AcceptOutcome:
     """Land the run branch on base_branch (fast-forward, else a clean merge), then delete the run's branches."""
     main = HostGit.of_repository(repo)
@@ -140,6 +158,7 @@ def accept_run(repo: Path, run_id: str, base_branch: str) -> AcceptOutcome:
         how, new_commit = "merge", _merge_commit(main, run_id, base_commit, base_branch)
     if new_commit != base_commit:
         _move_branch(main, run_id, base_branch, base_commit, new_commit, checkout)
+        _verify_landed(main, run_id, base_branch, new_commit, checkout)
     _delete_run_branches(repo, names)
     updated = checkout if new_commit != base_commit else None
     return AcceptOutcome(base_branch, how, base_commit, new_commit, updated, names)
