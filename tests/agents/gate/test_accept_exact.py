@@ -189,6 +189,12 @@ def test_a_repo_run_blocked_by_an_untracked_file_changes_nothing_and_stays_accep
     repo.close()
 
 
+HOOK_MODULE = (
+    "import os\nimport unittest\n{hook}\n\n\nclass Hook(unittest.TestCase):\n    def test_it(self):\n        pass\n"
+)
+"""A test module whose import runs the hook; its one test makes the check's test run count as a run."""
+
+
 def hook_task(task_dir: TaskDir, hook: str, files: dict[str, str]) -> None:
     """A folder task whose worker writes a test module; the task's check runs it, and `hook` with it."""
     task_dir.write(
@@ -197,7 +203,12 @@ def hook_task(task_dir: TaskDir, hook: str, files: dict[str, str]) -> None:
             "done_when": ["python3 -m unittest -q"],
             "guardrails": {"sandbox": "bubblewrap", "commands": {"allow": ["*"]}},
         },
-        {"work": [{"call": {"write": {"path": "test_hook.py", "content": f"import os\n{hook}\n"}}}, {"final": "done"}]},
+        {
+            "work": [
+                {"call": {"write": {"path": "test_hook.py", "content": HOOK_MODULE.format(hook=hook)}}},
+                {"final": "done"},
+            ]
+        },
         files,
     )
     run = cli("run", "task.yaml", "--model", f"scripted:{task_dir.root / 'script.yaml'}", cwd=task_dir.root)

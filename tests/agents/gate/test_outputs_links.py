@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.agents.conftest import TaskDir
+from tests.agents.gate.test_accept_exact import HOOK_MODULE
 from tests.agents.runtime.test_resume import cli, run_task
 from tests.security.conftest import Host, host  # noqa: F401 (the escape suite's host, with a secret to steal)
 
@@ -37,7 +38,7 @@ def outputs_task(task_dir: TaskDir, hook: str) -> Path:
         "done_when": ["python3 -m unittest -q"],
         "guardrails": {"sandbox": "bubblewrap", "commands": {"allow": ["*"]}},
     }
-    module = f"import os\n{hook}\n"
+    module = HOOK_MODULE.format(hook=hook)
     script = {
         "draft": [
             {"call": {"write": {"path": "drafts/post.md", "content": "# Post\n"}}},
