@@ -7,6 +7,7 @@ import pytest
 from interns.journal import RunFinished
 from tests.agents.conftest import BACKENDS, TaskDir
 from tests.security.attack import Attack, Seen
+from tests.security.cases_changes import CHANGE_ATTACKS
 from tests.security.cases_commands import COMMAND_ATTACKS
 from tests.security.cases_host import HOST_ATTACKS
 from tests.security.cases_paths import PATH_ATTACKS
@@ -16,7 +17,7 @@ from tests.security.outcomes import Outcomes
 
 pytestmark = pytest.mark.anyio
 
-ATTACKS = [*PATH_ATTACKS, *HOST_ATTACKS, *COMMAND_ATTACKS, *RESOURCE_ATTACKS]
+ATTACKS = [*PATH_ATTACKS, *HOST_ATTACKS, *COMMAND_ATTACKS, *RESOURCE_ATTACKS, *CHANGE_ATTACKS]
 
 
 def _params() -> list[object]:
