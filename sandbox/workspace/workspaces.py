@@ -13,7 +13,8 @@ from typing import Protocol, runtime_checkable
 
 import git
 
-from interns.sandbox.workspace.tree_diff import SKIPPED_NAMES, tree_diff
+from interns.sandbox.workspace.tree_diff import tree_diff
+from interns.sandbox.workspace.tree_scan import SKIPPED_NAMES
 
 FALLBACK_IDENTITY = {
     "GIT_AUTHOR_NAME": "interns",
