@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Literal
 
 from interns.agents.policy.globs import matches
-from interns.agents.runtime.diffs import changed_paths
 from interns.journal import RunHeader, RunStarted, RunStore
 from interns.journal.run import REVIEW_FILE
+from interns.sandbox import InputView
+from interns.sandbox.workspace.changes import list_changes, run_baseline
+from interns.sandbox.workspace.tree_scan import TreeTooLarge
 
 __all__ = [
     "Decision",
@@ -102,21 +104,27 @@ def accept(
             raise GateError(str(exc)) from None
         detail = f"{outcome.how} of {outcome.base_branch} in {workspace} to {outcome.new_commit[:12]}"
     elif started.outputs_to is not None:
-        detail = copy_outputs(run_dir, Path(started.outputs_to), started.outputs_files, force=force)
+        detail = copy_outputs(run_dir, Path(started.outputs_to), started.outputs_files, force=force, source=workspace)
     else:
         detail = _apply_to_folder(run_dir / "final.diff", workspace)
     return _record(run_dir, Decision("accepted", note, detail, minutes))
 
 
-def copy_outputs(run_dir: Path, dest: Path, patterns: list[str], *, force: bool = False) -> str:
+def copy_outputs(run_dir: Path, dest: Path, patterns: list[str], *, force: bool = False, source: Path) -> str:
     """Copy the files the run added or changed that match `patterns` from its worked copy to `dest`.
 
-    A file already at `dest` with other content is a person's work: without `force` nothing is copied.
+    What the run changed is read from the file system: each file of the worked copy that the input folder
+    (`source`) does not hold as it is. A file already at `dest` with other content is a person's work: without
+    `force` nothing is copied.
     """
-    diff = run_dir / "final.diff"
-    work = run_dir / "workspace"
-    changed = changed_paths(diff.read_text(encoding="utf-8", errors="replace")) if diff.exists() else []
-    outputs = [p for p in changed if (work / p).is_file() and matches(p, patterns) is not None]
+    view = InputView(source=source.resolve(), path=(run_dir / "workspace").resolve())
+    try:
+        changes = list_changes(run_baseline(view), view)
+    except TreeTooLarge as exc:
+        raise GateError(f"the run's outputs cannot be read: {exc}") from None
+    work = view.path
+    changed = [c.path for c in changes if c.new is not None and c.new.type == "file"]
+    outputs = [p for p in changed if matches(p, patterns) is not None]
     if not outputs:
         return f"nothing to copy: the run made no file matching {', '.join(patterns)}"
     clashes = [p for p in outputs if (dest / p).exists() and (dest / p).read_bytes() != (work / p).read_bytes()]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic_ai.messages import ModelMessage, ModelMessagesTypeAdapter
 
-from interns.agents.runtime.step_runner import PausedStep, StepResult
+from interns.agents.runtime.step_runner import PausedStep, StepResult, snapshot_file
 from interns.journal import (
     ApprovalAnswered,
     ApprovalRequested,
@@ -19,6 +19,7 @@ from interns.journal import (
     StepStarted,
 )
 from interns.journal.run import messages_file
+from interns.sandbox.workspace.snapshot import Snapshot
 from interns.tasks import Step
 
 __all__ = ["BASELINES_DIR", "RESUMABLE", "CannotResume", "ResumePoint", "resume_point"]
@@ -26,7 +27,7 @@ __all__ = ["BASELINES_DIR", "RESUMABLE", "CannotResume", "ResumePoint", "resume_
 RESUMABLE = ("awaiting_approval", "interrupted", "cancelled")
 """The statuses a run can be resumed from."""
 BASELINES_DIR = "baselines"
-"""Where, in a run's directory, each step's starting diff is kept for a resume."""
+"""Where, in a run's directory, each step's starting snapshot is kept for its judgement and a resume."""
 
 
 class CannotResume(Exception):
@@ -48,8 +49,8 @@ class ResumePoint:
     """Requests no one has answered yet."""
     from_step: str | None = None
     """The step a person chose to go on from, its output kept as it is now."""
-    cut_off: dict[str, str] = field(default_factory=dict)
-    """Steps that started and never finished, with the diff they started from: they start again, judged on it."""
+    cut_off: dict[str, Snapshot | None] = field(default_factory=dict)
+    """Steps that started and never finished, with the snapshot they started from: they start again, judged on it."""
 
     @property
     def run_id(self) -> str:
@@ -127,9 +128,13 @@ def _messages(run_dir: Path, step: str) -> list[ModelMessage]:
         raise CannotResume(f"the conversation of step {step} ({path}) cannot be read: {exc}") from None
 
 
-def _baseline(run_dir: Path, step: str) -> str:
-    path = run_dir / BASELINES_DIR / f"{step}.diff"
-    return path.read_text(encoding="utf-8", errors="surrogateescape") if path.exists() else ""
+def _baseline(run_dir: Path, step: str) -> Snapshot | None:
+    """The snapshot the step started from; None when it was cut off before one was kept (it had not begun work)."""
+    path = snapshot_file(run_dir / BASELINES_DIR, step)
+    try:
+        return Snapshot.load(path) if path.exists() else None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CannotResume(f"the snapshot step {step} started from ({path}) cannot be read: {exc}") from None
 
 
 def _going_on_from(point: ResumePoint, from_step: str, trails: dict[str, _StepTrail]) -> ResumePoint:
