@@ -57,13 +57,19 @@ def _git(git_dir: Path, *args: str, work_tree: Path | None = None, stdin: bytes 
 
 
 def common_dir(repo: Path) -> Path:
-    """The git dir of the user's repository (its main checkout, which no sandbox writes)."""
+    """The git dir of the user's repository (its own checkout, which no sandbox writes), shared by its worktrees."""
     plain = repo / ".git"
     if plain.is_dir() and not plain.is_symlink():
         return plain.resolve()
+    if plain.is_file():  # the user's checkout is itself a linked worktree or a submodule: `gitdir: <its git dir>`
+        text = plain.read_text(encoding="utf-8").strip()
+        if text.startswith("gitdir: "):
+            private = (repo / text.removeprefix("gitdir: ")).resolve()
+            shared = private / "commondir"
+            return (private / shared.read_text(encoding="utf-8").strip()).resolve() if shared.is_file() else private
     if (repo / "HEAD").is_file() and (repo / "objects").is_dir():  # a bare repository
         return repo.resolve()
-    raise GitTreeError(f"{repo} has no .git folder of its own; interns reads only a repository's own git dir")
+    raise GitTreeError(f"{repo} is not a git repository interns can read")
 
 
 def worktree_dir(common: Path, worktree: Path) -> Path:
