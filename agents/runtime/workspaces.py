@@ -14,6 +14,8 @@ from interns.sandbox import FolderCopy, GitWorktree, InputView, Workspace
 from interns.sandbox.git.merge import Integration, continue_merging, create_from, finish_merge, integrate
 from interns.sandbox.git.repo import commit_step, copy_untracked, merge_in_progress, run_branch, step_branch
 from interns.sandbox.git.resume import clear_worktrees, drop_branch, reopen_step
+from interns.sandbox.workspace.changes import list_changes, run_baseline
+from interns.sandbox.workspace.tree_diff import render_diff
 from interns.sandbox.workspace.workspaces import open_repo
 from interns.tasks import FolderWorkspace, TaskSpec
 
@@ -189,8 +191,12 @@ class RepoSpace:
         return self.integration
 
     def final_diff(self) -> str:
-        """The run branch against the base; empty when nothing was integrated."""
-        return self.integration.worktree.diff() if self.integration is not None else ""
+        """The run branch against the base, from its files (no `.gitattributes` hides a change); "" if none merged."""
+        if self.integration is None:
+            return ""
+        worktree = self.integration.worktree
+        base = run_baseline(worktree)
+        return render_diff(list_changes(base, worktree), base, worktree.path)
 
     def close(self) -> None:
         """Commit what integration holds, remove every worktree; the branches stay until the run is reviewed."""
