@@ -120,7 +120,7 @@ def copy_outputs(run_dir: Path, dest: Path, patterns: list[str], *, force: bool 
     view = InputView(source=source.resolve(), path=(run_dir / "workspace").resolve())
     try:
         changes = list_changes(run_baseline(view), view)
-    except TreeTooLarge as exc:
+    except (TreeTooLarge, OSError) as exc:
         raise GateError(f"the run's outputs cannot be read: {exc}") from None
     work = view.path
     changed = [c.path for c in changes if c.new is not None and c.new.type == "file"]

@@ -271,8 +271,8 @@ class StepRunner:
         baselines = self.env.baselines
         try:
             snapshot = Snapshot.take(workspace, baselines / SNAPSHOT_BLOBS if baselines else None)
-        except (TreeTooLarge, GitTreeError) as error:
-            raise _Unjudgeable(f"the workspace cannot be read as the step starts: {error}") from None
+        except (TreeTooLarge, GitTreeError, OSError) as error:
+            raise _Unjudgeable(f"the workspace cannot be read as the step starts: {shown(str(error))}") from None
         if baselines is not None:
             snapshot.save(snapshot_file(baselines, step.id))
         return snapshot
@@ -282,8 +282,8 @@ class StepRunner:
         """What the step changed, read from the file system; _Unjudgeable when it cannot be read."""
         try:
             return list_changes(baseline, workspace)
-        except (TreeTooLarge, GitTreeError) as error:
-            raise _Unjudgeable(f"what the step changed cannot be judged: {error}") from None
+        except (TreeTooLarge, GitTreeError, OSError) as error:
+            raise _Unjudgeable(f"what the step changed cannot be judged: {shown(str(error))}") from None
 
     async def _judge(
         self,

@@ -360,7 +360,7 @@ class Supervisor:
         if any(not isinstance(check, str) for check in self.spec.done_when):
             try:
                 changes = await asyncio.to_thread(lambda: list_changes(run_baseline(workspace), workspace))
-            except (TreeTooLarge, GitTreeError) as error:
+            except (TreeTooLarge, GitTreeError, OSError) as error:
                 raise _Failed("failed", f"what the run changed cannot be read for its checks: {error}") from None
             changed = [change.path for change in changes]
         scope = CheckScope(changed=changed, exemplars=self.spec.context.exemplars, model=self.model)
