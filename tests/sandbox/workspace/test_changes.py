@@ -90,12 +90,15 @@ def test_a_worktree_lists_every_kind_of_change_and_leaves_out_what_git_ignores(
     (tree.path / "build.log").write_text("ignored\n")
     (tree.path / "logs.log" / "deep").mkdir(parents=True)
     (tree.path / "logs.log" / "deep" / "a").write_text("ignored folder\n")
+    (tree.path / "mixed").mkdir()
+    (tree.path / "mixed" / "a.log").write_text("ignored\n")
+    (tree.path / "mixed" / "b.txt").write_text("not ignored: a folder git lists is ignored whole\n")
     (tree.path / "made-by-setup").write_text("excluded\n")
     (tree.path / "sub" / ".git").mkdir(parents=True)
     (tree.path / "sub" / ".git" / "HEAD").write_text("a nested repository is a change like any other\n")
     tree = GitWorktree(tree.repo, tree.path, tree.branch, tree.base_commit, exclude=("made-by-setup",))
 
-    expected = {**EXPECTED, "sub/.git/HEAD": ("added", None, "file")}
+    expected = {**EXPECTED, "sub/.git/HEAD": ("added", None, "file"), "mixed/b.txt": ("added", None, "file")}
     assert by_path(list_changes(start, tree)) == expected
     assert by_path(list_changes(run_baseline(tree), tree)) == expected, "against the base commit, the same"
     tree.remove()
