@@ -108,14 +108,15 @@ def resume_point(store: RunStore, ref: str, from_step: str | None = None) -> Res
         if status == "succeeded" and trail.finished is not None:
             point.done[step] = StepResult(step, "succeeded", trail.attempt, summary=trail.finished.summary)
         elif status is None or status == "cancelled":
-            point.cut_off[step] = _baseline(run_dir, step)
+            # A folder's cut-off step starts again on the work it left: judged against where it first started.
+            point.cut_off[step] = _baseline(run_dir, step, needed=header.git_commit is None)
         elif status == "awaiting_approval" and header.status == "awaiting_approval":
             point.waiting += [r for r in trail.requests if r.call_id not in answers]
             point.paused[step] = PausedStep(
                 attempt=trail.attempt,
                 messages=_messages(run_dir, step),
                 answers=[(r, answers[r.call_id]) for r in trail.requests if r.call_id in answers],
-                baseline=_baseline(run_dir, step),
+                baseline=_baseline(run_dir, step, needed=True),
             )
     return point
 
@@ -128,11 +129,18 @@ def _messages(run_dir: Path, step: str) -> list[ModelMessage]:
         raise CannotResume(f"the conversation of step {step} ({path}) cannot be read: {exc}") from None
 
 
-def _baseline(run_dir: Path, step: str) -> Snapshot | None:
-    """The snapshot the step started from; None when it was cut off before one was kept (it had not begun work)."""
+def _baseline(run_dir: Path, step: str, *, needed: bool) -> Snapshot | None:
+    """The snapshot the step started from; without it, a step whose own work stays cannot be judged on it."""
     path = snapshot_file(run_dir / BASELINES_DIR, step)
+    if not path.exists():
+        if needed:
+            raise CannotResume(
+                f"step {step} kept no snapshot of where it started ({path}), so its work cannot be told from what "
+                "was there before; start the run again with `interns run`"
+            )
+        return None
     try:
-        return Snapshot.load(path) if path.exists() else None
+        return Snapshot.load(path)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CannotResume(f"the snapshot step {step} started from ({path}) cannot be read: {exc}") from None
 

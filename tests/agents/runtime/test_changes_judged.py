@@ -12,6 +12,7 @@ import pytest
 from interns.journal import PolicyDecision, StepFinished
 from tests.agents.conftest import TaskDir
 from tests.agents.runtime.test_repo_workspace import make_repo
+from tests.agents.runtime.test_resume import EXIT_AWAITING_APPROVAL, cli, journal_of, run_task
 from tests.security.cases_changes import CHANGES, FILES, LINE_LIMIT
 
 pytestmark = pytest.mark.anyio
@@ -113,3 +114,24 @@ async def test_a_huge_one_line_file_is_counted_by_its_size(
     assert result.status == "failed"
     reason = _ended_with(events, "a step may change at most 400")
     assert f"The change is {BIG_LINE // 1000} lines" in reason
+
+
+def test_what_a_step_changed_before_it_paused_is_judged_after_it_resumes(task_dir: TaskDir) -> None:
+    script = {
+        "work": [
+            {"call": {"run": {"command": "printf 'x\\0y' > outside.bin"}}},
+            {"call": {"run": {"command": "touch src/two.txt"}}},
+            {"final": "done"},
+        ]
+    }
+    guardrails = {"sandbox": "bubblewrap", "write": ["src/**"], "commands": {"allow": ["*"], "ask": ["touch *"]}}
+    steps = [{"id": "work", "instructions": "Make two."}]
+    task_dir.write({"steps": steps, "guardrails": guardrails, "review": {"retries": 0}}, script, FILES)
+    assert run_task(task_dir).returncode == EXIT_AWAITING_APPROVAL
+    assert cli(task_dir, "approve", "last").returncode == 0
+
+    resumed = cli(task_dir, "resume", "last")
+
+    assert resumed.returncode == 1, resumed.stdout + resumed.stderr
+    _, events = journal_of(task_dir)
+    assert any(isinstance(e, PolicyDecision) and e.verdict == "deny" and e.target == "outside.bin" for e in events)
