@@ -3,8 +3,9 @@
 What a step changed is judged from `changes`, never from this text. Names are quoted the way git quotes them
 (C-style escapes), so a name with a tab, a quote or a control character cannot forge a line. A file whose content
 cannot be shown (binary, past `COUNT_BYTES`, gone, or past the diff's `max_bytes` in all) gets git's own "Binary
-files ... differ" line, which `git apply` refuses: a diff cut short never replays partly. Text files of more
-than `EXACT_LINES` lines are shown as a whole-file replacement rather than diffed line by line.
+files ... differ" line, which `git apply` refuses: a diff cut short never replays partly. A text file of more
+than `EXACT_LINES` lines on a side, or past the diff's `EXACT_PAIRS` in all, is shown replaced whole rather than
+diffed line by line (difflib is quadratic at worst: the pairs of lines it may compare are bounded).
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from interns.sandbox.workspace.line_count import COUNT_BYTES
 from interns.sandbox.workspace.snapshot import Snapshot
 from interns.sandbox.workspace.tree_scan import DEFAULT_CAPS, Caps, Entry, read_bytes
 
-__all__ = ["DIFF_BYTES", "EXACT_LINES", "git_quote", "render_diff", "tree_diff"]
+__all__ = ["DIFF_BYTES", "EXACT_LINES", "EXACT_PAIRS", "git_quote", "render_diff", "tree_diff"]
 
 DIFF_BYTES = 32 << 20
 """The most text a diff holds; files past it are named, not shown."""
-EXACT_LINES = 5000
-"""Files with more lines than this on a side are shown replaced whole (difflib is quadratic at worst)."""
+EXACT_LINES = 2000
+"""Files with more lines than this on a side are shown replaced whole."""
+EXACT_PAIRS = 20_000_000
+"""Old-line-by-new-line pairs all the files diffed line by line may hold together."""
 
 
 def git_quote(name: str) -> str:
@@ -51,8 +54,9 @@ def _text(data: bytes | None) -> list[str] | None:
         return None
 
 
-def _hunks(old: list[str], new: list[str], old_name: str, new_name: str) -> Iterator[str]:
-    if max(len(old), len(new)) <= EXACT_LINES:
+def _hunks(old: list[str], new: list[str], old_name: str, new_name: str, pairs: list[int]) -> Iterator[str]:
+    if max(len(old), len(new)) <= EXACT_LINES and len(old) * len(new) <= pairs[0]:
+        pairs[0] -= len(old) * len(new)
         lines: Iterator[str] = difflib.unified_diff(old, new, old_name, new_name, n=3)
     else:
         lines = iter([f"--- {old_name}\n", f"+++ {new_name}\n", f"@@ -1,{len(old)} +1,{len(new)} @@\n"])
@@ -61,7 +65,9 @@ def _hunks(old: list[str], new: list[str], old_name: str, new_name: str) -> Iter
         yield line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
 
 
-def _section(path: str, old: Entry | None, new: Entry | None, before: bytes | None, after: bytes | None) -> str:
+def _section(
+    path: str, old: Entry | None, new: Entry | None, before: bytes | None, after: bytes | None, pairs: list[int]
+) -> str:
     """One file's diff: `old` None for a file added, `new` None for one deleted."""
     a, b = git_quote("a/" + path), git_quote("b/" + path)
     header = [f"diff --git {a} {b}\n"]
@@ -78,7 +84,7 @@ def _section(path: str, old: Entry | None, new: Entry | None, before: bytes | No
     new_lines = _text(after) if new else []
     if old_lines is None or new_lines is None or "special" in (getattr(old, "type", ""), getattr(new, "type", "")):
         return "".join([*header, f"Binary files {old_name} and {new_name} differ\n"])
-    return "".join([*header, *_hunks(old_lines, new_lines, old_name, new_name)])
+    return "".join([*header, *_hunks(old_lines, new_lines, old_name, new_name, pairs)])
 
 
 def _sides(change: Change) -> list[tuple[Entry | None, Entry | None]]:
@@ -94,14 +100,14 @@ def render_diff(changes: list[Change], before: Snapshot, root: Path, max_bytes: 
     """The git-style diff of the changes, old contents read through the snapshot and new ones under root."""
     olds = dict(before.old_contents([c.path for c in changes if c.old is not None and c.old.type != "dir"]))
     parts: list[str] = []
-    used = 0
+    used, pairs = 0, [EXACT_PAIRS]
     for change in changes:
         for old, new in _sides(change):
             old_data = olds.get(change.path) if old else b""
             new_data = read_bytes(root, change.path, new, COUNT_BYTES) if new else b""
             if used + (old.size if old else 0) + (new.size if new else 0) > max_bytes:
                 old_data = new_data = None  # past the cap: named, not shown
-            part = _section(change.path, old, new, old_data, new_data)
+            part = _section(change.path, old, new, old_data, new_data, pairs)
             used += len(part)
             parts.append(part)
     return "".join(parts)

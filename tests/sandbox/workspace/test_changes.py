@@ -203,3 +203,16 @@ def test_a_repository_checked_out_as_a_worktree_of_another_is_read_too(
 
     assert [(c.path, c.kind, c.lines) for c in list_changes(start, tree)] == [("src/app.py", "modified", 2)]
     tree.remove()
+
+
+@needs_git
+def test_a_long_file_is_shown_replaced_whole_and_still_applies(source: Path, tmp_path: Path) -> None:
+    lines = "".join(f"line {n}\n" for n in range(3000))
+    (source / "src" / "long.txt").write_text(lines)
+    copy = FolderCopy.create(source, tmp_path / "copy")
+    (copy.path / "src" / "long.txt").write_text(lines.replace("line 7\n", "line seven\n"))
+
+    diff = copy.diff()
+    assert "@@ -1,3000 +1,3000 @@" in diff, "past EXACT_LINES, no line-by-line diff"
+    subprocess.run(["git", "apply", "-"], cwd=source, input=diff.encode(), check=True)
+    assert tree_diff(source, copy.path) == ""
