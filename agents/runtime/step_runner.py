@@ -19,7 +19,7 @@ from interns.agents.gate.approval import Asker
 from interns.agents.policy.changes import judge_changes
 from interns.agents.policy.decisions import Policy
 from interns.agents.runtime.context import exemplar_files, workspace_files
-from interns.agents.runtime.reviewer import review_step
+from interns.agents.runtime.reviewer import DIFF_LIMIT, review_step
 from interns.agents.tracing.spans import end_span, step_span
 from interns.agents.worker.agent import Worker
 from interns.agents.worker.mcp import McpServerError, McpServers
@@ -325,7 +325,8 @@ class StepRunner:
             return [], why, checks_usage
         if not spec.review.supervisor:
             return [], "", checks_usage
-        diff = await asyncio.to_thread(render_diff, changes, baseline, workspace.path)
+        # Shown in full up to what the reviewer reads; files past that are named, not copied in.
+        diff = await asyncio.to_thread(render_diff, changes, baseline, workspace.path, DIFF_LIMIT)
         verdict, usage = await review_step(
             self.env.model,
             step,
