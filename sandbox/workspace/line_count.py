@@ -17,8 +17,8 @@ __all__ = ["COUNT_BYTES", "LONG_LINE", "SHORT_LINE", "by_size", "changed_lines"]
 
 LONG_LINE = 1000
 """Bytes a line may hold and still count as one."""
-COUNT_BYTES = 16 << 20
-"""Content larger than this is counted by its size, not read line by line."""
+COUNT_BYTES = 4 << 20
+"""Content larger than this is counted by its size, not read line by line (a line is an object in memory)."""
 SHORT_LINE = 40
 """Bytes a line of content counted by its size is taken to hold: short, so that the guess counts high."""
 

@@ -113,7 +113,7 @@ async def test_a_huge_one_line_file_is_counted_by_its_size(
 
     assert result.status == "failed"
     reason = _ended_with(events, "a step may change at most 400")
-    assert f"The change is {BIG_LINE // 1000} lines" in reason
+    assert f"The change is {BIG_LINE // 40} lines" in reason, "past COUNT_BYTES, counted by its size"
 
 
 def test_what_a_step_changed_before_it_paused_is_judged_after_it_resumes(task_dir: TaskDir) -> None:

@@ -109,6 +109,7 @@ def test_the_line_count_is_one_count_for_text_binary_and_long_lines() -> None:
     assert changed_lines(b"", b"a\nb\nc\n") == 3
     assert changed_lines(b"\0" + b"line\n" * 200, b"") == 200, "binary content is counted by its lines too"
     assert changed_lines(b"", b"a" * 20_000) == 20, "a long line counts once per 1,000 bytes"
+    assert changed_lines(b"", b"a" * 4_000_000) == 4000
     assert changed_lines(b"a\nb\n", b"b\na\n") == 1, "lines only moved count one"
     assert changed_lines(b"x", b"x" * (COUNT_BYTES + 1)) == 1 + (COUNT_BYTES + 1) // 40 + 1, "past the cap: by size"
 
@@ -184,7 +185,7 @@ def test_a_huge_one_line_file_is_named_in_the_diff_not_copied_into_it(source: Pa
     diff = render_diff(changes, start, copy.path, max_bytes=1_000_000)
     assert len(diff) < 2000
     assert "Binary files /dev/null and b/src/big.txt differ" in diff
-    assert total_lines(changes) == 16_000 + 2
+    assert total_lines(changes) == 16_000_000 // 40 + 2, "past COUNT_BYTES, a file counts by its size"
 
 
 @needs_git
