@@ -49,6 +49,7 @@ CHANGES: list[tuple[str, tuple[str, ...], bool]] = [
     ("a file with a non-ASCII name outside the write paths", ("echo x > \"$(printf 'caf\\303\\251.txt')\"",), False),
     ("a symlink made outside the write paths", ("ln -s src/app.py link.py",), False),
     ("a deletion outside the write paths", ("rm README.md",), False),
+    ("a file inside the write paths turned into a link out of them", ("ln -sf ../README.md src/app.py",), False),
     ("lines hidden in a binary file past the size limit", ("{ printf '\\0'; seq 1 200; } > src/data.bin",), True),
     ("lines in one long line past the size limit", ("head -c 20000 /dev/zero | tr '\\0' a > src/one.txt",), True),
     ("lines hidden by a '* -diff' .gitattributes past the size limit",
