@@ -1,26 +1,24 @@
-"""What a folder run's accept lands: the files its worked copy holds that differ from the folder, each checked to be
-the run's own change to a file the folder still holds as the run found it.
+"""What a folder run's accept lands: the files the run changed in its worked copy, each landing only where the folder
+still holds what the run started from.
 
-The file system says what differs (both trees read without following links); the run's diff, which the host wrote
-when the run ended, is the record of what the run started from: a file lands only when the diff holds, byte for byte,
-the section that goes from the folder's file as it is now to the worked copy's. A file the diff does not name was
-not the run's change and is left as the person has it.
+Three trees are read from the file system, none through a link: the worked copy as it was made (a snapshot of path,
+type, mode and sha256 kept in the journal when the run started), the worked copy now, and the folder now. The run's
+changes are where the first two differ; the person's, where the folder differs from the start. A change lands only
+where the folder is still as the run found it; the person's own changes elsewhere stay as they are.
 """
 
 from __future__ import annotations
 
-import re
+import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from interns.agents.gate.files import Change, Entry, read_entry
-from interns.sandbox.workspace.tree_diff import file_diff, tree_files
+from interns.sandbox.workspace.snapshot import Snapshot, skip_folder
+from interns.sandbox.workspace.tree_scan import Entry as Seen
+from interns.sandbox.workspace.tree_scan import scan_tree
 
 __all__ = ["FolderResult", "folder_result"]
-
-_REDACTED = "[REDACTED:"
-_LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
 
 
 @dataclass
@@ -29,77 +27,41 @@ class FolderResult:
 
     changes: list[Change] = field(default_factory=list)
     changed_since: list[str] = field(default_factory=list)
-    hidden: list[str] = field(default_factory=list)
-    """Files whose section in the journal's diff had a secret redacted, so it cannot vouch for them."""
     not_files: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
-    """Files that differ from the worked copy but that the run's diff does not name: the person's, left as they are."""
+    """Files the person changed since the run started that the run did not change: they stay as they are."""
 
 
-def _sections(diff: str) -> dict[str, list[str]]:
-    """The diff's per-file sections, by the header line that starts each."""
-    sections: dict[str, list[str]] = {}
-    header, lines = "", list[str]()
-    # Lines end at "\n" only, as git-style diffs do: str.splitlines would also break at \x0b, \x1c, \u2028 ...
-    for line in _LINE.findall(diff):
-        if line.startswith("diff --git "):
-            if header:
-                sections.setdefault(header, []).append("".join(lines))
-            header, lines = line, []
-        lines.append(line)
-    if header:
-        sections.setdefault(header, []).append("".join(lines))
-    return sections
-
-
-def _git_mode(entry: Entry) -> str:
-    return "100755" if entry.mode & 0o111 else "100644"
-
-
-def _unchanged_since(folder: Path, rel: str, started: datetime) -> bool:
-    """For a binary file, whose diff holds no content: whether its status has not changed since the run started."""
-    try:
-        changed = (folder / rel).lstat().st_ctime_ns
-    except OSError:
+def _as_found(entry: Entry, seen: Seen | None) -> bool:
+    """Whether what a path holds now is what the snapshot saw there (absent, or a file of the same bytes and mode)."""
+    if seen is None:
+        return entry.kind == "absent"
+    if seen.type != "file" or not entry.is_file:
         return False
-    return changed < int(started.timestamp() * 1_000_000_000)
+    same_bytes = hashlib.sha256(entry.content).hexdigest() == seen.sha256
+    return same_bytes and bool(entry.mode & 0o111) == seen.executable
 
 
-def folder_result(work: Path, folder: Path, diff: str, started: datetime) -> FolderResult:
-    """Compare the worked copy with the folder; the run's changes that can land, and what stops them."""
-    sections = _sections(diff)
+def folder_result(work: Path, folder: Path, start: Snapshot) -> FolderResult:
+    """Compare the worked copy and the folder with where the run started; what can land, and what stops it."""
+    now = scan_tree(work, skip_folder).entries
+    mine = scan_tree(folder, skip_folder).entries
     result = FolderResult()
-    for rel in sorted(tree_files(work) | tree_files(folder)):
+    run_changed = {p for p in now.keys() | start.entries.keys() if now.get(p) != start.entries.get(p)}
+    for rel in sorted(run_changed):
+        if now.get(rel) is not None and now[rel].type == "dir" and start.entries.get(rel) is None:
+            continue  # a new folder lands with the files in it
         new, old = read_entry(work, rel), read_entry(folder, rel)
-        if new.same_as(old):
-            continue
-        if "\n" in rel or "\r" in rel:
-            # Such a name writes lines of its own into the diff, which could pose as another file's section.
-            result.not_files.append(f"{rel!r} (a name with a line break, which the run's diff cannot record)")
-            continue
-        header = f"diff --git a/{rel} b/{rel}\n"
-        if header not in sections:
-            result.left.append(rel)  # not the run's change: the person's since, which stays
-            continue
         if new.kind not in ("file", "absent"):
             result.not_files.append(f"{rel} ({new.described} in the worked copy)")
             continue
-        if old.kind not in ("file", "absent"):
-            result.changed_since.append(f"{rel} (now {old.described})")
+        if new.same_as(old) and (not new.is_file or new.mode & 0o111 == old.mode & 0o111):
+            continue  # the folder already holds it
+        if not _as_found(old, start.entries.get(rel)):
+            result.changed_since.append(rel if old.kind in ("file", "absent") else f"{rel} (now {old.described})")
             continue
-        expected = file_diff(
-            rel,
-            old.content if old.is_file else None,
-            new.content if new.is_file else None,
-            _git_mode(new if new.is_file else old),
-        )
-        vouched = expected in sections[header]
-        if vouched and expected.endswith(" differ\n"):  # a binary file: the section says nothing of its content
-            vouched = not old.is_file or _unchanged_since(folder, rel, started)
-        if not vouched:
-            redacted = any(_REDACTED in section for section in sections[header])
-            (result.hidden if redacted else result.changed_since).append(rel)
-            continue
-        content = new.content if new.is_file else None
-        result.changes.append(Change(rel, content, before=old, mode=new.mode, keep_mode=True))
+        result.changes.append(Change(rel, new.content if new.is_file else None, before=old, mode=new.mode))
+    result.left = sorted(
+        p for p in mine.keys() | start.entries.keys() if p not in run_changed and mine.get(p) != start.entries.get(p)
+    )
     return result

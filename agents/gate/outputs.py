@@ -14,7 +14,8 @@ from pathlib import Path
 
 from interns.agents.gate.files import Change, Entry, LandingError, land, read_entry
 from interns.agents.policy.globs import matches
-from interns.sandbox.workspace.tree_diff import tree_files
+from interns.sandbox.workspace.snapshot import skip_folder
+from interns.sandbox.workspace.tree_scan import scan_tree
 
 __all__ = ["Outputs", "copy_to", "find_outputs", "plan_copy"]
 
@@ -38,7 +39,7 @@ def _same_link(work: Path, source: Path, rel: str) -> bool:
 def find_outputs(work: Path, source: Path, patterns: list[str]) -> Outputs:
     """The files in the worked copy that match `patterns` and are not the inputs as they were."""
     found = Outputs()
-    for rel in sorted(tree_files(work)):
+    for rel in sorted(p for p, e in scan_tree(work, skip_folder).entries.items() if e.type != "dir"):
         if matches(rel, patterns) is None:
             continue
         made = read_entry(work, rel)

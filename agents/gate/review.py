@@ -13,9 +13,11 @@ from typing import Literal
 from interns.agents.gate.files import LandingError, land
 from interns.agents.gate.folder_result import folder_result
 from interns.agents.gate.outputs import copy_to, find_outputs, plan_copy
+from interns.agents.runtime.workspaces import START_SNAPSHOT
 from interns.errors import RunError
 from interns.journal import RunHeader, RunStarted, RunStore
-from interns.journal.run import DIFF_FILE, REVIEW_FILE
+from interns.journal.run import REVIEW_FILE
+from interns.sandbox.workspace.snapshot import Snapshot
 
 __all__ = [
     "Decision",
@@ -27,10 +29,6 @@ __all__ = [
     "reject",
     "run_started",
 ]
-
-
-MAX_DIFF_BYTES = 512 * 1024 * 1024
-"""The largest run diff a folder accept reads to check what the run started from."""
 
 
 class GateError(RunError):
@@ -114,7 +112,7 @@ def accept(
             if started.outputs_to is not None:
                 detail = copy_outputs(run_dir, workspace, Path(started.outputs_to), started.outputs_files, force=force)
             else:
-                detail = _land_in_folder(run_dir, workspace, started)
+                detail = _land_in_folder(run_dir, workspace)
         except OSError as exc:  # reading the worked copy or the folder failed: nothing was written
             raise GateError(f"Cannot accept run {header.run_id}: {exc}. Nothing was changed.") from None
     return _record(run_dir, Decision("accepted", note, detail, minutes))
@@ -141,26 +139,19 @@ def copy_outputs(run_dir: Path, source: Path, dest: Path, patterns: list[str], *
     return f"copied {len(copied)} output file(s) to {dest}: {', '.join(copied)}{left_out}"
 
 
-def _land_in_folder(run_dir: Path, folder: Path, started: RunStarted) -> str:
+def _land_in_folder(run_dir: Path, folder: Path) -> str:
     """Put the run's changes from its worked copy into the folder it copied, if the folder still has those files
     as the run found them."""
-    work, diff_file = run_dir / "workspace", run_dir / DIFF_FILE
-    if not diff_file.is_file():
+    work, start = run_dir / "workspace", run_dir / START_SNAPSHOT
+    if not start.is_file():
         raise GateError(
-            f"the run saved no diff, so what it changed cannot be told from what changed in {folder} since; "
-            f"copy what you want from {work} yourself."
+            f"the run kept no record of what it started from (an older run), so what it changed cannot be told from "
+            f"what changed in {folder} since; copy what you want from {work} yourself."
         )
-    if diff_file.stat().st_size > MAX_DIFF_BYTES:
-        raise GateError(f"the run's diff is too large to check; copy what you want from {work} yourself.")
-    diff = diff_file.read_text(encoding="utf-8", errors="surrogateescape")
-    result = folder_result(work, folder, diff, started.ts)
+    result = folder_result(work, folder, Snapshot.load(start))
     problems = []
     if result.changed_since:
         problems.append(f"changed since the run started: {', '.join(result.changed_since)}")
-    if result.hidden:
-        problems.append(
-            f"hold a secret the journal's diff hides, so they cannot be checked: {', '.join(result.hidden)}"
-        )
     if result.not_files:
         problems.append(f"are not regular files an accept can land: {', '.join(result.not_files)}")
     if problems:

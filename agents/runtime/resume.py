@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic_ai.messages import ModelMessage, ModelMessagesTypeAdapter
 
-from interns.agents.runtime.step_runner import PausedStep, StepResult
+from interns.agents.runtime.step_runner import PausedStep, StepResult, snapshot_file
 from interns.errors import RunError
 from interns.journal import (
     ApprovalAnswered,
@@ -20,6 +20,7 @@ from interns.journal import (
     StepStarted,
 )
 from interns.journal.run import messages_file
+from interns.sandbox.workspace.snapshot import Snapshot
 from interns.tasks import Step
 
 __all__ = ["BASELINES_DIR", "RESUMABLE", "CannotResume", "ResumePoint", "resume_point"]
@@ -27,7 +28,7 @@ __all__ = ["BASELINES_DIR", "RESUMABLE", "CannotResume", "ResumePoint", "resume_
 RESUMABLE = ("awaiting_approval", "interrupted", "cancelled")
 """The statuses a run can be resumed from."""
 BASELINES_DIR = "baselines"
-"""Where, in a run's directory, each step's starting diff is kept for a resume."""
+"""Where, in a run's directory, each step's starting snapshot is kept for its judgement and a resume."""
 
 
 class CannotResume(RunError):
@@ -49,8 +50,8 @@ class ResumePoint:
     """Requests no one has answered yet."""
     from_step: str | None = None
     """The step a person chose to go on from, its output kept as it is now."""
-    cut_off: dict[str, str] = field(default_factory=dict)
-    """Steps that started and never finished, with the diff they started from: they start again, judged on it."""
+    cut_off: dict[str, Snapshot | None] = field(default_factory=dict)
+    """Steps that started and never finished, with the snapshot they started from: they start again, judged on it."""
 
     @property
     def run_id(self) -> str:
@@ -108,14 +109,15 @@ def resume_point(store: RunStore, ref: str, from_step: str | None = None) -> Res
         if status == "succeeded" and trail.finished is not None:
             point.done[step] = StepResult(step, "succeeded", trail.attempt, summary=trail.finished.summary)
         elif status is None or status == "cancelled":
-            point.cut_off[step] = _baseline(run_dir, step)
+            # A folder's cut-off step starts again on the work it left: judged against where it first started.
+            point.cut_off[step] = _baseline(run_dir, step, needed=header.git_commit is None)
         elif status == "awaiting_approval" and header.status == "awaiting_approval":
             point.waiting += [r for r in trail.requests if r.call_id not in answers]
             point.paused[step] = PausedStep(
                 attempt=trail.attempt,
                 messages=_messages(run_dir, step),
                 answers=[(r, answers[r.call_id]) for r in trail.requests if r.call_id in answers],
-                baseline=_baseline(run_dir, step),
+                baseline=_baseline(run_dir, step, needed=True),
             )
     return point
 
@@ -128,9 +130,20 @@ def _messages(run_dir: Path, step: str) -> list[ModelMessage]:
         raise CannotResume(f"the conversation of step {step} ({path}) cannot be read: {exc}") from None
 
 
-def _baseline(run_dir: Path, step: str) -> str:
-    path = run_dir / BASELINES_DIR / f"{step}.diff"
-    return path.read_text(encoding="utf-8", errors="surrogateescape") if path.exists() else ""
+def _baseline(run_dir: Path, step: str, *, needed: bool) -> Snapshot | None:
+    """The snapshot the step started from; without it, a step whose own work stays cannot be judged on it."""
+    path = snapshot_file(run_dir / BASELINES_DIR, step)
+    if not path.exists():
+        if needed:
+            raise CannotResume(
+                f"step {step} kept no snapshot of where it started ({path}), so its work cannot be told from what "
+                "was there before; start the run again with `interns run`"
+            )
+        return None
+    try:
+        return Snapshot.load(path)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CannotResume(f"the snapshot step {step} started from ({path}) cannot be read: {exc}") from None
 
 
 def _going_on_from(point: ResumePoint, from_step: str, trails: dict[str, _StepTrail]) -> ResumePoint:

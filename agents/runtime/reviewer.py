@@ -14,7 +14,7 @@ from interns.agents.worker.models import ModelChoice
 from interns.journal import Event, ReviewVerdict, Usage
 from interns.tasks import Step
 
-__all__ = ["StepReview", "review_step"]
+__all__ = ["DIFF_LIMIT", "StepReview", "review_step"]
 
 DIFF_LIMIT = 60_000
 """Characters of a diff shown to the reviewer."""

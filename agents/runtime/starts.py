@@ -17,6 +17,7 @@ from interns.tasks import Step, TaskSpec
 
 if TYPE_CHECKING:
     from interns.agents.runtime.step_runner import PausedStep, StepResult
+    from interns.sandbox.workspace.snapshot import Snapshot
 
 __all__ = ["ApprovePlan", "Fresh", "Progress", "Resumed", "RunStart"]
 
@@ -30,7 +31,7 @@ class Progress:
 
     done: dict[str, StepResult] = field(default_factory=dict)
     paused: dict[str, PausedStep] = field(default_factory=dict)
-    cut_off: dict[str, str] = field(default_factory=dict)
+    cut_off: dict[str, Snapshot | None] = field(default_factory=dict)
 
 
 class RunStart(Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pydantic_ai import DeferredToolResults, ToolDenied
@@ -14,11 +15,11 @@ from interns import prompts
 from interns.agents.checks.prose import CheckScope
 from interns.agents.checks.runner import CheckOutcome, run_checks
 from interns.agents.gate.approval import Asker
+from interns.agents.policy.changes import judge_changes
 from interns.agents.policy.decisions import Policy
 from interns.agents.policy.withheld import MODEL_KEY_VARIABLES, sandbox_env
 from interns.agents.runtime.context import exemplar_files, workspace_files
-from interns.agents.runtime.diffs import changed_lines, changed_paths, own_changes
-from interns.agents.runtime.reviewer import review_step
+from interns.agents.runtime.reviewer import DIFF_LIMIT, review_step
 from interns.agents.tracing.spans import end_span, step_span
 from interns.agents.worker.agent import Worker
 from interns.agents.worker.mcp import McpServerError, McpServers
@@ -37,10 +38,28 @@ from interns.journal import (
     Usage,
 )
 from interns.sandbox import InputView, Sandbox, SandboxSpec, Workspace, open_sandbox
+from interns.sandbox.workspace.changes import Change, list_changes, total_lines
+from interns.sandbox.workspace.git_trees import GitTreeError
+from interns.sandbox.workspace.snapshot import Snapshot
+from interns.sandbox.workspace.tree_diff import render_diff
+from interns.sandbox.workspace.tree_scan import TreeTooLarge, shown
 from interns.tasks import Step, TaskSpec, servers_for
 
-__all__ = ["PausedStep", "RunEnv", "StepResult", "StepRunner"]
+__all__ = ["SNAPSHOT_BLOBS", "PausedStep", "RunEnv", "StepResult", "StepRunner", "snapshot_file"]
 """Host variables that never enter a sandbox, even when a task names them."""
+REFUSALS_NAMED = 20
+"""Paths outside the write rules a step's verdict names one by one."""
+SNAPSHOT_BLOBS = "blobs"
+"""The folder, among the snapshots, of the old contents they keep."""
+
+
+def snapshot_file(baselines: Path, step_id: str) -> Path:
+    """Where a step's starting snapshot is kept among a run's baselines."""
+    return baselines / f"{step_id}.json"
+
+
+class _Unjudgeable(Exception):
+    """What the step changed cannot be read (too large, too deep, or git could not say): the step ends."""
 
 
 @dataclass
@@ -62,8 +81,8 @@ class PausedStep:
     attempt: int
     messages: list[ModelMessage]
     answers: list[tuple[ApprovalRequested, ApprovalAnswered]]
-    baseline: str
-    """The workspace's diff when the step first started, so the step is judged on all of its own work."""
+    baseline: Snapshot | None
+    """The workspace when the step first started, so the step is judged on all of its own work."""
 
 
 @dataclass
@@ -79,8 +98,8 @@ class RunEnv:
     """The run's id, which labels what the run leaves behind (containers)."""
     feedback: str = ""
     """A person's note on an earlier run of this task, shown to every worker."""
-    save_baseline: Callable[[str, str], Any] = lambda step, diff: None
-    """Keeps a step's starting diff in the run directory, for a resume after it pauses."""
+    baselines: Path | None = None
+    """Where each step's starting snapshot is kept (with copies of old contents), for its judgement and a resume."""
     always: set[tuple[str, str]] = field(default_factory=set)
     """(tool, target) pairs a person approved for the rest of the run."""
 
@@ -121,12 +140,12 @@ class StepRunner:
         workspace: Workspace,
         done_before: list[StepResult],
         paused: PausedStep | None = None,
-        baseline: str | None = None,
+        baseline: Snapshot | None = None,
     ) -> StepResult:
         """Work on the step until its checks pass and the review accepts it, or its attempts or limits run out.
 
         With `paused`, the step goes on from the attempt that paused for approval, with its conversation and the
-        answers a person gave; otherwise it starts afresh, judged against `baseline` when given (the diff it first
+        answers a person gave; otherwise it starts afresh, judged against `baseline` when given (the snapshot it first
         started from, for a step a stopped run cut off), else against the workspace as it is now.
         """
         with step_span(step.id) as span:
@@ -140,7 +159,7 @@ class StepRunner:
         workspace: Workspace,
         done_before: list[StepResult],
         paused: PausedStep | None,
-        baseline: str | None,
+        baseline: Snapshot | None,
     ) -> StepResult:
         env, spec = self.env, self.env.spec
         limits = spec.guardrails.limits
@@ -153,14 +172,15 @@ class StepRunner:
         prompt: str | None
         if paused is None:
             prompt, first = self._prompt(step, workspace, done_before), 1
-            if baseline is None:
-                # A folder's copy already holds earlier steps' changes: judge only what this step adds to them.
-                # (Over read-only inputs, the diff starts empty: it holds only what earlier steps wrote.)
-                baseline = await asyncio.to_thread(workspace.diff)
-                env.save_baseline(step.id, baseline)
         else:
             prompt, first, baseline = None, paused.attempt, paused.baseline
             worker.messages = list(paused.messages)
+        if baseline is None:
+            # A folder's copy already holds earlier steps' changes: judge only what this step adds to them.
+            try:
+                baseline = await asyncio.to_thread(self._snapshot, step, workspace)
+            except _Unjudgeable as error:
+                return self._finish(step, "failed", 0, str(error), Usage())
         usage = Usage()
         sandbox = await open_sandbox(self.sandbox_spec(workspace, step=step))
         for message in getattr(sandbox, "notices", ()):  # what the backend could not give, e.g. a network
@@ -189,9 +209,12 @@ class StepRunner:
                 usage = usage + outcome.usage
                 if outcome.status != "done":
                     return self._finish(step, outcome.status, attempt, outcome.reason, usage)
-                failed, notes, review_usage = await self._judge(
-                    step, workspace, baseline, sandbox, policy, attempt, outcome.summary
-                )
+                try:
+                    failed, notes, review_usage = await self._judge(
+                        step, workspace, baseline, sandbox, policy, attempt, outcome.summary
+                    )
+                except _Unjudgeable as error:
+                    return self._finish(step, "failed", attempt, str(error), usage)
                 usage = usage + review_usage
                 if not failed and not notes:
                     return self._finish(step, "succeeded", attempt, "", usage, outcome.summary)
@@ -243,11 +266,30 @@ class StepRunner:
             results.approvals[request.call_id] = ToolDenied(f"Refused by policy ({request.rule}): {reason}")
         return results
 
+    def _snapshot(self, step: Step, workspace: Workspace) -> Snapshot:
+        """The workspace as the step starts, kept among the run's baselines when there are any."""
+        baselines = self.env.baselines
+        try:
+            snapshot = Snapshot.take(workspace, baselines / SNAPSHOT_BLOBS if baselines else None)
+        except (TreeTooLarge, GitTreeError, OSError) as error:
+            raise _Unjudgeable(f"the workspace cannot be read as the step starts: {shown(str(error))}") from None
+        if baselines is not None:
+            snapshot.save(snapshot_file(baselines, step.id))
+        return snapshot
+
+    @staticmethod
+    def _changes(workspace: Workspace, baseline: Snapshot) -> list[Change]:
+        """What the step changed, read from the file system; _Unjudgeable when it cannot be read."""
+        try:
+            return list_changes(baseline, workspace)
+        except (TreeTooLarge, GitTreeError, OSError) as error:
+            raise _Unjudgeable(f"what the step changed cannot be judged: {shown(str(error))}") from None
+
     async def _judge(
         self,
         step: Step,
         workspace: Workspace,
-        baseline: str,
+        baseline: Snapshot,
         sandbox: Sandbox,
         policy: Policy,
         attempt: int,
@@ -255,8 +297,8 @@ class StepRunner:
     ) -> tuple[list[CheckOutcome], str, Usage]:
         """The supervisor's own verdict: failing checks, or notes from the write paths, size limit or review."""
         spec = self.env.spec
-        diff = own_changes(await asyncio.to_thread(workspace.diff), baseline)
-        if outside := self._writes_outside(step, policy, diff):
+        changes = await asyncio.to_thread(self._changes, workspace, baseline)
+        if outside := self._writes_outside(step, policy, changes):
             where = ", ".join(policy.guardrails.write)
             return (
                 [],
@@ -268,7 +310,7 @@ class StepRunner:
             attempt=attempt,
             input=step.input,
             output=step.output,
-            changed=changed_paths(diff),
+            changed=[change.path for change in changes],
             exemplars=spec.context.exemplars,
             model=self.env.model,
         )
@@ -278,11 +320,13 @@ class StepRunner:
         if failed:
             return failed, "", checks_usage
         limit = spec.guardrails.limits.changed_lines
-        if limit is not None and (changed := changed_lines(diff)) > limit:
+        if limit is not None and (changed := total_lines(changes)) > limit:
             why = f"The change is {changed} lines; a step may change at most {limit}. Make it smaller."
             return [], why, checks_usage
         if not spec.review.supervisor:
             return [], "", checks_usage
+        # Shown in full up to what the reviewer reads; files past that are named, not copied in.
+        diff = await asyncio.to_thread(render_diff, changes, baseline, workspace.path, DIFF_LIMIT)
         verdict, usage = await review_step(
             self.env.model,
             step,
@@ -295,20 +339,25 @@ class StepRunner:
         notes = (verdict.notes or "Revise the change.") if verdict.decision == "revise" else ""
         return [], notes, checks_usage + usage
 
-    def _writes_outside(self, step: Step, policy: Policy, diff: str) -> list[str]:
-        """Paths a worker changed, by a command or otherwise, that the write rules do not allow; each journaled."""
+    def _writes_outside(self, step: Step, policy: Policy, changes: list[Change]) -> list[str]:
+        """Paths a worker changed, by a command or otherwise, that the write rules do not allow.
+
+        The first REFUSALS_NAMED are journaled one by one and named; past them, one refusal says how many more.
+        """
+        refused = judge_changes(policy, changes)
         outside = []
-        for path in changed_paths(diff):
-            decision = policy.check_write(path)
-            if decision.verdict != "allow":
-                outside.append(path)
-                reason = "changed outside the paths workers may write (found in the step's diff)"
-                self.env.record(
-                    PolicyDecision(
-                        step=step.id, tool="run", target=path, verdict="deny", rule=decision.rule, reason=reason
-                    )
-                )
+        for change, decision in refused[:REFUSALS_NAMED]:
+            outside.append(shown(change.path))
+            reason = f"{change.kind.replace('_', ' ')} outside the paths workers may write (found on disk)"
+            self._refusal(step, shown(change.path), decision.rule, reason)
+        if (more := len(refused) - REFUSALS_NAMED) > 0:
+            outside.append(f"{more} more")
+            self._refusal(step, f"{more} more paths", "guardrails.write", "changed outside the paths workers may write")
         return outside
+
+    def _refusal(self, step: Step, target: str, rule: str, reason: str) -> None:
+        decision = PolicyDecision(step=step.id, tool="run", target=target, verdict="deny", rule=rule, reason=reason)
+        self.env.record(decision)
 
     def _finish(
         self, step: Step, status: StepStatus, attempts: int, reason: str, usage: Usage, summary: str = ""

@@ -15,7 +15,6 @@ from interns.agents.checks.prose import CheckScope
 from interns.agents.checks.runner import command_run, run_checks
 from interns.agents.gate.approval import Asker, NoOneToAsk
 from interns.agents.policy.withheld import withheld_names
-from interns.agents.runtime.diffs import changed_paths
 from interns.agents.runtime.planner import make_plan, plan_event
 from interns.agents.runtime.redaction import run_redactor
 from interns.agents.runtime.resume import BASELINES_DIR, ResumePoint
@@ -43,6 +42,9 @@ from interns.sandbox import InputView, SandboxUnavailable, Workspace, open_sandb
 from interns.sandbox.git.host_git import HostGit
 from interns.sandbox.git.repo import GitRunError
 from interns.sandbox.git.resume import paused_message
+from interns.sandbox.workspace.changes import list_changes, run_baseline
+from interns.sandbox.workspace.git_trees import GitTreeError
+from interns.sandbox.workspace.tree_scan import TreeTooLarge
 from interns.tasks import FolderWorkspace, Step, TaskSpec, topological_order
 
 __all__ = ["RunResult", "Supervisor", "TaskSource"]
@@ -230,7 +232,7 @@ class Supervisor:
                 journal.save_messages,
                 run_id=journal.run_id,
                 feedback=self.start.feedback,
-                save_baseline=lambda step, diff: journal.save_text(f"{BASELINES_DIR}/{step}.diff", diff),
+                baselines=journal.dir / BASELINES_DIR,
             )
         )
         await self._setup(space, runner)
@@ -366,7 +368,11 @@ class Supervisor:
             return
         changed = []
         if any(not isinstance(check, str) for check in self.spec.done_when):
-            changed = changed_paths(await asyncio.to_thread(workspace.diff))
+            try:
+                changes = await asyncio.to_thread(lambda: list_changes(run_baseline(workspace), workspace))
+            except (TreeTooLarge, GitTreeError, OSError) as error:
+                raise _Failed("failed", f"what the run changed cannot be read for its checks: {error}") from None
+            changed = [change.path for change in changes]
         scope = CheckScope(changed=changed, exemplars=self.spec.context.exemplars, model=self.model)
         sandbox = await open_sandbox(runner.sandbox_spec(workspace))
         try:

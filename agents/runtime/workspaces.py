@@ -15,9 +15,15 @@ from interns.sandbox.git.host_git import HostGit
 from interns.sandbox.git.merge import Integration, continue_merging, create_from, finish_merge, integrate
 from interns.sandbox.git.repo import commit_step, copy_untracked, merge_in_progress, run_branch, step_branch
 from interns.sandbox.git.resume import clear_worktrees, drop_branch, reopen_step
+from interns.sandbox.workspace.changes import list_changes, run_baseline
+from interns.sandbox.workspace.snapshot import Snapshot
+from interns.sandbox.workspace.tree_diff import render_diff
 from interns.tasks import FolderWorkspace, TaskSpec
 
-__all__ = ["FolderSpace", "RepoSpace", "RunSpace", "open_space", "views_inputs"]
+__all__ = ["START_SNAPSHOT", "FolderSpace", "RepoSpace", "RunSpace", "open_space", "views_inputs"]
+
+START_SNAPSHOT = "baselines/start.json"
+"""Where a folder run keeps the snapshot of its worked copy as made, before setup or any step."""
 
 VIEWING_BACKENDS = frozenset({"bubblewrap", "docker"})
 """Backends that can show the inputs read-only over an empty workspace; `local` works on a copy."""
@@ -189,8 +195,12 @@ class RepoSpace:
         return self.integration
 
     def final_diff(self) -> str:
-        """The run branch against the base; empty when nothing was integrated."""
-        return self.integration.worktree.diff() if self.integration is not None else ""
+        """The run branch against the base, from its files (no `.gitattributes` hides a change); "" if none merged."""
+        if self.integration is None:
+            return ""
+        worktree = self.integration.worktree
+        base = run_baseline(worktree)
+        return render_diff(list_changes(base, worktree), base, worktree.path)
 
     def close(self) -> None:
         """Commit what integration holds, remove every worktree; the branches stay until the run is reviewed."""
@@ -219,8 +229,12 @@ def open_space(spec: TaskSpec, run_id: str, run_dir: Path) -> FolderSpace | Repo
     ws = spec.workspace
     if isinstance(ws, FolderWorkspace):
         dest = run_dir / "workspace"
-        make = InputView.create if views_inputs(spec) else FolderCopy.create
-        return FolderSpace(make(ws.folder, dest))
+        if views_inputs(spec):
+            return FolderSpace(InputView.create(ws.folder, dest))
+        copy = FolderCopy.create(ws.folder, dest)
+        # What the run starts from, as it was copied: an accept lands a change only where the folder still holds it.
+        Snapshot.of_folder(copy.path).save(run_dir / START_SNAPSHOT)
+        return FolderSpace(copy)
     base = HostGit.of_repository(ws.repo).out("rev-parse", "--verify", f"{ws.base}^{{commit}}")
     return RepoSpace(repo=ws.repo, run_id=run_id, base_commit=base, root=run_dir / "worktrees")
 

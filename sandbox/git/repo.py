@@ -1,4 +1,4 @@
-"""A run's branches in the user's repo, and what a step does in its worktree: commit, count, copy what setup made.
+"""A run's branches in the user's repo, and what a step does in its worktree: commit, copy what setup made.
 
 Branches: the run branch `interns/<run-id>`, and one branch a step, `interns/steps/<run-id>/<step-id>` (git cannot
 hold both `interns/R` and `interns/R/step`: a ref cannot be a file and a folder at once). Nothing here pushes, runs
@@ -102,17 +102,6 @@ def commit_step(worktree: GitWorktree, run_id: str, step_id: str, message: str) 
     trailers = ["--trailer", f"Interns-Run: {run_id}", "--trailer", f"Interns-Step: {step_id}"]
     tree.run("commit", "--no-verify", "--no-gpg-sign", "-m", message, *trailers, env=tree.identity())
     return tree.head()
-
-
-def changed_lines(worktree: GitWorktree) -> int:
-    """Lines added plus lines removed since the worktree's base commit, committed or not; a binary file counts 1."""
-    with worktree.all_changes_staged() as env:
-        numstat = worktree.git().out("diff", "--cached", "--numstat", worktree.base_commit, env=env)
-    total = 0
-    for line in numstat.splitlines():
-        added, removed, _ = line.split("\t", 2)
-        total += 1 if added == "-" else int(added) + int(removed)
-    return total
 
 
 def untracked_paths(worktree: GitWorktree) -> list[str]:

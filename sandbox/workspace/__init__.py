@@ -1,1 +1,1 @@
-"""What workers act on: a folder copy or a git worktree, a view over read-only inputs, tree diffs."""
+"""What workers act on (a folder copy, a git worktree, a view over read-only inputs) and what they changed in it."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from interns.sandbox.workspace.tree_diff import SKIPPED_NAMES, file_content, file_diff, git_mode, same_file, tree_files
+from interns.sandbox.workspace.tree_scan import SKIPPED_NAMES
 
 
 @dataclass(frozen=True)
@@ -67,11 +67,17 @@ class InputView:
                 stubs.append(stub)
         return stubs
 
+    def stub_names(self) -> frozenset[str]:
+        """The names of the mount points binds left in the folder now."""
+        return frozenset(stub.name for stub in self._stubs())
+
     def diff(self) -> str:
-        """The files the run wrote: added ones, and changed ones where the inputs hold the same path."""
-        stubs = {stub.name for stub in self._stubs()}
-        written = sorted(rel for rel in tree_files(self.path) if rel.split("/", 1)[0] not in stubs)
-        return "".join(_written_diff(self.source, self.path, rel) for rel in written)
+        """The files the run wrote (the inputs' top-level links, copied in, only where they changed)."""
+        from interns.sandbox.workspace.changes import list_changes, run_baseline  # they read views
+        from interns.sandbox.workspace.tree_diff import render_diff
+
+        before = run_baseline(self)
+        return render_diff(list_changes(before, self), before, self.path)
 
     def remove_stubs(self) -> None:
         """Delete the mount points binds left behind; one still mounted somewhere stays."""
@@ -89,13 +95,3 @@ class InputView:
     def remove(self) -> None:
         """Delete the folder of written files; the inputs stay."""
         shutil.rmtree(self.path, ignore_errors=True)
-
-
-def _written_diff(source: Path, path: Path, rel: str) -> str:
-    """The diff of one written file against the input at the same path, or as a new file."""
-    old_path, new_path = source / rel, path / rel
-    old_exists = old_path.is_symlink() or old_path.is_file()
-    if old_exists and same_file(old_path, new_path):
-        return ""
-    old = file_content(old_path) if old_exists else None
-    return file_diff(rel, old, file_content(new_path), git_mode(new_path))

@@ -1,56 +1,52 @@
-"""A git-style unified diff between two folder trees, made with difflib."""
+"""Diff text for a person to read (and `git apply` to replay), made from a list of changes, linear and capped.
+
+What a step changed is judged from `changes`, never from this text. Names are quoted the way git quotes them
+(C-style escapes), so a name with a tab, a quote or a control character cannot forge a line. A file whose content
+cannot be shown (binary, past `COUNT_BYTES`, gone, or past the diff's `max_bytes` in all) gets git's own "Binary
+files ... differ" line, which `git apply` refuses: a diff cut short never replays partly. A text file of more
+than `EXACT_LINES` lines on a side, or past the diff's `EXACT_PAIRS` in all, is shown replaced whole rather than
+diffed line by line (difflib is quadratic at worst: the pairs of lines it may compare are bounded).
+"""
 
 from __future__ import annotations
 
 import difflib
-import filecmp
-import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-SKIPPED_NAMES = frozenset({".git", ".venv", "__pycache__", ".interns"})
-"""Folder names that are never copied or compared: VCS data, environments, caches, our own runs."""
+from interns.sandbox.workspace.changes import Change, compare_folders
+from interns.sandbox.workspace.line_count import COUNT_BYTES
+from interns.sandbox.workspace.snapshot import Snapshot
+from interns.sandbox.workspace.tree_scan import DEFAULT_CAPS, Caps, Entry, read_bytes
+
+__all__ = ["DIFF_BYTES", "EXACT_LINES", "EXACT_PAIRS", "git_quote", "render_diff", "tree_diff"]
+
+DIFF_BYTES = 32 << 20
+"""The most text a diff holds; files past it are named, not shown."""
+EXACT_LINES = 2000
+"""Files with more lines than this on a side are shown replaced whole."""
+EXACT_PAIRS = 20_000_000
+"""Old-line-by-new-line pairs all the files diffed line by line may hold together."""
 
 
-def tree_files(root: Path, skip: Iterable[str] = SKIPPED_NAMES) -> set[str]:
-    """Relative POSIX paths of the files (and symlinks) under root, leaving out skipped folders."""
-    skipped = set(skip)
-    found: set[str] = set()
-    for folder, dirs, files in os.walk(root):
-        here = Path(folder)
-        links = [d for d in dirs if (here / d).is_symlink()]  # a link to a folder is compared as a link
-        dirs[:] = [d for d in dirs if d not in skipped and d not in links]
-        rel = here.relative_to(root)
-        found.update((rel / name).as_posix() for name in [*files, *links] if name not in skipped)
-    return found
+def git_quote(name: str) -> str:
+    """A path as git writes it in a diff header: as is, or in double quotes with C-style escapes."""
+    raw = name.encode("utf-8", "surrogateescape")
+    if all(0x20 <= byte < 0x7F and byte not in b'"\\' for byte in raw):
+        return name
+    escapes = {ord("\t"): "\\t", ord("\n"): "\\n", ord('"'): '\\"', ord("\\"): "\\\\"}
+    quoted = (escapes.get(byte) or (chr(byte) if 0x20 <= byte < 0x7F else f"\\{byte:03o}") for byte in raw)
+    return '"' + "".join(quoted) + '"'
 
 
-def git_mode(path: Path) -> str:
-    """The git file mode of path: symlink, executable or plain file."""
-    if path.is_symlink():
+def _mode(entry: Entry) -> str:
+    if entry.type == "symlink":
         return "120000"
-    return "100755" if path.stat().st_mode & 0o111 else "100644"
+    return "100755" if entry.executable else "100644"
 
 
-def file_content(path: Path) -> bytes | None:
-    """What a diff compares: a symlink's target, a file's bytes, or None when it is absent."""
-    if path.is_symlink():
-        return os.readlink(path).encode()
-    if path.is_file():
-        return path.read_bytes()
-    return None
-
-
-def same_file(old: Path, new: Path) -> bool:
-    """Whether two files (or symbolic links) hold the same content."""
-    if old.is_symlink() or new.is_symlink():
-        return file_content(old) == file_content(new)
-    return filecmp.cmp(old, new, shallow=False)
-
-
-def _lines(data: bytes) -> list[str] | None:
-    """Text lines with their endings, or None for binary data."""
-    if b"\0" in data:
+def _text(data: bytes | None) -> list[str] | None:
+    if data is None or b"\0" in data or len(data) > COUNT_BYTES:
         return None
     try:
         return data.decode("utf-8").splitlines(keepends=True)
@@ -58,35 +54,66 @@ def _lines(data: bytes) -> list[str] | None:
         return None
 
 
-def _hunks(old: list[str], new: list[str], old_name: str, new_name: str) -> Iterator[str]:
-    for line in difflib.unified_diff(old, new, old_name, new_name, n=3):
+def _hunks(old: list[str], new: list[str], old_name: str, new_name: str, pairs: list[int]) -> Iterator[str]:
+    if max(len(old), len(new)) <= EXACT_LINES and len(old) * len(new) <= pairs[0]:
+        pairs[0] -= len(old) * len(new)
+        lines: Iterator[str] = difflib.unified_diff(old, new, old_name, new_name, n=3)
+    else:
+        lines = iter([f"--- {old_name}\n", f"+++ {new_name}\n", f"@@ -1,{len(old)} +1,{len(new)} @@\n"])
+        lines = iter([*lines, *("-" + line for line in old), *("+" + line for line in new)])
+    for line in lines:
         yield line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
 
 
-def file_diff(rel: str, old: bytes | None, new: bytes | None, mode: str = "100644") -> str:
-    """The git-style diff of one file from `old` to `new` content (None: the file is absent on that side)."""
-    header = [f"diff --git a/{rel} b/{rel}\n"]
-    if old is None:
-        header.append(f"new file mode {mode}\n")
-    elif new is None:
-        header.append(f"deleted file mode {mode}\n")
-    old_name = f"a/{rel}" if old is not None else "/dev/null"
-    new_name = f"b/{rel}" if new is not None else "/dev/null"
-    old_lines, new_lines = _lines(old or b""), _lines(new or b"")
-    if old_lines is None or new_lines is None:
+def _section(
+    path: str, old: Entry | None, new: Entry | None, before: bytes | None, after: bytes | None, pairs: list[int]
+) -> str:
+    """One file's diff: `old` None for a file added, `new` None for one deleted."""
+    a, b = git_quote("a/" + path), git_quote("b/" + path)
+    header = [f"diff --git {a} {b}\n"]
+    if old is None and new is not None:
+        header.append(f"new file mode {_mode(new)}\n")
+    elif new is None and old is not None:
+        header.append(f"deleted file mode {_mode(old)}\n")
+    elif old is not None and new is not None and _mode(old) != _mode(new):
+        header += [f"old mode {_mode(old)}\n", f"new mode {_mode(new)}\n"]
+        if old.sha256 == new.sha256 and old.size == new.size:
+            return "".join(header)
+    old_name, new_name = (a if old else "/dev/null"), (b if new else "/dev/null")
+    old_lines = _text(before) if old else []
+    new_lines = _text(after) if new else []
+    if old_lines is None or new_lines is None or "special" in (getattr(old, "type", ""), getattr(new, "type", "")):
         return "".join([*header, f"Binary files {old_name} and {new_name} differ\n"])
-    return "".join([*header, *_hunks(old_lines, new_lines, old_name, new_name)])
+    return "".join([*header, *_hunks(old_lines, new_lines, old_name, new_name, pairs)])
 
 
-def tree_diff(old_root: Path, new_root: Path, skip: Iterable[str] = SKIPPED_NAMES) -> str:
-    """Unified diff of every added, removed and changed file from old_root to new_root, paths relative to the roots."""
-    old_files, new_files = tree_files(old_root, skip), tree_files(new_root, skip)
-    parts = []
-    for rel in sorted(old_files | new_files):
-        old_path, new_path = old_root / rel, new_root / rel
-        if rel in old_files and rel in new_files and same_file(old_path, new_path):
-            continue
-        old = file_content(old_path) if rel in old_files else None
-        new = file_content(new_path) if rel in new_files else None
-        parts.append(file_diff(rel, old, new, git_mode(new_path if new is not None else old_path)))
+def _sides(change: Change) -> list[tuple[Entry | None, Entry | None]]:
+    """The (old, new) sections a change shows as: a type change is a deletion and an addition; folders show none."""
+    old = change.old if change.old is not None and change.old.type != "dir" else None
+    new = change.new if change.new is not None and change.new.type != "dir" else None
+    if change.kind == "type_changed":
+        return [(side, None) for side in [old] if side] + [(None, side) for side in [new] if side]
+    return [(old, new)] if old or new else []
+
+
+def render_diff(changes: list[Change], before: Snapshot, root: Path, max_bytes: int = DIFF_BYTES) -> str:
+    """The git-style diff of the changes, old contents read through the snapshot and new ones under root."""
+    olds = dict(before.old_contents([c.path for c in changes if c.old is not None and c.old.type != "dir"]))
+    parts: list[str] = []
+    used, pairs = 0, [EXACT_PAIRS]
+    for change in changes:
+        for old, new in _sides(change):
+            old_data = olds.get(change.path) if old else b""
+            new_data = read_bytes(root, change.path, new, COUNT_BYTES) if new else b""
+            if used + (old.size if old else 0) + (new.size if new else 0) > max_bytes:
+                old_data = new_data = None  # past the cap: named, not shown
+            part = _section(change.path, old, new, old_data, new_data, pairs)
+            used += len(part)
+            parts.append(part)
     return "".join(parts)
+
+
+def tree_diff(old_root: Path, new_root: Path, caps: Caps = DEFAULT_CAPS) -> str:
+    """The diff of every added, removed and changed file from old_root to new_root, paths relative to the roots."""
+    before, changes = compare_folders(old_root, new_root, caps)
+    return render_diff(changes, before, new_root)

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from interns.sandbox.git.host_git import HostGit
-from interns.sandbox.workspace.tree_diff import SKIPPED_NAMES, tree_diff
+from interns.sandbox.workspace.tree_diff import tree_diff
+from interns.sandbox.workspace.tree_scan import SKIPPED_NAMES
 
 
 @runtime_checkable

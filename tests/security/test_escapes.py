@@ -7,6 +7,7 @@ import pytest
 from interns.journal import RunFinished
 from tests.agents.conftest import BACKENDS, TaskDir
 from tests.security.attack import Attack, Seen
+from tests.security.cases_changes import CHANGE_ATTACKS
 from tests.security.cases_commands import COMMAND_ATTACKS
 from tests.security.cases_git import GIT_ATTACKS
 from tests.security.cases_gitpush import GITPUSH_ATTACKS
@@ -29,6 +30,7 @@ ATTACKS = [
     *GITPUSH_ATTACKS,
     *LOOPBACK_ATTACKS,
     *REDACTION_ATTACKS,
+    *CHANGE_ATTACKS,
 ]
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from interns.sandbox.git.merge import continue_merging, create_from, finish_merge, integrate
-from interns.sandbox.git.repo import GitRunError, changed_lines, commit_step, run_branch, step_branch
+from interns.sandbox.git.repo import GitRunError, commit_step, run_branch, step_branch
+from interns.sandbox.workspace.changes import list_changes, run_baseline, total_lines
 from interns.sandbox.workspace.workspaces import GitWorktree
 from tests.sandbox.gittools import git
 
@@ -23,6 +24,11 @@ BASE_FILES = {
     "render.py": "def render(items):\n    return ' '.join(items)\n",
     "notes.rst": "Notes\n=======\n\nstatus: draft\n",
 }
+
+
+def changed_lines(tree: GitWorktree) -> int:
+    """Lines changed since the worktree's base commit, committed or not, read from the file system."""
+    return total_lines(list_changes(run_baseline(tree), tree))
 
 
 @pytest.fixture

@@ -12,13 +12,13 @@ import pytest
 
 from interns.sandbox.git.repo import (
     GitRunError,
-    changed_lines,
     commit_step,
     copy_untracked,
     run_branch,
     run_branches,
     step_branch,
 )
+from interns.sandbox.workspace.changes import list_changes, run_baseline, total_lines
 from interns.sandbox.workspace.workspaces import GitWorktree
 from tests.sandbox.gittools import git
 
@@ -26,6 +26,11 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
     pytest.mark.usefixtures("no_git_identity"),
 ]
+
+
+def changed_lines(tree: GitWorktree) -> int:
+    """Lines changed since the worktree's base commit, committed or not, read from the file system."""
+    return total_lines(list_changes(run_baseline(tree), tree))
 
 
 @pytest.fixture
