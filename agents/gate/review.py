@@ -13,6 +13,7 @@ from typing import Literal
 from interns.agents.gate.files import LandingError, land
 from interns.agents.gate.folder_result import folder_result
 from interns.agents.gate.outputs import copy_to, find_outputs, plan_copy
+from interns.agents.gate.visible import visible
 from interns.agents.runtime.workspaces import START_SNAPSHOT
 from interns.errors import RunError
 from interns.journal import RunHeader, RunStarted, RunStore
@@ -124,7 +125,7 @@ def copy_outputs(run_dir: Path, source: Path, dest: Path, patterns: list[str], *
     A file already at `dest` with other content is a person's work: without `force` nothing is copied.
     """
     found = find_outputs(run_dir / "workspace", source, patterns)
-    left_out = f"; left out (only regular files are copied): {', '.join(found.left_out)}" if found.left_out else ""
+    left_out = f"; left out (only regular files are copied): {_named(found.left_out)}" if found.left_out else ""
     if not found.files:
         return f"nothing to copy: the run made no file matching {', '.join(patterns)}{left_out}"
     changes, clashes = plan_copy(found, dest)
@@ -136,7 +137,12 @@ def copy_outputs(run_dir: Path, source: Path, dest: Path, patterns: list[str], *
     except LandingError as exc:
         raise GateError(f"{exc}\nNothing was copied; the run can be accepted again once that is fixed.") from None
     copied = [rel for rel, _ in found.files]
-    return f"copied {len(copied)} output file(s) to {dest}: {', '.join(copied)}{left_out}"
+    return f"copied {len(copied)} output file(s) to {dest}: {_named(copied)}{left_out}"
+
+
+def _named(paths: list[str]) -> str:
+    """File names a run made, on one line each, their control characters and line breaks made visible."""
+    return ", ".join(visible(path, one_line=True) for path in paths)
 
 
 def _land_in_folder(run_dir: Path, folder: Path) -> str:
@@ -151,16 +157,16 @@ def _land_in_folder(run_dir: Path, folder: Path) -> str:
     result = folder_result(work, folder, Snapshot.load(start))
     problems = []
     if result.changed_since:
-        problems.append(f"changed since the run started: {', '.join(result.changed_since)}")
+        problems.append(f"changed since the run started: {_named(result.changed_since)}")
     if result.not_files:
-        problems.append(f"are not regular files an accept can land: {', '.join(result.not_files)}")
+        problems.append(f"are not regular files an accept can land: {_named(result.not_files)}")
     if problems:
         raise GateError(
             f"Cannot accept: these files in {folder} " + "; ".join(problems) + ".\nNothing was changed. "
             f"The run's worked copy is in {work}; accept again once {folder} is as the run found it, or copy what you "
             "want from the worked copy yourself."
         )
-    left = f"; left as you have them, not the run's changes: {', '.join(result.left)}" if result.left else ""
+    left = f"; left as you have them, not the run's changes: {_named(result.left)}" if result.left else ""
     if not result.changes:
         return f"nothing to change: {folder} already holds what the run made{left}"
     try:
@@ -168,7 +174,7 @@ def _land_in_folder(run_dir: Path, folder: Path) -> str:
     except LandingError as exc:
         raise GateError(f"Cannot accept: {exc}\nNothing was changed. The run's worked copy is in {work}.") from None
     names = [change.rel for change in result.changes]
-    return f"put the run's changes into {folder}: {', '.join(names)}{left}"
+    return f"put the run's changes into {folder}: {_named(names)}{left}"
 
 
 def reject(

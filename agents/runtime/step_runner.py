@@ -25,6 +25,7 @@ from interns.agents.worker.agent import Worker
 from interns.agents.worker.mcp import McpServerError, McpServers
 from interns.agents.worker.models import ModelChoice
 from interns.agents.worker.tools import WorkerDeps
+from interns.errors import RunError
 from interns.journal import (
     ApprovalAnswered,
     ApprovalRequested,
@@ -58,7 +59,7 @@ def snapshot_file(baselines: Path, step_id: str) -> Path:
     return baselines / f"{step_id}.json"
 
 
-class _Unjudgeable(Exception):
+class _Unjudgeable(RunError):
     """What the step changed cannot be read (too large, too deep, or git could not say): the step ends."""
 
 

@@ -12,6 +12,8 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
+from interns.errors import EnvironmentProblem
+
 __all__ = [
     "GitTreeError",
     "common_dir",
@@ -24,7 +26,7 @@ __all__ = [
 ]
 
 
-class GitTreeError(Exception):
+class GitTreeError(EnvironmentProblem):
     """git could not answer about the worktree; the message says what was asked."""
 
 

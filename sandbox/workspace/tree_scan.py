@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from interns.errors import RunError
+
 __all__ = [
     "DEFAULT_CAPS",
     "SKIPPED_NAMES",
@@ -48,7 +50,7 @@ class Caps:
 DEFAULT_CAPS = Caps()
 
 
-class TreeTooLarge(Exception):
+class TreeTooLarge(RunError):
     """The tree holds more than the host reads of it; the message says which cap and where."""
 
 

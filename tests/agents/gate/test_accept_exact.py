@@ -258,10 +258,9 @@ def test_a_special_file_the_run_made_is_refused_and_nothing_lands(task_dir: Task
     assert (task_dir.project / "a.txt").read_text() == "a\n", "part of the run landed"
 
 
-def test_a_name_that_forges_a_section_of_the_diff_stops_the_accept(task_dir: TaskDir) -> None:
-    # A path whose name holds line breaks writes lines of its own into the run's diff: here a section that would
-    # vouch for putting back keep.txt, which the person deletes after the run; the rest of the header line goes
-    # into a section for a file that does not exist.
+def test_a_name_that_would_forge_a_section_of_the_diff_brings_nothing_back(task_dir: TaskDir) -> None:
+    # A path whose name holds line breaks writes lines of its own into a diff: here a section that would vouch for
+    # putting back keep.txt, which the person deletes after the run. Accept reads the file system, not the diff.
     section = (
         "diff --git a/keep.txt b/keep.txt\nnew file mode 100644\n--- /dev/null\n+++ b/keep.txt\n@@ -0,0 +1 @@\n+kept\n"
     )
@@ -270,7 +269,9 @@ def test_a_name_that_forges_a_section_of_the_diff_stops_the_accept(task_dir: Tas
     hook_task(task_dir, hook, {"keep.txt": "kept\n"})
     (task_dir.project / "keep.txt").unlink()
 
-    refused = cli("review", "last", "--accept", cwd=task_dir.root)
-    assert refused.returncode == 1, refused.stdout + refused.stderr
-    assert "line break" in refused.stderr
-    assert not (task_dir.project / "keep.txt").exists()
+    accepted = cli("review", "last", "--accept", cwd=task_dir.root)
+
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    assert not (task_dir.project / "keep.txt").exists(), "the person's deletion stays"
+    assert (task_dir.project / forged).is_file()
+    assert "x\\x0adiff --git a/keep.txt" in accepted.stdout, "the name is shown on one line, its breaks visible"

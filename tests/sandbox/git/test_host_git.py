@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from interns.sandbox.git.host_git import HostGit, read_blob
-from interns.sandbox.git.repo import changed_lines, commit_step, untracked_paths
+from interns.sandbox.git.repo import commit_step, untracked_paths
+from interns.sandbox.workspace.changes import list_changes, run_baseline, total_lines
 from interns.sandbox.workspace.workspaces import GitWorktree
 from tests.sandbox.gittools import git
 
@@ -64,7 +65,7 @@ def test_a_planted_git_dir_is_never_used(repo: Path, tmp_path: Path, marker: Pat
     (tree.path / "a.txt").write_text("two\n")
 
     assert "+two" in tree.diff()
-    assert changed_lines(tree) > 0
+    assert total_lines(list_changes(run_baseline(tree), tree)) > 0
     assert ".evil" in untracked_paths(tree)
     sha = commit_step(tree, "r1", "step", "the work")
     assert sha is not None and git(repo, "rev-parse", "step").strip() == sha, "the commit is on the real branch"
