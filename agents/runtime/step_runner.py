@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,10 +41,11 @@ from interns.journal import (
 from interns.sandbox import InputView, Sandbox, SandboxSpec, Workspace, open_sandbox
 from interns.sandbox.workspace.changes import Change, list_changes, total_lines
 from interns.sandbox.workspace.git_trees import GitTreeError
+from interns.sandbox.workspace.scratch import ScratchCopy, make_scratch_copy
 from interns.sandbox.workspace.snapshot import Snapshot
 from interns.sandbox.workspace.tree_diff import render_diff
 from interns.sandbox.workspace.tree_scan import TreeTooLarge, shown
-from interns.tasks import Step, TaskSpec, servers_for
+from interns.tasks import Check, Step, TaskSpec, servers_for
 
 __all__ = ["SNAPSHOT_BLOBS", "PausedStep", "RunEnv", "StepResult", "StepRunner", "snapshot_file"]
 """Host variables that never enter a sandbox, even when a task names them."""
@@ -112,7 +113,7 @@ class StepRunner:
         self.env = env
 
     def sandbox_spec(
-        self, workspace: Workspace, *, step: Step | None = None, network: bool | None = None
+        self, workspace: Workspace | ScratchCopy, *, step: Step | None = None, network: bool | None = None
     ) -> SandboxSpec:
         """The sandbox a step's commands run in, under the step's guardrails; `network` overrides theirs."""
         guardrails = self.env.spec.guardrails if step is None else self.env.spec.guardrails.for_step(step)
@@ -128,8 +129,27 @@ class StepRunner:
             processes=guardrails.limits.processes,
             file_size_mb=guardrails.limits.file_size_mb,
             memory_mb=guardrails.limits.memory_mb,
-            read_only=workspace.read_only() if isinstance(workspace, InputView) else (),
+            read_only=workspace.read_only() if isinstance(workspace, InputView | ScratchCopy) else (),
         )
+
+    async def checks_on_a_copy(
+        self, workspace: Workspace, checks: Sequence[Check], step: Step | None, scope: CheckScope
+    ) -> list[CheckOutcome]:
+        """Run `checks` in a sandbox over a throwaway copy of the workspace, so that nothing a check writes lands."""
+        if not checks:
+            return []
+        view = workspace if isinstance(workspace, InputView) else None
+        copy = await asyncio.to_thread(make_scratch_copy, workspace.path, view)
+        try:
+            sandbox = await open_sandbox(self.sandbox_spec(copy, step=step))
+            try:
+                return await run_checks(
+                    sandbox, checks, step=step.id if step else None, record=self.env.record, scope=scope
+                )
+            finally:
+                await sandbox.aclose()
+        finally:
+            await asyncio.shield(asyncio.to_thread(copy.remove))
 
     def skip(self, step: Step, because: str) -> StepResult:
         """Journal a step that never started because a step it needs did not succeed."""
@@ -315,7 +335,7 @@ class StepRunner:
             exemplars=spec.context.exemplars,
             model=self.env.model,
         )
-        checks = await run_checks(sandbox, step.done_when, step=step.id, record=self.env.record, scope=scope)
+        checks = await self.checks_on_a_copy(workspace, step.done_when, step, scope)
         checks_usage = sum((c.usage for c in checks), Usage())  # a rubric's judge is a model too
         failed = [c for c in checks if not c.passed]
         if failed:

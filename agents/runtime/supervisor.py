@@ -12,7 +12,7 @@ from pydantic_ai.exceptions import AgentRunError
 
 from interns import prompts
 from interns.agents.checks.prose import CheckScope
-from interns.agents.checks.runner import command_run, run_checks
+from interns.agents.checks.runner import command_run
 from interns.agents.gate.approval import Asker, NoOneToAsk
 from interns.agents.policy.withheld import withheld_names
 from interns.agents.runtime.planner import make_plan, plan_event
@@ -374,11 +374,7 @@ class Supervisor:
                 raise _Failed("failed", f"what the run changed cannot be read for its checks: {error}") from None
             changed = [change.path for change in changes]
         scope = CheckScope(changed=changed, exemplars=self.spec.context.exemplars, model=self.model)
-        sandbox = await open_sandbox(runner.sandbox_spec(workspace))
-        try:
-            checks = await run_checks(sandbox, self.spec.done_when, step=None, record=self.record, scope=scope)
-        finally:
-            await sandbox.aclose()
+        checks = await runner.checks_on_a_copy(workspace, self.spec.done_when, None, scope)
         self.usage = sum((c.usage for c in checks), self.usage)
         if failed := [c.command for c in checks if not c.passed]:
             raise _Failed("failed", "the task's checks failed: " + ", ".join(failed))

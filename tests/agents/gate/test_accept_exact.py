@@ -189,30 +189,25 @@ def test_a_repo_run_blocked_by_an_untracked_file_changes_nothing_and_stays_accep
     repo.close()
 
 
-HOOK_MODULE = (
-    "import os\nimport unittest\n{hook}\n\n\nclass Hook(unittest.TestCase):\n    def test_it(self):\n        pass\n"
-)
-"""A test module whose import runs the hook; its one test makes the check's test run count as a run."""
+def plant(run_dir: Path, hook: str) -> None:
+    """Run `hook` (Python, with `os`) in a run's worked copy, as a sandbox could have left it: what the accept meets.
+
+    Checks cannot change the work (they run on a throwaway copy), so a hostile worked copy is made here directly.
+    """
+    subprocess.run([sys.executable, "-c", f"import os\n{hook}"], cwd=run_dir / "workspace", check=True)
 
 
 def hook_task(task_dir: TaskDir, hook: str, files: dict[str, str]) -> None:
-    """A folder task whose worker writes a test module; the task's check runs it, and `hook` with it."""
+    """A folder task whose worker writes a file; then `hook` changes its worked copy as a sandbox could have."""
     task_dir.write(
-        {
-            "steps": [{"id": "work", "instructions": "Work."}],
-            "done_when": ["python3 -m unittest -q"],
-            "guardrails": {"sandbox": "bubblewrap", "commands": {"allow": ["*"]}},
-        },
-        {
-            "work": [
-                {"call": {"write": {"path": "test_hook.py", "content": HOOK_MODULE.format(hook=hook)}}},
-                {"final": "done"},
-            ]
-        },
+        {"steps": [{"id": "work", "instructions": "Work."}], "guardrails": {"sandbox": "bubblewrap"}},
+        {"work": [{"call": {"write": {"path": "work.txt", "content": "the work\n"}}}, {"final": "done"}]},
         files,
     )
     run = cli("run", "task.yaml", "--model", f"scripted:{task_dir.root / 'script.yaml'}", cwd=task_dir.root)
     assert run.returncode == 0, run.stdout + run.stderr
+    (run_dir,) = (task_dir.root / ".interns" / "runs").iterdir()
+    plant(run_dir, hook)
 
 
 def test_deleted_and_binary_files_land(task_dir: TaskDir) -> None:
@@ -227,7 +222,7 @@ def test_deleted_and_binary_files_land(task_dir: TaskDir) -> None:
     project = task_dir.project
     assert not (project / "gone.txt").exists()
     assert (project / "logo.bin").read_bytes() == bytes(range(256)) and (project / "new.bin").read_bytes() == b"\0\1"
-    assert sorted(p.name for p in project.iterdir()) == ["kept.txt", "logo.bin", "new.bin", "test_hook.py"]
+    assert sorted(p.name for p in project.iterdir()) == ["kept.txt", "logo.bin", "new.bin", "work.txt"]
 
 
 def test_a_binary_file_changed_since_the_run_is_not_replaced(task_dir: TaskDir) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.agents.conftest import TaskDir
-from tests.agents.gate.test_accept_exact import HOOK_MODULE
+from tests.agents.gate.test_accept_exact import plant
 from tests.agents.runtime.test_resume import cli, run_task
 from tests.security.conftest import Host, host  # noqa: F401 (the escape suite's host, with a secret to steal)
 
@@ -27,26 +27,26 @@ def umask() -> Iterator[int]:
 
 
 def outputs_task(task_dir: TaskDir, hook: str) -> Path:
-    """A task whose worker writes drafts/post.md and a test module; outputs are drafts/** sent to published.
-
-    The task's own check runs the worker's tests, so `hook` (Python, run when the module is imported) changes the
-    worked copy after the step's changes were judged: the accept step is all that stands between it and the host.
-    """
+    """A task whose worker writes drafts/post.md; outputs are drafts/** sent to published. `hook` (Python, with
+    `os`) is kept for `run_with_hook`, which changes the worked copy after the run as a sandbox could have left it:
+    the accept step is all that stands between it and the host."""
     task = {
         "workspace": {"folder": "project", "outputs": {"to": "published", "files": ["drafts/**"]}},
         "steps": [{"id": "draft", "instructions": "Draft a post."}],
-        "done_when": ["python3 -m unittest -q"],
-        "guardrails": {"sandbox": "bubblewrap", "commands": {"allow": ["*"]}},
+        "guardrails": {"sandbox": "bubblewrap"},
     }
-    module = HOOK_MODULE.format(hook=hook)
-    script = {
-        "draft": [
-            {"call": {"write": {"path": "drafts/post.md", "content": "# Post\n"}}},
-            {"call": {"write": {"path": "test_hook.py", "content": module}}},
-            {"final": "drafted"},
-        ]
-    }
+    script = {"draft": [{"call": {"write": {"path": "drafts/post.md", "content": "# Post\n"}}}, {"final": "drafted"}]}
+    (task_dir.root / "hook.py").write_text(hook)
     return task_dir.write(task, script, {"notes.md": "notes\n"})
+
+
+def run_with_hook(task_dir: TaskDir) -> int:
+    """Run the task, then its hook in the run's worked copy; the run's exit code."""
+    ran = run_task(task_dir)
+    if ran.returncode == 0:
+        (run_dir,) = (task_dir.runs / "runs").iterdir()
+        plant(run_dir, (task_dir.root / "hook.py").read_text())
+    return ran.returncode
 
 
 def files_under(folder: Path) -> dict[str, str]:
@@ -65,7 +65,7 @@ def test_a_link_to_a_secret_is_never_copied(task_dir: TaskDir, host: Host) -> No
         task_dir,
         f"os.symlink({str(host.ssh_key)!r}, 'drafts/key.md')\nos.symlink({str(host.ssh_key.parent)!r}, 'drafts/keys')",
     )
-    assert run_task(task_dir).returncode == 0
+    assert run_with_hook(task_dir) == 0
 
     accepted = cli(task_dir, "review", "last", "--accept")
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
@@ -82,7 +82,7 @@ def test_modes_are_masked_and_set_uid_bits_cleared(task_dir: TaskDir, umask: int
         "open('drafts/open.txt', 'w').write('x')\nos.chmod('drafts/open.txt', 0o777)\n"
         "os.chmod('drafts/post.md', 0o600)",
     )
-    assert run_task(task_dir).returncode == 0
+    assert run_with_hook(task_dir) == 0
     made = task_dir.runs / "runs"
     [run_dir] = made.iterdir()
     assert (run_dir / "workspace" / "drafts" / "tool.sh").stat().st_mode & stat.S_ISUID, "the sandbox kept set-uid"
@@ -97,7 +97,7 @@ def test_modes_are_masked_and_set_uid_bits_cleared(task_dir: TaskDir, umask: int
 def test_a_line_that_looks_like_a_diff_header_writes_nothing_outside_the_outputs_folder(task_dir: TaskDir) -> None:
     # An added line "++ b/..." shows in the run's diff as "+++ b/...", the header a path is read from.
     outputs_task(task_dir, "open('drafts/post.md', 'a').write('++ b/drafts/../../workspace/drafts/post.md\\n')")
-    assert run_task(task_dir).returncode == 0
+    assert run_with_hook(task_dir) == 0
 
     accepted = cli(task_dir, "review", "last", "--accept")
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
@@ -109,7 +109,7 @@ def test_a_link_inside_the_outputs_folder_is_not_followed(task_dir: TaskDir, hos
     outputs_task(task_dir, "")
     (task_dir.root / "published").mkdir()
     (task_dir.root / "published" / "drafts").symlink_to(host.root / "markers")
-    assert run_task(task_dir).returncode == 0
+    assert run_with_hook(task_dir) == 0
 
     refused = cli(task_dir, "review", "last", "--accept")
     assert refused.returncode == 1, refused.stdout + refused.stderr
@@ -124,7 +124,7 @@ def test_a_link_inside_the_outputs_folder_is_not_followed(task_dir: TaskDir, hos
 
 def test_special_files_are_left_out(task_dir: TaskDir) -> None:
     outputs_task(task_dir, "os.mkfifo('drafts/pipe')")
-    assert run_task(task_dir).returncode == 0
+    assert run_with_hook(task_dir) == 0
 
     accepted = cli(task_dir, "review", "last", "--accept")
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
@@ -135,7 +135,7 @@ def test_an_output_that_cannot_land_leaves_the_outputs_folder_as_it_was(task_dir
     outputs_task(task_dir, "os.makedirs('drafts/new')\nopen('drafts/new/a.md', 'w').write('a')\n")
     blocked = task_dir.root / "published" / "drafts" / "post.md"
     blocked.mkdir(parents=True)  # a folder where the run has a file: that output cannot land
-    assert run_task(task_dir).returncode == 0
+    assert run_with_hook(task_dir) == 0
 
     refused = cli(task_dir, "review", "last", "--accept", "--force")
     assert refused.returncode == 1, refused.stdout + refused.stderr
