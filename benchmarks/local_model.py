@@ -316,8 +316,9 @@ TEMPLATE_NOTE = """\
         writes it anyway (the own text asks for <tool_call> tags around an object in doubled braces, {{...}});
     (b) the tool calls of the *last* assistant message are rendered as ```json blocks; earlier ones keep the native
         <tool_call> tags.
-    llama.cpp's template analyser renders the template with a sample tool call (a last assistant message), sees the
-    fenced JSON and parses that form, constraining calls to the tool schemas: 10 of 10 tries gave proper tool_calls.
+    llama.cpp's differential autoparser renders the template with and without a sample tool call (in a last
+    assistant message), finds the fenced JSON in the difference, and parses that form, constraining the calls to the
+    tool schemas: 10 of 10 tries gave proper tool_calls.
     Fenced calls in the whole history made the model repeat its first call forever; hence (b) only for the last. -#}
 """
 
