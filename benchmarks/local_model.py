@@ -46,6 +46,9 @@ CMAKE_FLAGS = [
     "-DLLAMA_BUILD_UI=OFF",
     "-DLLAMA_OPENSSL=OFF",
     "-DLLAMA_CURL=OFF",
+    # Not -march=native: on a VM that advertises AMX the native build's AMX kernels die with SIGILL (tilezero) at the
+    # first matrix product, and a cached binary must survive a move to another host. x86-64-v3 (AVX2, FMA, F16C).
+    "-DGGML_NATIVE=OFF",
 ]
 
 SERVER_FLAGS = ["-c", "16384", "-n", "1024", "-t", "2", "--no-webui"]
@@ -254,7 +257,9 @@ def _keep_binary(built: Path) -> Path:
     bin_dir = cache_dir() / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
     for file in [built / "llama-server", *built.glob("*.so*")]:
-        shutil.copy2(file, bin_dir / file.name)
+        kept = bin_dir / file.name
+        kept.unlink(missing_ok=True)  # a new file, not one overwritten in place under a server that maps it
+        shutil.copy2(file, kept, follow_symlinks=False)
     return bin_dir / "llama-server"
 
 
