@@ -46,13 +46,14 @@ CMAKE_FLAGS = [
     "-DLLAMA_BUILD_UI=OFF",
     "-DLLAMA_OPENSSL=OFF",
     "-DLLAMA_CURL=OFF",
-    # Not -march=native: on a VM that advertises AMX the native build's AMX kernels die with SIGILL (tilezero) at the
-    # first matrix product, and a cached binary must survive a move to another host. x86-64-v3 (AVX2, FMA, F16C).
-    "-DGGML_NATIVE=OFF",
 ]
+"""A build for this machine's CPU (-march=native). A build for x86-64-v3 (-DGGML_NATIVE=OFF) also ran here, but it
+processed prompts at about 1 token/s against 49 for the native one: a 1,100-token request of the kit took minutes."""
 
-SERVER_FLAGS = ["-c", "16384", "-n", "1024", "-t", "2", "--no-webui"]
-"""16k tokens of context; every reply capped at 1,024 tokens (without a cap one reply ran over 3 minutes)."""
+SERVER_FLAGS = ["-c", "16384", "-n", "1024", "-t", "2", "--no-webui", "--no-repack"]
+"""16k tokens of context; every reply capped at 1,024 tokens (without a cap one reply ran over 3 minutes).
+--no-repack keeps the weights out of ggml's extra buffer types, AMX among them: on a VM that advertises AMX without
+running it, the native build died with SIGILL (`tilezero` in ggml's AMX kernel) at the first matrix product."""
 
 TEMPLATE = Path(__file__).parent / "qwen2.5-coder-tools.jinja"
 """The model's own chat template changed so that llama-server finds its tool calls (see the file's first lines)."""
@@ -424,7 +425,15 @@ def serve(
     while not healthy(url):
         if process.poll() is not None:
             state_file().unlink(missing_ok=True)
-            raise Trouble(f"llama-server exited with {process.returncode}; the end of its log ({log}):\n{_tail(log)}")
+            hint = ""
+            if process.returncode in (-signal.SIGILL, -signal.SIGSEGV):
+                hint = (
+                    f"\nBuilt for another CPU? Delete {cache_dir() / 'bin'} and {cache_dir() / 'llama.cpp' / 'build'}, "
+                )
+                hint += "and build again."
+            raise Trouble(
+                f"llama-server exited with {process.returncode}; the end of its log ({log}):\n{_tail(log)}{hint}"
+            )
         if time.monotonic() > deadline:
             stop()
             raise Trouble(f"llama-server was not ready after {wait:g} s (a busy machine? try --wait); log: {log}")
