@@ -103,6 +103,8 @@ async def test_a_run_that_calls_a_tool_then_answers(task_dir: TaskDir, openai_en
     assert [(t.usage.input_tokens, t.usage.output_tokens) for t in turns] == [
         (u["prompt_tokens"], u["completion_tokens"]) for u in usages
     ]
+    cached = [u["prompt_tokens_details"]["cached_tokens"] for u in usages]
+    assert [t.usage.cache_read_tokens for t in turns] == cached and cached[1] > 0, "llama-server's prompt cache counts"
     header = RunStore(task_dir.runs).load(result.run_id)
     assert header.usage.requests == 2
     assert header.usage.input_tokens == sum(u["prompt_tokens"] for u in usages)
