@@ -426,12 +426,11 @@ def serve(
     while not healthy(url):
         if process.poll() is not None:
             state_file().unlink(missing_ok=True)
+            _started.pop(process.pid, None)
             hint = ""
-            if process.returncode in (-signal.SIGILL, -signal.SIGSEGV):
-                hint = (
-                    f"\nBuilt for another CPU? Delete {cache_dir() / 'bin'} and {cache_dir() / 'llama.cpp' / 'build'}, "
-                )
-                hint += "and build again."
+            if process.returncode in (-signal.SIGILL, -signal.SIGSEGV):  # how an instruction this CPU lacks ends it
+                hint = f"\nBuilt for another CPU? Delete {cache_dir() / 'bin'} and {cache_dir() / 'llama.cpp'}/build"
+                hint += ", then build again."
             raise Trouble(
                 f"llama-server exited with {process.returncode}; the end of its log ({log}):\n{_tail(log)}{hint}"
             )
@@ -473,10 +472,11 @@ def _still_runs(state: dict[str, Any]) -> bool:
     except OSError:
         return False
     started = [str(a) for a in state["command"]]
+    if len(running) < len(started):  # another process, or a zombie (its cmdline is empty)
+        return False
     # a script's cmdline starts with its interpreter; the arguments after the program are the same either way
-    return running[len(running) - len(started) + 1 :] == started[1:] and running[-len(started)].endswith(
-        Path(started[0]).name
-    )
+    program = running[len(running) - len(started)]
+    return program.endswith(Path(started[0]).name) and running[len(running) - len(started) + 1 :] == started[1:]
 
 
 def stop() -> str:
