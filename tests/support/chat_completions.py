@@ -1,0 +1,99 @@
+"""A local server that replays recorded OpenAI chat-completion responses (JSON or SSE), for tests.
+
+The recordings under `tests/support/recordings/` were made by `benchmarks/record_openai.py` against a real
+llama-server: each holds a header (`recorded`: model, server build, date) and the `exchanges` of one conversation,
+each a request body as the kit sent it and the server's answer, either `response` (one JSON object) or `chunks` (the
+objects of each `data:` line of the event stream, before `data: [DONE]`). `replay_server(exchanges)` answers the n-th
+POST with the n-th exchange's answer and keeps every request it got (path, headers, body) for the test to inspect.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+RECORDINGS = Path(__file__).parent / "recordings"
+
+
+def recording(name: str) -> dict[str, Any]:
+    """One recording by its file name (without `.json`)."""
+    loaded: dict[str, Any] = json.loads((RECORDINGS / f"{name}.json").read_text())
+    return loaded
+
+
+def event_stream(chunks: list[dict[str, Any]]) -> bytes:
+    """The body of a streamed answer as llama-server sends it: one `data:` line per chunk, then `data: [DONE]`."""
+    lines = [f"data: {json.dumps(chunk, separators=(',', ':'))}\n\n" for chunk in chunks]
+    return "".join([*lines, "data: [DONE]\n\n"]).encode()
+
+
+@dataclass
+class ReplayServer:
+    """Where the server listens (its `/v1` base URL), and each request it got: path, headers and body."""
+
+    base_url: str
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+
+@contextmanager
+def replay_server(exchanges: list[dict[str, Any]]) -> Iterator[ReplayServer]:
+    """Serve the recorded answers, in order, on a free loopback port while the block runs.
+
+    A request that asks for a stream when the recording has none (or the other way round), or one more request than
+    there are recordings, gets HTTP 400 with the reason (the SDK does not retry a 400), so a test fails on it rather
+    than on a made-up answer.
+    """
+    state = ReplayServer(base_url="")
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+            with lock:
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                state.requests.append({"path": self.path, "headers": headers, "body": body})
+                number = len(state.requests)
+            if number > len(exchanges):
+                return self._refuse(f"request {number}: the recording has only {len(exchanges)} answers")
+            exchange = exchanges[number - 1]
+            if bool(body.get("stream")) != ("chunks" in exchange):
+                return self._refuse(f"request {number}: stream={body.get('stream')} but the recording differs")
+            if "chunks" in exchange:
+                self._send(event_stream(exchange["chunks"]), "text/event-stream")
+            else:
+                self._send(json.dumps(exchange["response"]).encode(), "application/json; charset=utf-8")
+
+        def _send(self, data: bytes, content_type: str) -> None:
+            self.send_response(200)
+            self.send_header("content-type", content_type)
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _refuse(self, why: str) -> None:
+            data = json.dumps({"error": {"code": 400, "message": why, "type": "invalid_request_error"}}).encode()
+            self.send_response(400)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.base_url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
