@@ -21,8 +21,8 @@ from interns.journal.run import REVIEW_FILE
 from interns.sandbox.workspace.snapshot import Snapshot
 
 __all__ = [
-    "Decision",
     "GateError",
+    "ReviewDecision",
     "accept",
     "copy_outputs",
     "decision_of",
@@ -37,7 +37,7 @@ class GateError(RunError):
 
 
 @dataclass(frozen=True)
-class Decision:
+class ReviewDecision:
     """What a person decided about a run, and when."""
 
     decision: Literal["accepted", "rejected", "retried"]
@@ -48,15 +48,15 @@ class Decision:
     at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
-def decision_of(run_dir: Path) -> Decision | None:
+def decision_of(run_dir: Path) -> ReviewDecision | None:
     """The decision already made about the run in `run_dir`, if any."""
     path = run_dir / REVIEW_FILE
     if not path.exists():
         return None
-    return Decision(**json.loads(path.read_text(encoding="utf-8")))
+    return ReviewDecision(**json.loads(path.read_text(encoding="utf-8")))
 
 
-def _record(run_dir: Path, decision: Decision) -> Decision:
+def _record(run_dir: Path, decision: ReviewDecision) -> ReviewDecision:
     fd, tmp = tempfile.mkstemp(dir=run_dir, prefix=".review-")
     with os.fdopen(fd, "w", encoding="utf-8") as file:
         json.dump(asdict(decision), file, indent=2)
@@ -85,7 +85,7 @@ def ensure_undecided(store: RunStore, header: RunHeader) -> Path:
 
 def accept(
     store: RunStore, header: RunHeader, note: str = "", *, force: bool = False, minutes: float | None = None
-) -> Decision:
+) -> ReviewDecision:
     """Land the run's work: merge its branch into the base branch, copy its outputs to where the task sends them,
     or put its worked copy's changes into the folder it copied. `force` lets outputs replace different files there.
 
@@ -116,7 +116,7 @@ def accept(
                 detail = _land_in_folder(run_dir, workspace)
         except OSError as exc:  # reading the worked copy or the folder failed: nothing was written
             raise GateError(f"Cannot accept run {header.run_id}: {exc}. Nothing was changed.") from None
-    return _record(run_dir, Decision("accepted", note, detail, minutes))
+    return _record(run_dir, ReviewDecision("accepted", note, detail, minutes))
 
 
 def copy_outputs(run_dir: Path, source: Path, dest: Path, patterns: list[str], *, force: bool = False) -> str:
@@ -179,7 +179,7 @@ def _land_in_folder(run_dir: Path, folder: Path) -> str:
 
 def reject(
     store: RunStore, header: RunHeader, note: str, *, retried_as: str = "", minutes: float | None = None
-) -> Decision:
+) -> ReviewDecision:
     """Record a rejection with its note; for a repository, delete the run's branches."""
     from interns.sandbox.git.gate import reject_run  # GitPython, loaded only to delete branches
     from interns.sandbox.git.repo import GitRunError
@@ -196,4 +196,4 @@ def reject(
     kind: Literal["rejected", "retried"] = "retried" if retried_as else "rejected"
     if retried_as:
         detail = f"retried as {retried_as}; {detail}".rstrip("; ")
-    return _record(run_dir, Decision(kind, note, detail, minutes))
+    return _record(run_dir, ReviewDecision(kind, note, detail, minutes))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from interns.agents.gate.review import Decision
+from interns.agents.gate.review import ReviewDecision
 
 __all__ = ["TaskLedger", "ledger"]
 
@@ -35,7 +35,7 @@ class TaskLedger:
         return self.accepted * self.manual_minutes - self.review_minutes
 
 
-def ledger(runs: Iterable[tuple[str, str, float | None, float | None, Decision | None]]) -> list[TaskLedger]:
+def ledger(runs: Iterable[tuple[str, str, float | None, float | None, ReviewDecision | None]]) -> list[TaskLedger]:
     """Add up runs given newest first as (task, status, cost, manual minutes, decision); tasks sorted by name."""
     tasks: dict[str, TaskLedger] = {}
     for task, status, cost, manual, decision in runs:

@@ -31,6 +31,7 @@ No model is set up for this run.
 
   - For Anthropic (the default), set your API key:   export ANTHROPIC_API_KEY=sk-ant-...
   - Or name any pydantic-ai model:                    interns run TASK --model openai:gpt-5.2
+  - Or a local OpenAI-compatible server (llama.cpp, Ollama, vLLM): set OPENAI_BASE_URL and use openai-chat:NAME
   - Or run offline with a script of model turns:     interns run TASK --model scripted:path/to/script.yaml
 """
 
