@@ -31,27 +31,9 @@ from typing import Any
 import yaml
 
 from benchmarks import local_model
+from tests.support.chat_completions import LENGTH_TASK, TOOL_TASK
 
 RECORDINGS = Path(__file__).parents[1] / "tests" / "support" / "recordings"
-
-TOOL_TASK: dict[str, Any] = {
-    "steps": [
-        {
-            "id": "work",
-            "instructions": "Run the command `echo wire-ok` with the run tool, then answer with the line it printed.",
-        }
-    ],
-    "model_settings": {"temperature": 0},
-}
-LENGTH_TASK: dict[str, Any] = {
-    "steps": [
-        {
-            "id": "work",
-            "instructions": "Do not call any tool. Explain in three paragraphs what a unit test is and why it helps.",
-        }
-    ],
-    "model_settings": {"temperature": 0, "max_tokens": 16},
-}
 
 
 class Proxy:

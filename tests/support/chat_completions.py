@@ -20,6 +20,26 @@ from typing import Any
 
 RECORDINGS = Path(__file__).parent / "recordings"
 
+TOOL_TASK: dict[str, Any] = {
+    "steps": [
+        {
+            "id": "work",
+            "instructions": "Run the command `echo wire-ok` with the run tool, then answer with the line it printed.",
+        }
+    ],
+    "model_settings": {"temperature": 0},
+}
+LENGTH_TASK: dict[str, Any] = {
+    "steps": [
+        {
+            "id": "work",
+            "instructions": "Do not call any tool. Explain in three paragraphs what a unit test is and why it helps.",
+        }
+    ],
+    "model_settings": {"temperature": 0, "max_tokens": 16},
+}
+"""The tasks the recordings were made with (`benchmarks/record_openai.py` records them; the replay test runs them)."""
+
 
 def recording(name: str) -> dict[str, Any]:
     """One recording by its file name (without `.json`)."""

@@ -14,14 +14,13 @@ import pytest
 from pydantic_ai import Agent, RunContext
 from pydantic_ai.messages import AgentStreamEvent, ModelResponse, PartDeltaEvent, PartStartEvent, TextPartDelta
 
-from benchmarks.record_openai import LENGTH_TASK, TOOL_TASK
 from interns.agents.runtime.runner import Runner
 from interns.agents.worker.agent import journal_response, unfinished
 from interns.agents.worker.models import select_model
 from interns.journal import Event, RunStore, StepFinished
 from interns.journal import ModelResponse as JournaledResponse
 from tests.agents.conftest import TaskDir
-from tests.support.chat_completions import ReplayServer, recording, replay_server
+from tests.support.chat_completions import LENGTH_TASK, TOOL_TASK, ReplayServer, recording, replay_server
 
 pytestmark = pytest.mark.anyio
 
