@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from interns.tasks._types import Text, WorkspaceGlob
 from interns.tasks.checks import Check
@@ -102,6 +102,37 @@ class ModelSettingsSpec(_Model):
     def sent(self) -> dict[str, object]:
         """The settings as pydantic-ai sends them: only those set."""
         return self.model_dump(exclude_none=True)
+
+
+PROVIDER_PREFIXES = frozenset(
+    {"anthropic", "openai", "openai-chat", "openai-responses", "google", "google-gla", "google-vertex", "groq",
+     "mistral", "cohere", "bedrock", "deepseek", "grok", "ollama", "openrouter", "huggingface", "test", "scripted"}
+)  # fmt: skip
+"""Model-string prefixes pydantic-ai (or the kit) already gives a meaning; a task's own endpoints take other names."""
+
+
+def _not_a_provider(name: str) -> str:
+    if name in PROVIDER_PREFIXES:
+        raise ValueError(f"'{name}' already names a provider; call your server something else, such as 'local'")
+    return name
+
+
+EndpointName = Annotated[
+    str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$", max_length=40), AfterValidator(_not_a_provider)
+]
+
+
+class ModelEndpoint(_Model):
+    """A model server you run or reach yourself, so `model: NAME:MODEL` means that server's MODEL."""
+
+    base_url: str = Field(pattern=r"^https?://[^\s]+$")
+    """Where the server answers, e.g. `http://127.0.0.1:8080/v1` for llama.cpp, `http://127.0.0.1:11434/v1` for
+    Ollama."""
+    api: Literal["openai-chat", "openai", "anthropic"] = "openai-chat"
+    """The API the server speaks: OpenAI chat completions (llama.cpp, Ollama, vLLM, LM Studio), OpenAI's Responses
+    API, or Anthropic's Messages API."""
+    api_key_env: EnvName | None = None
+    """The host variable that holds the server's key; unset: the server needs none."""
 
 
 class Step(_Model):
@@ -270,6 +301,9 @@ class TaskSpec(_Model):
     """How many steps may run at the same time."""
     model: Text | None = None
     """A pydantic-ai model string such as `anthropic:claude-sonnet-4-5`, or `scripted:FILE` for offline runs."""
+    models: dict[EndpointName, ModelEndpoint] = {}
+    """Model servers of your own, by name: `models: {local: {base_url: ...}}` makes `model: local:NAME` that
+    server's NAME (or set INTERNS_BASE_URL_LOCAL instead)."""
     supervisor_model: Text | None = None
     """The model of the supervisor's own work (the plan, reviews, rubric checks); default: `model`."""
     model_settings: ModelSettingsSpec = ModelSettingsSpec()

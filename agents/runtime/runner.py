@@ -74,7 +74,7 @@ class Runner:
     def check(self, task_file: Path, model: str | None = None) -> tuple[tasks.TaskSpec, ModelChoice]:
         """The task and its model, checked as a run needs them; raises the first problem, keeps the warnings."""
         spec = tasks.load(task_file)
-        choice = select_model(spec.model, model, supervisor=spec.supervisor_model)
+        choice = select_model(spec.model, model, supervisor=spec.supervisor_model, endpoints=spec.models)
         choice.check_script_covers(scripted_agents(spec))
         if problems := example_problems(spec):
             raise PreflightError(f"{task_file}: " + "\n".join(problems))

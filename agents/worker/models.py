@@ -16,7 +16,8 @@ from pydantic_ai.settings import ModelSettings
 
 from interns.agents.worker.scripted import Script, ScriptError, load_script, scripted_model
 from interns.errors import EnvironmentProblem
-from interns.tasks import ModelSettingsSpec
+from interns.tasks import ModelEndpoint, ModelSettingsSpec
+from interns.tasks.spec import PROVIDER_PREFIXES
 
 __all__ = ["DEFAULT_MODEL", "ModelChoice", "ModelSetupError", "select_model"]
 
@@ -102,18 +103,22 @@ def select_model(
     override: str | None = None,
     *,
     supervisor: str | None = None,
+    endpoints: Mapping[str, ModelEndpoint] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> ModelChoice:
     """Pick the model: `--model`, else the task file's `model:`, else Anthropic when `ANTHROPIC_API_KEY` is set;
-    and the supervisor's own, when the task names one and `--model` does not put the whole run on a script."""
-    choice = _select(spec_model, override, environ)
+    and the supervisor's own, when the task names one and `--model` does not put the whole run on a script.
+    `endpoints` (the task's `models:`) name servers of the user's own by prefix."""
+    env = os.environ if environ is None else environ
+    choice = _select(spec_model, override, env, endpoints or {})
     if supervisor and not choice.scripted:
-        choice.supervisor = _select(supervisor, None, environ)
+        choice.supervisor = _select(supervisor, None, env, endpoints or {})
     return choice
 
 
-def _select(spec_model: str | None, override: str | None, environ: Mapping[str, str] | None) -> ModelChoice:
-    env = os.environ if environ is None else environ
+def _select(
+    spec_model: str | None, override: str | None, env: Mapping[str, str], endpoints: Mapping[str, ModelEndpoint]
+) -> ModelChoice:
     name = override or spec_model
     if not name:
         if not env.get("ANTHROPIC_API_KEY"):
@@ -128,6 +133,9 @@ def _select(spec_model: str | None, override: str | None, environ: Mapping[str, 
         except ScriptError as exc:
             raise ModelSetupError(str(exc)) from None
         return ModelChoice(name=f"scripted:{path}", script=script)
+    prefix, _, model_name = name.partition(":")
+    if (endpoint := _endpoint(prefix, endpoints, env)) is not None:
+        return _on_endpoint(name, model_name, endpoint, env)
     if name.startswith("anthropic:") and not env.get("ANTHROPIC_API_KEY"):
         raise ModelSetupError(f"The model {name!r} needs ANTHROPIC_API_KEY.\n\n" + SETUP_HELP)
     if name.startswith("anthropic:"):
@@ -135,7 +143,13 @@ def _select(spec_model: str | None, override: str | None, environ: Mapping[str, 
     try:
         model = infer_model(name)
     except UserError as exc:
-        raise ModelSetupError(f"Cannot use the model {name!r}: {exc}") from None
+        hint = ""
+        if model_name and prefix not in PROVIDER_PREFIXES:
+            hint = (
+                f"\nIf {prefix!r} is a server of yours, name it: `models: {{{prefix}: {{base_url: URL}}}}` in the task "
+                f"file, or {_env_name(prefix)}=URL (an OpenAI-compatible server's /v1 address)."
+            )
+        raise ModelSetupError(f"Cannot use the model {name!r}: {exc}{hint}") from None
     except ImportError as exc:
         raise ModelSetupError(f"The model {name!r} needs an extra package: {exc}") from None
     return ModelChoice(name=name, _model=model)
@@ -152,3 +166,33 @@ def _anthropic(name: str, env: Mapping[str, str]) -> ModelChoice:
     return ModelChoice(
         name=name, settings=settings, _model=AnthropicModel(name.removeprefix("anthropic:"), provider=provider)
     )
+
+
+def _env_name(prefix: str) -> str:
+    """The variable that names the server of a model prefix: INTERNS_BASE_URL_<PREFIX>."""
+    return "INTERNS_BASE_URL_" + prefix.upper().replace("-", "_")
+
+
+def _endpoint(prefix: str, endpoints: Mapping[str, ModelEndpoint], env: Mapping[str, str]) -> ModelEndpoint | None:
+    """The server a prefix names: the variable, set, wins over the task file (a person's machine over the file)."""
+    if url := env.get(_env_name(prefix), "").strip():
+        known = endpoints.get(prefix)
+        return known.model_copy(update={"base_url": url}) if known else ModelEndpoint(base_url=url)
+    return endpoints.get(prefix)
+
+
+def _on_endpoint(name: str, model_name: str, endpoint: ModelEndpoint, env: Mapping[str, str]) -> ModelChoice:
+    """The model `model_name` on a server the user named, with its key from the variable the endpoint names."""
+    key = env.get(endpoint.api_key_env, "") if endpoint.api_key_env else ""
+    if endpoint.api_key_env and not key:
+        raise ModelSetupError(f"The model {name!r} needs {endpoint.api_key_env}, which is not set.")
+    if endpoint.api == "anthropic":
+        provider = AnthropicProvider(api_key=key or "none", base_url=endpoint.base_url)
+        return ModelChoice(name=name, _model=AnthropicModel(model_name, provider=provider))
+    # Imported here: the OpenAI SDK takes a while to import, and most runs never need it.
+    from pydantic_ai.models.openai import OpenAIChatModel, OpenAIResponsesModel
+    from pydantic_ai.providers.openai import OpenAIProvider
+
+    openai = OpenAIProvider(base_url=endpoint.base_url, api_key=key or "none")
+    kind = OpenAIChatModel if endpoint.api == "openai-chat" else OpenAIResponsesModel
+    return ModelChoice(name=name, _model=kind(model_name, provider=openai))

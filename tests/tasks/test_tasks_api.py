@@ -46,6 +46,7 @@ def test_the_exported_names_are_the_intended_ones() -> None:
             "schema_problems",
             "McpServer",
             "McpToolRules",
+            "ModelEndpoint",
             "ModelSettingsSpec",
             "DEFAULT_ASK",
             "servers_for",
