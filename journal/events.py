@@ -115,6 +115,19 @@ class ModelResponse(_Event):
     """Why the model stopped, as its provider said (`end_turn`, `max_tokens`, `refusal`...); None in older runs."""
 
 
+class ModelRetried(_Event):
+    """The model's API answered with an error its SDK retries (overloaded, rate limited, a server error), unless it
+    has run out of tries."""
+
+    type: Literal["model_retry"] = "model_retry"
+    status: int
+    """The HTTP status: 429, 529, 5xx."""
+    attempt: int
+    """Which retry this answer leads to: 1 for the first."""
+    wait_seconds: float | None = None
+    """How long the API asked to wait before the retry, when it said."""
+
+
 class PolicyDecision(_Event):
     """The policy's verdict on one tool call, with the rule that made it."""
 
@@ -276,6 +289,7 @@ Event = Annotated[
     | MergeResult
     | StepStarted
     | ModelResponse
+    | ModelRetried
     | PolicyDecision
     | ApprovalRequested
     | ApprovalAnswered

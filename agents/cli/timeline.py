@@ -18,6 +18,7 @@ from interns.journal import (
     Event,
     MergeResult,
     ModelResponse,
+    ModelRetried,
     Notice,
     PlanMade,
     PolicyDecision,
@@ -168,6 +169,10 @@ def event_line(event: Event | UnknownEvent, *, detail: int = 0) -> RenderableTyp
             if calls:
                 line.append(f"{' ' if said else ''}→ {calls}", style="blue")
             line.append(f"  ({event.usage.total_tokens:,} tokens)", style="dim")
+        case ModelRetried():
+            line.append(f"[{event.step}] " if event.step else "[supervisor] ", style="cyan")
+            wait = f" after {event.wait_seconds:g} s" if event.wait_seconds is not None else ""
+            line.append(f"model API: HTTP {event.status}, retry {event.attempt}{wait}", style="yellow")
         case PolicyDecision() if event.verdict != "allow" or event.asked:
             line.append(f"[{event.step}] ", style="cyan")
             style = "bold red" if event.verdict == "deny" else "bold green"

@@ -24,6 +24,7 @@ from interns.agents.runtime.step_runner import RunEnv, StepResult, StepRunner
 from interns.agents.runtime.workspaces import FolderSpace, RepoSpace, views_inputs
 from interns.agents.tracing.spans import end_span, redact_traces_with, run_span, traced_exec
 from interns.agents.worker.models import ModelChoice
+from interns.agents.worker.retries import recording_retries
 from interns.errors import RunError
 from interns.journal import (
     Event,
@@ -127,7 +128,8 @@ class Supervisor:
             sandbox=spec.guardrails.sandbox,
             resumed=point is not None,
         ) as span:
-            result = await self._run_journaled(journal)
+            with recording_retries(self.record):  # the plan's and the reviews'; a worker records its own
+                result = await self._run_journaled(journal)
             end_span(span, result.status, reason=result.reason)
         return result
 

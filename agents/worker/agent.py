@@ -18,6 +18,7 @@ from pydantic_ai.usage import RequestUsage, UsageLimits
 
 from interns import prompts
 from interns.agents.worker.models import ModelChoice
+from interns.agents.worker.retries import recording_retries
 from interns.agents.worker.tools import WorkerDeps, worker_tools
 from interns.agents.worker.turns import CallLedger, StepStuck, guarded
 from interns.journal import Event, ModelResponse, ToolCall, Usage
@@ -131,6 +132,13 @@ class Worker:
             total_tokens_limit=self.limits.tokens,
             cost_limit=Decimal(str(self.limits.cost_usd)) if self.limits.cost_usd else None,
         )
+        with recording_retries(deps.record, self.step_id):
+            return await self._attempt(prompt, deps, answers, limits)
+
+    async def _attempt(
+        self, prompt: str | None, deps: WorkerDeps, answers: DeferredToolResults | None, limits: UsageLimits
+    ) -> AttemptOutcome:
+        """The attempt itself, its model requests' retries journaled for this step."""
         spent = Usage()
         self.ledger.reset()
         # Going on after a pause, the first tool calls are those of the last response already journaled.

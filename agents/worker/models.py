@@ -14,6 +14,7 @@ from pydantic_ai.models.anthropic import AnthropicModel, AnthropicModelSettings
 from pydantic_ai.providers.anthropic import AnthropicProvider
 from pydantic_ai.settings import ModelSettings
 
+from interns.agents.worker.retries import watched_client
 from interns.agents.worker.scripted import Script, ScriptError, load_script, scripted_model
 from interns.errors import EnvironmentProblem
 from interns.tasks import ModelEndpoint, ModelSettingsSpec
@@ -157,7 +158,9 @@ def _select(
 
 def _anthropic(name: str, env: Mapping[str, str]) -> ModelChoice:
     """Anthropic with its key (and any ANTHROPIC_BASE_URL) from `env`, and prompt caching on."""
-    provider = AnthropicProvider(api_key=env["ANTHROPIC_API_KEY"], base_url=env.get("ANTHROPIC_BASE_URL") or None)
+    provider = AnthropicProvider(
+        api_key=env["ANTHROPIC_API_KEY"], base_url=env.get("ANTHROPIC_BASE_URL") or None, http_client=watched_client()
+    )
     settings = AnthropicModelSettings(
         anthropic_cache_instructions=True,
         anthropic_cache_tool_definitions=True,
@@ -187,12 +190,12 @@ def _on_endpoint(name: str, model_name: str, endpoint: ModelEndpoint, env: Mappi
     if endpoint.api_key_env and not key:
         raise ModelSetupError(f"The model {name!r} needs {endpoint.api_key_env}, which is not set.")
     if endpoint.api == "anthropic":
-        provider = AnthropicProvider(api_key=key or "none", base_url=endpoint.base_url)
+        provider = AnthropicProvider(api_key=key or "none", base_url=endpoint.base_url, http_client=watched_client())
         return ModelChoice(name=name, _model=AnthropicModel(model_name, provider=provider))
     # Imported here: the OpenAI SDK takes a while to import, and most runs never need it.
     from pydantic_ai.models.openai import OpenAIChatModel, OpenAIResponsesModel
     from pydantic_ai.providers.openai import OpenAIProvider
 
-    openai = OpenAIProvider(base_url=endpoint.base_url, api_key=key or "none")
+    openai = OpenAIProvider(base_url=endpoint.base_url, api_key=key or "none", http_client=watched_client())
     kind = OpenAIChatModel if endpoint.api == "openai-chat" else OpenAIResponsesModel
     return ModelChoice(name=name, _model=kind(model_name, provider=openai))

@@ -101,6 +101,12 @@ def reply(body: dict[str, Any], number: int, content: list[dict[str, Any]], usag
     }
 
 
+def api_error(status: int, kind: str, retry_after_ms: int | None = None) -> dict[str, Any]:
+    """An error answer as the Messages API sends one (`overloaded_error` with 529, `rate_limit_error` with 429)."""
+    headers = {"retry-after-ms": str(retry_after_ms)} if retry_after_ms is not None else {}
+    return {"status": status, "headers": headers, "type": "error", "error": {"type": kind, "message": kind}}
+
+
 def run_until(tool_turns: int, cache: PrefixCache) -> Respond:
     """Replies that `run` a command until the conversation has `tool_turns` assistant turns, then answer."""
 
@@ -178,10 +184,16 @@ def messages_server(respond: Respond) -> Iterator[MessagesServer]:
                 state.requests.append({"path": self.path, "headers": headers, "body": body})
                 answer = respond(body, len(state.requests))
                 state.replies.append(answer)
-            data, content_type = encoded(answer, bool(body.get("stream")))
-            self.send_response(200)
+            if "error" in answer:  # an API error (an overloaded 529, a 429): its status, headers and body
+                data, status, content_type = json.dumps(answer).encode(), answer.pop("status"), "application/json"
+                extra = answer.pop("headers", {})
+            else:
+                (data, content_type), status, extra = encoded(answer, bool(body.get("stream"))), 200, {}
+            self.send_response(status)
             self.send_header("content-type", content_type)
             self.send_header("content-length", str(len(data)))
+            for name, value in extra.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
 

@@ -11,11 +11,13 @@ import pydantic_ai.models
 import pytest
 
 from interns import tasks
+from interns.agents.cli.timeline import event_line
+from interns.agents.runtime.runner import Runner
 from interns.agents.runtime.supervisor import Supervisor, TaskSource
 from interns.agents.worker.models import select_model
-from interns.journal import ModelResponse, RunStore
+from interns.journal import ModelResponse, ModelRetried, RunStore
 from tests.agents.conftest import TaskDir
-from tests.support.messages_api import MessagesServer, messages_server, reply
+from tests.support.messages_api import MessagesServer, api_error, messages_server, reply
 
 pytestmark = pytest.mark.anyio
 
@@ -77,3 +79,34 @@ async def test_a_run_on_the_anthropic_wire(
     for file in Path(result.run_dir).rglob("*"):
         if file.is_file():
             assert API_KEY.encode() not in file.read_bytes(), file
+
+
+def overloaded_then_answer(body: dict[str, Any], number: int) -> dict[str, Any]:
+    """The API is overloaded twice (529, then a 429), then answers."""
+    if number == 1:
+        return api_error(529, "overloaded_error", retry_after_ms=20)
+    if number == 2:
+        return api_error(429, "rate_limit_error", retry_after_ms=30)
+    return reply(body, number, [{"type": "text", "text": "All done."}], USAGE)
+
+
+async def test_retries_of_an_overloaded_api_are_journaled_and_shown(
+    task_dir: TaskDir, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pydantic_ai.models, "ALLOW_MODEL_REQUESTS", True)  # only loopback is reachable here
+    monkeypatch.setenv("ANTHROPIC_API_KEY", API_KEY)
+    path = task_dir.write(
+        {"steps": [{"id": "work", "instructions": "Say it."}], "guardrails": {"sandbox": "local"}}, {}
+    )
+
+    with messages_server(overloaded_then_answer) as server:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        result = await Runner(task_dir.runs).start(path).run()
+
+    assert result.status == "succeeded", result.reason
+    assert len(server.requests) == 3
+    events = list(RunStore(task_dir.runs).events(result.run_id))
+    retries = [e for e in events if isinstance(e, ModelRetried)]
+    assert [(r.step, r.status, r.attempt) for r in retries] == [("work", 529, 1), ("work", 429, 2)]
+    assert [r.wait_seconds for r in retries] == [0.02, 0.03]
+    assert "HTTP 529" in str(event_line(retries[0]))
