@@ -106,7 +106,11 @@ class Supervisor:
         self.asker = asker or NoOneToAsk()
         self.on_event = on_event
         self.journal: Journal | None = None
-        self.usage = Usage()
+
+    @property
+    def usage(self) -> Usage:
+        """What the run has spent so far: every model response journaled, the one source of every total shown."""
+        return self.journal.usage if self.journal is not None else Usage()
 
     def record(self, event: Event) -> Event:
         """Journal an event and show it to whoever watches the run."""
@@ -213,7 +217,6 @@ class Supervisor:
         redactor = run_redactor(self.spec)
         redact_traces_with(redactor)
         self.journal = journal = reopen_run(self.runs_root, point.run_id, resume=True, redactor=redactor)
-        self.usage = journal.usage
         after = point.header.status
         resumed = RunResumed(
             after=after, done=sorted(point.done), resumed=sorted(point.paused), from_step=point.from_step
@@ -286,8 +289,7 @@ class Supervisor:
             return steps
         workspace = await asyncio.to_thread(space.setup_workspace)
         inputs = workspace.source if isinstance(workspace, InputView) else None
-        steps, usage = await make_plan(self.spec, self.model, workspace.path, self.record, inputs)
-        self.usage = self.usage + usage
+        steps, _ = await make_plan(self.spec, self.model, workspace.path, self.record, inputs)
         self.record(plan_event(steps, "supervisor"))
         return steps
 
@@ -319,7 +321,6 @@ class Supervisor:
                 message = paused_message(step.id) if waits else f"interns: step {step.id}"
                 await asyncio.shield(asyncio.to_thread(space.close_step, step.id, workspace, message))
             results[step.id] = result
-            self.usage = self.usage + result.usage
             return result
 
         def skip(step: Step, because: str) -> StepResult:
@@ -339,7 +340,6 @@ class Supervisor:
             done_when=[CONFLICT_CHECK.format(files=" ".join(f"'{f}'" for f in files))],
         )
         result = await runner.run(step, workspace, [])
-        self.usage = self.usage + result.usage
         return result
 
     async def _integrate(self, space: RepoSpace, runner: StepRunner, steps: list[Step]) -> Workspace:
@@ -377,7 +377,6 @@ class Supervisor:
             changed = [change.path for change in changes]
         scope = CheckScope(changed=changed, exemplars=self.spec.context.exemplars, model=self.model)
         checks = await runner.checks_on_a_copy(workspace, self.spec.done_when, None, scope)
-        self.usage = sum((c.usage for c in checks), self.usage)
         if failed := [c.command for c in checks if not c.passed]:
             raise _Failed("failed", "the task's checks failed: " + ", ".join(failed))
 
