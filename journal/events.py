@@ -161,6 +161,12 @@ class ApprovalAnswered(_Event):
     approved: bool
     reason: str = ""
     """Why not, when the answer is no; the worker is told."""
+    by: str = ""
+    """Where the answer was given: `terminal` or `viewer` (empty in older runs)."""
+    user: str = ""
+    """Who gave it: the user name of the process that recorded it."""
+    host: str = ""
+    """On which machine."""
 
 
 class RunResumed(_Event):

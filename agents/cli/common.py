@@ -139,7 +139,7 @@ def report_outcome(result: RunResult, *, human_review: bool, runs_dir: Path) -> 
     store = RunStore(runs_dir)
     try:
         decision = review_gate.accept(
-            store, store.load(result.run_id), "accepted without a person (review.human: false)"
+            store, store.load(result.run_id), "accepted without a person (review.human: false)", by="no one"
         )
     except review_gate.GateError as exc:
         raise fail(f"review.human is false, but the work could not land: {exc}", EXIT_FAILED) from None

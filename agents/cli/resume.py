@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
 import hashlib
+import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -80,7 +82,15 @@ def approve(
     try:
         for request in waiting:
             journal.record(
-                ApprovalAnswered(step=request.step, call_id=request.call_id, approved=deny is None, reason=deny or "")
+                ApprovalAnswered(
+                    step=request.step,
+                    call_id=request.call_id,
+                    approved=deny is None,
+                    reason=deny or "",
+                    by="terminal",
+                    user=getpass.getuser(),
+                    host=socket.gethostname(),
+                )
             )
             shown = f"{verb}: step {request.step}: {request.tool} {request.target}  ({request.rule})"
             out.print(visible(shown, one_line=True), markup=False)

@@ -51,10 +51,15 @@ def review(
         typer.Option("--minutes", min=0, help="How long your review took, for `interns stats` (asked on a terminal)."),
     ] = None,
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
+    by: Annotated[str, typer.Option("--by", hidden=True, help="Where the decision is made (the viewer says so).")] = (
+        "terminal"
+    ),
 ) -> None:
     """Show a run's result and checks and its diff, then accept it, reject it with a note, or retry it with a note."""
     from interns.agents.cli.review_view import show_review
 
+    if by not in ("terminal", "viewer"):
+        raise fail("--by is terminal or viewer")
     if sum([accept, reject is not None, retry is not None]) > 1:
         raise fail("choose one of --accept, --reject NOTE and --retry NOTE")
     store = RunStore(runs_dir)
@@ -86,13 +91,13 @@ def review(
         minutes = typer.prompt("How many minutes did this review take? (for interns stats)", default=0.0, type=float)
     try:
         if accept:
-            decision = review_gate.accept(store, header, force=force, minutes=minutes)
+            decision = review_gate.accept(store, header, force=force, minutes=minutes, by=by)
         elif reject is not None:
-            decision = review_gate.reject(store, header, reject, minutes=minutes)
+            decision = review_gate.reject(store, header, reject, minutes=minutes, by=by)
         else:
             assert retry is not None
             new_run = _retry(header, retry, model, runs_dir)
-            decision = review_gate.reject(store, header, retry, retried_as=new_run, minutes=minutes)
+            decision = review_gate.reject(store, header, retry, retried_as=new_run, minutes=minutes, by=by)
     except review_gate.GateError as exc:
         raise fail(str(exc), EXIT_FAILED) from None
     out.print(f"{header.run_id}: {decision.decision}. {decision.detail}", markup=False)

@@ -31,7 +31,7 @@ class GateActions:
     def accept(self, run_id: str) -> str:
         """Land the run's work (`interns review RUN --accept`)."""
         try:
-            decision = review_gate.accept(self.store, self.store.load(run_id))
+            decision = review_gate.accept(self.store, self.store.load(run_id), by="viewer")
         except (review_gate.GateError, RunLookupError) as exc:
             raise ActionRefused(str(exc)) from None
         return f"{run_id}: {decision.decision}. {decision.detail}"
@@ -39,7 +39,7 @@ class GateActions:
     def reject(self, run_id: str, note: str) -> str:
         """Reject the run with a note (`interns review RUN --reject NOTE`)."""
         try:
-            decision = review_gate.reject(self.store, self.store.load(run_id), note)
+            decision = review_gate.reject(self.store, self.store.load(run_id), note, by="viewer")
         except (review_gate.GateError, RunLookupError) as exc:
             raise ActionRefused(str(exc)) from None
         return f"{run_id}: {decision.decision}. {decision.detail}".rstrip(". ") + "."
@@ -57,7 +57,7 @@ class GateActions:
                 raise ActionRefused(str(exc)) from None
             if not started.task_file or not Path(started.task_file).exists():
                 raise ActionRefused(f"the task file of run {run_id} is gone ({started.task_file or 'unknown'})")
-            command = [sys.executable, "-m", "interns", "review", run_id, "--retry", note]
+            command = [sys.executable, "-m", "interns", "review", run_id, "--retry", note, "--by", "viewer"]
             command += ["--runs-dir", str(self.runs_dir)]
             # No terminal for it to ask on: a call that needs a person's yes is refused, as in any unattended run.
             self._retries[run_id] = subprocess.Popen(command, stdin=subprocess.DEVNULL)

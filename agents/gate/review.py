@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
+import socket
 import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -46,6 +48,12 @@ class ReviewDecision:
     minutes: float | None = None
     """How long the person's review took, for `interns stats`."""
     at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    by: str = "terminal"
+    """Where the decision was made: `terminal`, `viewer`, or `no one` (a task with `review.human: false`)."""
+    user: str = field(default_factory=getpass.getuser)
+    """Who made it: the user name of the process that recorded it."""
+    host: str = field(default_factory=socket.gethostname)
+    """On which machine."""
 
 
 def decision_of(run_dir: Path) -> ReviewDecision | None:
@@ -84,7 +92,13 @@ def ensure_undecided(store: RunStore, header: RunHeader) -> Path:
 
 
 def accept(
-    store: RunStore, header: RunHeader, note: str = "", *, force: bool = False, minutes: float | None = None
+    store: RunStore,
+    header: RunHeader,
+    note: str = "",
+    *,
+    force: bool = False,
+    minutes: float | None = None,
+    by: str = "terminal",
 ) -> ReviewDecision:
     """Land the run's work: merge its branch into the base branch, copy its outputs to where the task sends them,
     or put its worked copy's changes into the folder it copied. `force` lets outputs replace different files there.
@@ -116,7 +130,7 @@ def accept(
                 detail = _land_in_folder(run_dir, workspace)
         except OSError as exc:  # reading the worked copy or the folder failed: nothing was written
             raise GateError(f"Cannot accept run {header.run_id}: {exc}. Nothing was changed.") from None
-    return _record(run_dir, ReviewDecision("accepted", note, detail, minutes))
+    return _record(run_dir, ReviewDecision("accepted", note, detail, minutes, by=by))
 
 
 def copy_outputs(run_dir: Path, source: Path, dest: Path, patterns: list[str], *, force: bool = False) -> str:
@@ -178,7 +192,13 @@ def _land_in_folder(run_dir: Path, folder: Path) -> str:
 
 
 def reject(
-    store: RunStore, header: RunHeader, note: str, *, retried_as: str = "", minutes: float | None = None
+    store: RunStore,
+    header: RunHeader,
+    note: str,
+    *,
+    retried_as: str = "",
+    minutes: float | None = None,
+    by: str = "terminal",
 ) -> ReviewDecision:
     """Record a rejection with its note; for a repository, delete the run's branches."""
     from interns.sandbox.git.gate import reject_run  # GitPython, loaded only to delete branches
@@ -196,4 +216,4 @@ def reject(
     kind: Literal["rejected", "retried"] = "retried" if retried_as else "rejected"
     if retried_as:
         detail = f"retried as {retried_as}; {detail}".rstrip("; ")
-    return _record(run_dir, ReviewDecision(kind, note, detail, minutes))
+    return _record(run_dir, ReviewDecision(kind, note, detail, minutes, by=by))

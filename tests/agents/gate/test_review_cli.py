@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,6 +56,9 @@ def test_accept_lands_the_work_on_the_base_branch(task_dir: TaskDir, repo_run: t
 
     again = interns("review", "--accept", cwd=task_dir.root)
     assert again.returncode == 1 and "already accepted" in again.stderr
+    [run_dir] = (task_dir.root / ".interns" / "runs").iterdir()
+    recorded = json.loads((run_dir / "review.json").read_text())
+    assert (recorded["by"], recorded["user"], recorded["host"]) == ("terminal", getpass.getuser(), socket.gethostname())
 
 
 def test_reject_leaves_the_repo_exactly_as_before(task_dir: TaskDir, repo_run: tuple) -> None:

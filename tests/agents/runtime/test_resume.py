@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import getpass
 import io
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +17,7 @@ import pytest
 
 from interns.agents.gate.approval import TerminalAsker
 from interns.journal import (
+    ApprovalAnswered,
     ApprovalRequested,
     CommandRun,
     Event,
@@ -114,6 +117,8 @@ def test_without_a_terminal_an_ask_pauses_the_run_until_a_person_approves(task_d
     assert any(isinstance(e, PolicyDecision) and e.asked and e.verdict == "allow" for e in events)
     [back] = [e for e in events if isinstance(e, RunResumed)]
     assert (back.after, back.done, back.resumed) == ("awaiting_approval", ["first"], ["second"])
+    [answer] = [e for e in events if isinstance(e, ApprovalAnswered)]
+    assert (answer.by, answer.user, answer.host) == ("terminal", getpass.getuser(), socket.gethostname())
     # The conversation went on as it was: the first prompt, the turns before the pause, and those after it.
     history = json.loads((run_dir / "messages" / "second.json").read_text())
     text = json.dumps(history)

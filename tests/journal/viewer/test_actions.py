@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,6 +46,8 @@ def test_accept_lands_the_work_on_the_base_branch(gate: tuple[RepoRun, ViewerSer
 
     assert accepted.status == 200 and "accepted" in accepted.json["message"]
     assert run.value_on_main == "VALUE = 2" and decision(run)["decision"] == "accepted"
+    assert decision(run)["by"] == "viewer" and decision(run)["user"] == getpass.getuser()
+    assert decision(run)["host"] == socket.gethostname()
     assert (again.status, "already accepted" in again.json["error"]) == (409, True)
     summary = fetch(f"{server.url}api/runs/{run.run_id}").json
     assert summary["review"]["decision"] == "accepted" and not summary["awaiting_review"]
@@ -74,6 +78,7 @@ def test_retry_runs_the_task_again_with_the_note(gate: tuple[RepoRun, ViewerServ
     newest = RunStore(run.runs).list()[0]
     assert newest.run_id != run.run_id
     assert (decision(run)["decision"], decision(run)["note"]) == ("retried", "use the constant")
+    assert decision(run)["by"] == "viewer"
     assert newest.run_id in decision(run)["detail"]
 
 
