@@ -24,7 +24,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ import yaml
 
 from benchmarks import local_model
 from tests.support.chat_completions import LENGTH_TASK, TOOL_TASK
+from tests.support.loopback import QuietHandler, serving
 
 RECORDINGS = Path(__file__).parents[1] / "tests" / "support" / "recordings"
 
@@ -78,27 +78,13 @@ def chunks_of(stream: bytes) -> list[dict[str, Any]]:
 def proxy_server(proxy: Proxy) -> Iterator[str]:
     """Run the proxy on a free loopback port; yield its /v1 base URL."""
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             status, kind, data = proxy.forward(self.path, self.rfile.read(int(self.headers["content-length"])))
-            self.send_response(status)
-            self.send_header("content-type", kind)
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.reply(status, kind, data)
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(Handler) as url:
+        yield f"{url}/v1"
 
 
 def run_task(task: dict[str, Any], model: str, base_url: str, root: Path) -> str:

@@ -132,8 +132,11 @@ class Supervisor:
             sandbox=spec.guardrails.sandbox,
             resumed=point is not None,
         ) as span:
-            with recording_retries(self.record):  # the plan's and the reviews'; a worker records its own
-                result = await self._run_journaled(journal)
+            try:
+                with recording_retries(self.record):  # the plan's and the reviews'; a worker records its own
+                    result = await self._run_journaled(journal)
+            finally:
+                await asyncio.shield(self.model.aclose())  # the providers' connections end with the run
             end_span(span, result.status, reason=result.reason)
         return result
 

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from pydantic_ai.exceptions import UserError
 from pydantic_ai.models import Model, infer_model
@@ -56,6 +56,16 @@ class ModelChoice:
     """The task's `model_settings`, laid over the provider's for every agent of the run."""
     _model: Model | None = field(default=None, repr=False)
     _scripted: dict[str, Model] = field(default_factory=dict, repr=False)
+    _clients: list[Any] = field(default_factory=list, repr=False)
+    """HTTP clients made for this model's providers, closed with `aclose` when the run ends."""
+
+    async def aclose(self) -> None:
+        """Close the HTTP clients made for this model (and the supervisor's), so no connection is left open."""
+        for client in self._clients:
+            await client.aclose()
+        self._clients.clear()
+        if self.supervisor is not None:
+            await self.supervisor.aclose()
 
     def check_script_covers(self, agents: list[str]) -> None:
         """Refuse a script with no turns for one of the agents (steps, reviews, rubric judges), which would let a step
@@ -158,17 +168,17 @@ def _select(
 
 def _anthropic(name: str, env: Mapping[str, str]) -> ModelChoice:
     """Anthropic with its key (and any ANTHROPIC_BASE_URL) from `env`, and prompt caching on."""
+    client = watched_client()
     provider = AnthropicProvider(
-        api_key=env["ANTHROPIC_API_KEY"], base_url=env.get("ANTHROPIC_BASE_URL") or None, http_client=watched_client()
+        api_key=env["ANTHROPIC_API_KEY"], base_url=env.get("ANTHROPIC_BASE_URL") or None, http_client=client
     )
     settings = AnthropicModelSettings(
         anthropic_cache_instructions=True,
         anthropic_cache_tool_definitions=True,
         anthropic_cache_messages=True,
     )
-    return ModelChoice(
-        name=name, settings=settings, _model=AnthropicModel(name.removeprefix("anthropic:"), provider=provider)
-    )
+    model = AnthropicModel(name.removeprefix("anthropic:"), provider=provider)
+    return ModelChoice(name=name, settings=settings, _model=model, _clients=[client])
 
 
 def _env_name(prefix: str) -> str:
@@ -190,12 +200,14 @@ def _on_endpoint(name: str, model_name: str, endpoint: ModelEndpoint, env: Mappi
     if endpoint.api_key_env and not key:
         raise ModelSetupError(f"The model {name!r} needs {endpoint.api_key_env}, which is not set.")
     if endpoint.api == "anthropic":
-        provider = AnthropicProvider(api_key=key or "none", base_url=endpoint.base_url, http_client=watched_client())
-        return ModelChoice(name=name, _model=AnthropicModel(model_name, provider=provider))
+        client = watched_client()
+        provider = AnthropicProvider(api_key=key or "none", base_url=endpoint.base_url, http_client=client)
+        return ModelChoice(name=name, _model=AnthropicModel(model_name, provider=provider), _clients=[client])
     # Imported here: the OpenAI SDK takes a while to import, and most runs never need it.
     from pydantic_ai.models.openai import OpenAIChatModel, OpenAIResponsesModel
     from pydantic_ai.providers.openai import OpenAIProvider
 
-    openai = OpenAIProvider(base_url=endpoint.base_url, api_key=key or "none", http_client=watched_client())
+    client = watched_client()
+    openai = OpenAIProvider(base_url=endpoint.base_url, api_key=key or "none", http_client=client)
     kind = OpenAIChatModel if endpoint.api == "openai-chat" else OpenAIResponsesModel
-    return ModelChoice(name=name, _model=kind(model_name, provider=openai))
+    return ModelChoice(name=name, _model=kind(model_name, provider=openai), _clients=[client])

@@ -14,9 +14,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from tests.support.loopback import QuietHandler, serving
 
 RECORDINGS = Path(__file__).parent / "recordings"
 
@@ -72,7 +73,7 @@ def replay_server(exchanges: list[dict[str, Any]]) -> Iterator[ReplayServer]:
     state = ReplayServer(base_url="")
     lock = threading.Lock()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["content-length"])))
             with lock:
@@ -85,35 +86,14 @@ def replay_server(exchanges: list[dict[str, Any]]) -> Iterator[ReplayServer]:
             if bool(body.get("stream")) != ("chunks" in exchange):
                 return self._refuse(f"request {number}: stream={body.get('stream')} but the recording differs")
             if "chunks" in exchange:
-                self._send(event_stream(exchange["chunks"]), "text/event-stream")
+                self.reply(200, "text/event-stream", event_stream(exchange["chunks"]))
             else:
-                self._send(json.dumps(exchange["response"]).encode(), "application/json; charset=utf-8")
-
-        def _send(self, data: bytes, content_type: str) -> None:
-            self.send_response(200)
-            self.send_header("content-type", content_type)
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+                self.reply(200, "application/json; charset=utf-8", json.dumps(exchange["response"]).encode())
 
         def _refuse(self, why: str) -> None:
             data = json.dumps({"error": {"code": 400, "message": why, "type": "invalid_request_error"}}).encode()
-            self.send_response(400)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.reply(400, "application/json", data)
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.base_url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    try:
+    with serving(Handler) as url:
+        state.base_url = f"{url}/v1"
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

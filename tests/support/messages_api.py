@@ -17,8 +17,9 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.support.loopback import QuietHandler, serving
 
 LOOKBACK_BLOCKS = 20
 MIN_CACHEABLE_TOKENS = 1024  # Anthropic's minimum for Sonnet and Opus models
@@ -176,7 +177,7 @@ def messages_server(respond: Respond) -> Iterator[MessagesServer]:
     state = MessagesServer(url="")
     lock = threading.Lock()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["content-length"])))
             with lock:
@@ -185,28 +186,12 @@ def messages_server(respond: Respond) -> Iterator[MessagesServer]:
                 answer = respond(body, len(state.requests))
                 state.replies.append(answer)
             if "error" in answer:  # an API error (an overloaded 529, a 429): its status, headers and body
-                data, status, content_type = json.dumps(answer).encode(), answer.pop("status"), "application/json"
-                extra = answer.pop("headers", {})
+                status, extra = answer.pop("status"), answer.pop("headers", {})
+                data, content_type = json.dumps(answer).encode(), "application/json"
             else:
                 (data, content_type), status, extra = encoded(answer, bool(body.get("stream"))), 200, {}
-            self.send_response(status)
-            self.send_header("content-type", content_type)
-            self.send_header("content-length", str(len(data)))
-            for name, value in extra.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
+            self.reply(status, content_type, data, extra)
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serving(Handler) as url:
+        state.url = url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
