@@ -12,7 +12,7 @@ from pydantic_ai import Agent, ModelRetry
 from interns import prompts
 from interns.agents.worker.agent import journal_response
 from interns.agents.worker.models import ModelChoice
-from interns.journal import Event, PlanMade, Usage
+from interns.journal import Event, PlanMade
 from interns.tasks import Step, TaskSpec, topological_order
 
 __all__ = ["Plan", "make_plan", "plan_event"]
@@ -43,8 +43,8 @@ def plan_event(steps: list[Step], source: str) -> PlanMade:
 
 async def make_plan(
     spec: TaskSpec, model: ModelChoice, workspace: Path, record: Callable[[Event], Any], inputs: Path | None = None
-) -> tuple[list[Step], Usage]:
-    """Ask the supervisor model for a plan; invalid plans are sent back to it with the problem.
+) -> list[Step]:
+    """Ask the supervisor model for a plan, its turns journaled; invalid plans are sent back with the problem.
 
     `inputs` is a folder shown read-only over the workspace: its files are listed too.
     """
@@ -60,10 +60,9 @@ async def make_plan(
     )
     agent.output_validator(_check)
     prompt = prompts.render("plan", task=spec, files=files[:LISTED_FILES])
-    usage = Usage()
     async with agent.iter(prompt) as run:
         async for node in run:
             if Agent.is_call_tools_node(node):
-                usage = usage + journal_response(node.model_response, "plan", 1, record)
+                journal_response(node.model_response, "plan", 1, record)
     assert run.result is not None
-    return list(run.result.output.steps), usage
+    return list(run.result.output.steps)

@@ -292,7 +292,7 @@ class Supervisor:
             return steps
         workspace = await asyncio.to_thread(space.setup_workspace)
         inputs = workspace.source if isinstance(workspace, InputView) else None
-        steps, _ = await make_plan(self.spec, self.model, workspace.path, self.record, inputs)
+        steps = await make_plan(self.spec, self.model, workspace.path, self.record, inputs)
         self.record(plan_event(steps, "supervisor"))
         return steps
 
