@@ -75,10 +75,10 @@ def replay_server(exchanges: list[dict[str, Any]]) -> Iterator[ReplayServer]:
 
     class Handler(QuietHandler):
         def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+            request = self.received()
+            body = request["body"]
             with lock:
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                state.requests.append({"path": self.path, "headers": headers, "body": body})
+                state.requests.append(request)
                 number = len(state.requests)
             if number > len(exchanges):
                 return self._refuse(f"request {number}: the recording has only {len(exchanges)} answers")

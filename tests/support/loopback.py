@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +13,13 @@ __all__ = ["QuietHandler", "serving"]
 
 
 class QuietHandler(BaseHTTPRequestHandler):
-    """A request handler that logs nothing and answers with `reply`."""
+    """A request handler that logs nothing, reads JSON requests with `received` and answers with `reply`."""
+
+    def received(self) -> dict[str, Any]:
+        """The request as a fake keeps it: its path, its headers (names in lower case) and its JSON body."""
+        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        return {"path": self.path, "headers": headers, "body": body}
 
     def reply(self, status: int, content_type: str, data: bytes, headers: dict[str, str] | None = None) -> None:
         """Send one whole answer."""

@@ -179,10 +179,10 @@ def messages_server(respond: Respond) -> Iterator[MessagesServer]:
 
     class Handler(QuietHandler):
         def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+            request = self.received()
+            body = request["body"]
             with lock:
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                state.requests.append({"path": self.path, "headers": headers, "body": body})
+                state.requests.append(request)
                 answer = respond(body, len(state.requests))
                 state.replies.append(answer)
             if "error" in answer:  # an API error (an overloaded 529, a 429): its status, headers and body
