@@ -115,6 +115,30 @@ class ModelResponse(_Event):
     """Why the model stopped, as its provider said (`end_turn`, `max_tokens`, `refusal`...); None in older runs."""
 
 
+class ContextCompacted(_Event):
+    """A worker's older turns were replaced, in what its model is sent, by a summary the model wrote of them.
+
+    The full conversation stays in `messages/` and in this journal; only the model's view of it is shorter.
+    """
+
+    type: Literal["context_compacted"] = "context_compacted"
+    attempt: int
+    summary: str
+    """The note that stands for the older turns: what was tried, what was learned, what remains."""
+    upto: int
+    """How many messages of the full conversation the note covers (all but the first, the step's prompt)."""
+    turns: int
+    """Model turns the note covers, counted from the step's start."""
+    tokens_before: int
+    """Estimated tokens of the context before the summary."""
+    tokens_after: int
+    """Estimated tokens of the context after it."""
+    budget: int
+    """The context budget, in tokens, that the summary keeps the conversation within."""
+    usage: Usage = Usage()
+    """What writing the summary cost."""
+
+
 class ModelRetried(_Event):
     """The model's API answered with an error its SDK retries (overloaded, rate limited, a server error), unless it
     has run out of tries."""
@@ -295,6 +319,7 @@ Event = Annotated[
     | MergeResult
     | StepStarted
     | ModelResponse
+    | ContextCompacted
     | ModelRetried
     | PolicyDecision
     | ApprovalRequested

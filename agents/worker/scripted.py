@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_ai.messages import FinishReason, ModelMessage, ModelResponse, TextPart, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
+from interns.agents.worker.context import SUMMARIZED_TURNS
 from interns.errors import TaskError
 
 __all__ = ["STOP_REASONS", "Script", "ScriptError", "Turn", "load_script", "scripted_model"]
@@ -122,8 +123,9 @@ def scripted_model(script: Script, agent: str) -> FunctionModel:
 
     def play(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         nonlocal played
-        # A conversation resumed in a new process already holds the turns played before it paused.
-        played = max(played, sum(isinstance(m, ModelResponse) for m in messages))
+        # A conversation resumed in a new process already holds the turns played before it paused, some of them
+        # perhaps summarized into a note that says how many.
+        played = max(played, sum(_turns_in(m) for m in messages))
         index, played = played, played + 1
         if index >= len(turns):
             why = "has no turns for" if not turns else "has no more turns for"
@@ -131,6 +133,14 @@ def scripted_model(script: Script, agent: str) -> FunctionModel:
         return _stopped(_response(turns[index], agent, index, info), turns[index].stop)
 
     return FunctionModel(play, model_name=f"scripted:{script.path.name}:{agent}")
+
+
+def _turns_in(message: ModelMessage) -> int:
+    """The model turns a message is or stands for: 1 for a response, a summary's count for the request holding it."""
+    if isinstance(message, ModelResponse):
+        return 1
+    summarized = (message.metadata or {}).get(SUMMARIZED_TURNS, 0)
+    return summarized if isinstance(summarized, int) else 0
 
 
 def _stopped(response: ModelResponse, stop: str | None) -> ModelResponse:
