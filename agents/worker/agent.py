@@ -113,6 +113,8 @@ class Worker:
         self.ledger = CallLedger(limits.calls_per_turn, limits.repeated_calls)
         budget = context_budget(model.name, context_tokens or limits.context_tokens)
         self.compactor = Compactor(step_id, budget, self._summarize)
+        self._journal: tuple[Callable[[Event], Any], int] = (lambda event: None, 0)
+        """Where the current attempt journals, and its number, for the summaries written during it."""
         self.agent: Agent[WorkerDeps, str | DeferredToolRequests] = Agent(
             model.for_agent(step_id),
             deps_type=WorkerDeps,
@@ -145,7 +147,9 @@ class Worker:
         )
         result = await agent.run(prompts.render("context_summary_request", previous=previous, transcript=transcript))
         responses = [m for m in result.new_messages() if isinstance(m, PaiModelResponse)]
-        return result.output, sum((usage_of(r) for r in responses), Usage())
+        # Journaled as the step's own turns, as a review's are, so the run's totals count what summaries cost.
+        record, attempt = self._journal
+        return result.output, sum((journal_response(r, self.step_id, attempt, record) for r in responses), Usage())
 
     async def attempt(
         self, prompt: str | None, deps: WorkerDeps, answers: DeferredToolResults | None = None
@@ -170,6 +174,7 @@ class Worker:
         """The attempt itself, its model requests' retries journaled for this step."""
         spent = Usage()
         self.ledger.reset()
+        self._journal = (deps.record, deps.attempt)
         # Going on after a pause, the first tool calls are those of the last response already journaled.
         responses = [m for m in self.messages if isinstance(m, PaiModelResponse)]
         already = responses[-1] if answers is not None and responses else None

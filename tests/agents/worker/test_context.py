@@ -110,6 +110,7 @@ async def test_a_long_run_levels_off_within_its_budget_and_keeps_its_cache(
     assert len(returns) == TOOL_TURNS and not any("no longer shown" in p["content"] for p in returns)
     [finished] = [e for e in events if isinstance(e, StepFinished)]
     assert finished.usage.requests == len(requests), "the summaries' requests are not counted in the step's usage"
+    assert store.load(result.run_id).usage.requests == len(requests), "the run's totals miss the summaries"
 
     line = event_line(compactions[0])
     assert line is not None and "summarized" in str(getattr(line, "plain", line))
