@@ -81,6 +81,8 @@ class RunStarted(_Event):
     """The sandbox backend the run's commands ran in."""
     retry_of: str | None = None
     """The run a person sent back with a note, when this run is its retry."""
+    replay_of: str | None = None
+    """The run whose recorded model turns this run plays again (`interns replay`), when it is a replay."""
     outputs_to: str | None = None
     """For a folder whose outputs go elsewhere: the folder accepted outputs are copied to."""
     outputs_files: list[str] = []
