@@ -13,9 +13,15 @@ import typer
 from interns.agents.cli.common import DEFAULT_RUNS_DIR, EXIT_FAILED, RunsDir, err, fail, out
 from interns.agents.gate import review as review_gate
 from interns.journal import RunLookupError, RunStore
-from interns.journal.viewer import ActionRefused, ViewerServer
 
 __all__ = ["GateActions", "view"]
+
+
+def _refused(message: str) -> Exception:
+    """The viewer's refusal of an action; the viewer itself is loaded only by `interns view`."""
+    from interns.journal.viewer import ActionRefused
+
+    return ActionRefused(message)
 
 
 class GateActions:
@@ -33,7 +39,7 @@ class GateActions:
         try:
             decision = review_gate.accept(self.store, self.store.load(run_id), by="viewer")
         except (review_gate.GateError, RunLookupError) as exc:
-            raise ActionRefused(str(exc)) from None
+            raise _refused(str(exc)) from None
         return f"{run_id}: {decision.decision}. {decision.detail}"
 
     def reject(self, run_id: str, note: str) -> str:
@@ -41,7 +47,7 @@ class GateActions:
         try:
             decision = review_gate.reject(self.store, self.store.load(run_id), note, by="viewer")
         except (review_gate.GateError, RunLookupError) as exc:
-            raise ActionRefused(str(exc)) from None
+            raise _refused(str(exc)) from None
         return f"{run_id}: {decision.decision}. {decision.detail}".rstrip(". ") + "."
 
     def retry(self, run_id: str, note: str) -> str:
@@ -49,14 +55,14 @@ class GateActions:
         with self._lock:
             running = self._retries.get(run_id)
             if running is not None and running.poll() is None:
-                raise ActionRefused(f"a retry of {run_id} is already under way")
+                raise _refused(f"a retry of {run_id} is already under way")
             try:
                 review_gate.ensure_undecided(self.store, self.store.load(run_id))
                 started = review_gate.run_started(self.store, run_id)
             except (review_gate.GateError, RunLookupError) as exc:
-                raise ActionRefused(str(exc)) from None
+                raise _refused(str(exc)) from None
             if not started.task_file or not Path(started.task_file).exists():
-                raise ActionRefused(f"the task file of run {run_id} is gone ({started.task_file or 'unknown'})")
+                raise _refused(f"the task file of run {run_id} is gone ({started.task_file or 'unknown'})")
             command = [sys.executable, "-m", "interns", "review", run_id, "--retry", note, "--by", "viewer"]
             command += ["--runs-dir", str(self.runs_dir)]
             # No terminal for it to ask on: a call that needs a person's yes is refused, as in any unattended run.
@@ -89,6 +95,8 @@ def view(
     is refused: without the cookie no one on this machine can read your runs (pages, run list, events, diffs) or
     accept, reject or retry them; an action also needs the viewer's own page as its Origin.
     """
+    from interns.journal.viewer import ViewerServer
+
     actions = GateActions(runs_dir)
     try:
         server = ViewerServer(runs_dir, host=host, port=port, actions=actions)
