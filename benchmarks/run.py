@@ -23,7 +23,7 @@ from typing import Any
 
 from rich.console import Console
 
-from benchmarks import journal_index, parallel, prompt_weight, readiness, step_overhead
+from benchmarks import journal_index, long_run, parallel, prompt_weight, readiness, step_overhead
 from benchmarks.table import BenchResult, Row, at_most, render
 
 RESULTS = Path(__file__).parent / "results"
@@ -66,6 +66,7 @@ def benchmarks(args: argparse.Namespace) -> dict[str, Callable[[], BenchResult]]
         "journal_index": lambda: journal_index.measure(events=args.events, runs=args.runs, rounds=args.rounds),
         "viewer": lambda: viewer(args.viewer_events, args.viewer_repeats),
         "prompt_weight": lambda: prompt_weight.measure(rounds=args.rounds, peer=peer, install_peer=install),
+        "long_run": lambda: long_run.measure(rounds=args.rounds * 2, tool_turns=args.long_turns),
     }
 
 
@@ -88,6 +89,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, help="runs to list (default 10000)")
     parser.add_argument("--viewer-events", type=int, help="events in the viewer's run (default 50000)")
     parser.add_argument("--viewer-repeats", type=int, help="viewer timings (default 5)")
+    parser.add_argument("--long-turns", type=int, help="tool turns of the long run on the Anthropic wire (default 200)")
     parser.add_argument("--no-peer", action="store_true", help="leave mini-swe-agent out")
     parser.add_argument("--no-install", action="store_true", help="use mini-swe-agent only if already installed")
     parser.add_argument("--profile", action="store_true", help="also profile one local worker run (where time goes)")
@@ -111,6 +113,7 @@ DEFAULTS: dict[str, Any] = {
     "runs": 10_000,
     "viewer_events": 50_000,
     "viewer_repeats": 5,
+    "long_turns": 200,
 }
 QUICK: dict[str, Any] = {
     "rounds": 1,
@@ -124,6 +127,7 @@ QUICK: dict[str, Any] = {
     "runs": 200,
     "viewer_events": 2_000,
     "viewer_repeats": 1,
+    "long_turns": 30,
 }
 
 

@@ -9,6 +9,7 @@ import pydantic_ai.models
 import pytest
 from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, ToolCallPart, ToolReturnPart, UserPromptPart
 
+from benchmarks.long_run import SUMMARY, is_summary, sent_tokens, summarizing_run
 from interns import tasks
 from interns.agents.cli.timeline import event_line
 from interns.agents.runtime.supervisor import Supervisor, TaskSource
@@ -29,36 +30,10 @@ from interns.journal import (
 from tests.agents.conftest import TaskDir
 from tests.agents.processes import sleep_marker, sleeping, wait_for
 from tests.agents.runtime.test_resume import cli, journal_of, kill_while_sleeping
-from tests.support.messages_api import PrefixCache, messages_server, reply
+from tests.support.messages_api import PrefixCache, messages_server
 
 API_KEY = "sk-ant-api03-contexttest-0123456789abcdef"
-SUMMARY = "Tried: printed the numbers with seq, many times. Learned: seq works. Remains: answer."
 TOOL_TURNS = 60
-
-
-def long_run(cache: PrefixCache) -> Any:
-    """Replies that `run` a `seq` (about 600 characters of output, long enough to be masked) for TOOL_TURNS
-    requests, then answer; a summary request gets SUMMARY."""
-    worked = 0
-
-    def respond(body: dict[str, Any], number: int) -> dict[str, Any]:
-        nonlocal worked
-        system = json.dumps(body.get("system", ""))
-        usage = {**cache.account(body), "output_tokens": 20}
-        if "working notes" in system:
-            return reply(body, number, [{"type": "text", "text": SUMMARY}], usage)
-        worked += 1
-        content: list[dict[str, Any]] = [{"type": "text", "text": "Done."}]
-        if worked <= TOOL_TURNS:
-            command = {"command": f"seq {worked} {worked + 150}"}
-            content = [{"type": "tool_use", "id": f"toolu_{worked:04d}", "name": "run", "input": command}]
-        return reply(body, number, content, usage)
-
-    return respond
-
-
-def sent_tokens(usage: dict[str, int]) -> int:
-    return usage["input_tokens"] + usage["cache_read_input_tokens"] + usage["cache_creation_input_tokens"]
 
 
 @pytest.mark.anyio
@@ -66,7 +41,7 @@ async def test_a_long_run_levels_off_within_its_budget_and_keeps_its_cache(
     task_dir: TaskDir, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache = PrefixCache()
-    with messages_server(long_run(cache)) as server:
+    with messages_server(summarizing_run(TOOL_TURNS, cache)) as server:
         monkeypatch.setattr(pydantic_ai.models, "ALLOW_MODEL_REQUESTS", True)  # only loopback is reachable here
         monkeypatch.setenv("ANTHROPIC_API_KEY", API_KEY)
         monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
@@ -88,7 +63,7 @@ async def test_a_long_run_levels_off_within_its_budget_and_keeps_its_cache(
     assert all(c.summary == SUMMARY and c.tokens_after < c.tokens_before for c in compactions)
     assert all(c.tokens_before <= c.budget for c in compactions), "the context outgrew its budget before a summary"
 
-    work = [(body, usage) for body, usage in zip(requests, usages, strict=True) if "working notes" not in str(body)]
+    work = [(body, usage) for body, usage in zip(requests, usages, strict=True) if not is_summary(body)]
     sizes = [sent_tokens(usage) for _, usage in work]
     third = len(sizes) // 3
     middle, last = sizes[third : 2 * third], sizes[2 * third :]
