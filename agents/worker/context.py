@@ -12,7 +12,7 @@ import dataclasses
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic_ai import RunContext
 from pydantic_ai.capabilities import AbstractCapability
@@ -102,14 +102,11 @@ def transcript(messages: Sequence[ModelMessage], limit: int = 1_500) -> str:
 
 def digest(messages: Sequence[ModelMessage], limit: int = 40) -> str:
     """A summary written without a model: the tool calls the turns made, one a line (for scripted runs)."""
-    calls = [f"- {p.tool_name} {p.args_as_json_str()[:160]}" for m in messages for p in m.parts if _is_call(p)]
+    parts = [part for message in messages for part in message.parts]
+    calls = [f"- {p.tool_name} {p.args_as_json_str()[:160]}" for p in parts if isinstance(p, ToolCallPart)]
     shown = calls[-limit:]
     more = [f"- ({len(calls) - limit} earlier calls not listed)"] if len(calls) > limit else []
     return "Tool calls made in the summarized turns:\n" + "\n".join(more + shown)
-
-
-def _is_call(part: Any) -> bool:
-    return isinstance(part, ToolCallPart)
 
 
 @dataclass
@@ -217,17 +214,19 @@ class Compactor:
         known = self._masked.get(id(request))
         if known is not None and known[0] is request:
             return known[1]
-        parts = [
-            dataclasses.replace(part, content=self._stub(part))
-            if isinstance(part, ToolReturnPart) and len(part.model_response_str()) >= MASK_MIN_CHARS
-            else part
-            for part in request.parts
-        ]
+        parts = [self._masked_part(part) for part in request.parts]
         masked = dataclasses.replace(request, parts=parts) if parts != list(request.parts) else request
         self._masked[id(request)] = (request, masked)
         return masked
 
-    def _stub(self, part: ToolReturnPart) -> str:
+    def _masked_part(self, part: Any) -> Any:
+        """A tool's long output as its stub; any other part (a tool search's structured return too) as it is."""
+        if type(part) is not ToolReturnPart or len(part.model_response_str()) < MASK_MIN_CHARS:
+            return part
+        returned = cast(ToolReturnPart[Any], part)
+        return dataclasses.replace(returned, content=self._stub(returned))
+
+    def _stub(self, part: ToolReturnPart[Any]) -> str:
         size = len(part.model_response_str())
         return (
             f"[interns: this {part.tool_name} output ({size} characters) is no longer shown, to save context; it is "
