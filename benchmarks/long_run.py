@@ -12,16 +12,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pydantic_ai.models
 import yaml
 
+from benchmarks.prompt_weight import task_on_wire
 from benchmarks.stats import interleaved, median_ms, timed
 from benchmarks.table import BenchResult, Row, at_least, at_most
-from interns import tasks
-from interns.agents.runtime.supervisor import Supervisor, TaskSource
-from interns.agents.worker.models import DEFAULT_MODEL, select_model
 from interns.journal import ContextCompacted, RunStore
-from tests.support.messages_api import MessagesServer, PrefixCache, Respond, messages_server, reply
+from tests.support.messages_api import MessagesServer, PrefixCache, Respond, reply
 
 START_TARGET_MS = 200.0
 """Most milliseconds from `interns run` to the first journaled event, over the interpreter's own start."""
@@ -85,19 +82,8 @@ async def long_run_on_wire(folder: Path, tool_turns: int, budget: int) -> tuple[
     """Run a `tool_turns`-turn step with pydantic-ai's Anthropic model against the local Messages API; what the
     server saw, and the compactions the run journaled."""
     path = write_task(folder, budget, tool_turns)
-    with messages_server(summarizing_run(tool_turns, PrefixCache())) as server:
-        environ = {"ANTHROPIC_API_KEY": "sk-ant-bench-0000000000000000", "ANTHROPIC_BASE_URL": server.url}
-        model = select_model(DEFAULT_MODEL, None, environ=environ)
-        allowed = pydantic_ai.models.ALLOW_MODEL_REQUESTS
-        pydantic_ai.models.ALLOW_MODEL_REQUESTS = True  # the only endpoint is our own loopback server
-        try:
-            spec = tasks.load(path)
-            result = await Supervisor(spec, model, TaskSource(path.read_text()), runs_root=folder / "runs").run()
-        finally:
-            pydantic_ai.models.ALLOW_MODEL_REQUESTS = allowed
-    if result.status != "succeeded":
-        raise RuntimeError(f"the long run did not succeed: {result.status} {result.reason}")
-    events = RunStore(folder / "runs").events(result.run_id)
+    server, run_id = await task_on_wire(path, summarizing_run(tool_turns, PrefixCache()))
+    events = RunStore(folder / "runs").events(run_id)
     return server, [e for e in events if isinstance(e, ContextCompacted)]
 
 
