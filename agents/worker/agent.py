@@ -175,6 +175,7 @@ class Worker:
         spent = Usage()
         self.ledger.reset()
         self._journal = (deps.record, deps.attempt)
+        self.compactor.begin()
         # Going on after a pause, the first tool calls are those of the last response already journaled.
         responses = [m for m in self.messages if isinstance(m, PaiModelResponse)]
         already = responses[-1] if answers is not None and responses else None
@@ -199,7 +200,7 @@ class Worker:
                             elif Agent.is_model_request_node(node):
                                 journal_refused_calls(node.request, self.step_id, deps.record)
                     finally:
-                        self.messages = list(run.all_messages())
+                        self.messages = self.compactor.conversation(run.all_messages())
                         spent = spent + self.compactor.take_usage()  # summaries written on the way
                         # A response that crossed a token or cost limit is in the history but never reached the
                         # tools: it was billed all the same, so it is journaled and counted.

@@ -1,7 +1,8 @@
 """A worker's context within its budget: old tool outputs masked to a stub, then older turns summarized by the model.
 
-pydantic-ai keeps the full conversation (it is saved to `messages/` and resumed from); only what each request sends is
-compacted, by a capability that rewrites that request's messages. Both kinds of compaction move in blocks, so the
+The compactor keeps the full conversation (the worker saves it to `messages/`, and a resume starts from it); a
+capability sends each request the compacted view, and makes it the run's own history, so that neither what is sent
+nor what pydantic-ai walks through each step grows with the run. Both kinds of compaction move in blocks, so the
 prefix a provider caches changes rarely: outputs are masked MASK_BLOCK turns at a time, and a summary, once written,
 stands until the context nears the budget again.
 """
@@ -52,6 +53,9 @@ MASK_MIN_CHARS = 400
 """Tool outputs shorter than this are kept: a stub would save next to nothing."""
 SUMMARY_AT = 0.8
 """The share of the budget at which older turns are summarized."""
+CONTEXT_TURNS = 100
+"""Model turns a context holds past its summary, however few tokens they take; older ones are summarized, so that
+what each step walks through (pydantic-ai's passes over the history included) does not grow with the run."""
 CHARS_PER_TOKEN = 4
 SUMMARIZED_TURNS = "interns_summarized_turns"
 """The metadata key, on the request that carries a summary, of how many model turns it stands for."""
@@ -131,6 +135,28 @@ class Compactor:
         self._head: ModelRequest | None = None
         self._masked: dict[int, tuple[ModelRequest, ModelRequest]] = {}
         self._tokens: dict[int, tuple[ModelMessage, int]] = {}
+        self._full: list[ModelMessage] | None = None
+        self._sent = 0
+
+    def begin(self) -> None:
+        """A new attempt: the run starts from the full conversation it is given."""
+        self._full, self._sent = None, 0
+
+    def track(self, state: list[ModelMessage]) -> list[ModelMessage]:
+        """The full conversation, from the run's own history: the view last sent, then what came since."""
+        if self._full is None:
+            self._full = list(state)
+        else:
+            self._full.extend(state[self._sent :])
+        return self._full
+
+    def sent(self, view: list[ModelMessage]) -> None:
+        """The run's history is now `view`: what comes after it is new."""
+        self._sent = len(view)
+
+    def conversation(self, state: Sequence[ModelMessage]) -> list[ModelMessage]:
+        """The full conversation at the end of an attempt, from the run's own history."""
+        return list(state) if self._full is None else [*self._full, *state[self._sent :]]
 
     def restore(self, event: ContextCompacted) -> None:
         """Go on from a summary journaled before (a resumed step): its note stands for the same turns again."""
@@ -147,7 +173,8 @@ class Compactor:
         """The messages to send: compacted, and summarized first if they near the budget."""
         view = self._view(messages)
         before = self.tokens(view)
-        if before > SUMMARY_AT * self.budget and (usage := await self._summarize(messages)) is not None:
+        crowded = before > SUMMARY_AT * self.budget or self._turns(view) > CONTEXT_TURNS
+        if crowded and (usage := await self._summarize(messages)) is not None:
             view = self._view(messages)
             summary = self._summary
             assert summary is not None
@@ -176,6 +203,10 @@ class Compactor:
                 self._tokens[id(message)] = known
             total += known[1]
         return total
+
+    @staticmethod
+    def _turns(view: list[ModelMessage]) -> int:
+        return sum(isinstance(m, ModelResponse) for m in view)
 
     def _start(self) -> int:
         return self._summary.upto if self._summary is not None else 1
@@ -259,7 +290,7 @@ class Compactor:
 
 @dataclass
 class CompactedContext(AbstractCapability[Any]):
-    """Sends each model request the compactor's view of the conversation; the run keeps the full one."""
+    """Sends each model request the compactor's view of the conversation, and keeps the run's history to it."""
 
     compactor: Compactor
 
@@ -268,7 +299,13 @@ class CompactedContext(AbstractCapability[Any]):
     ) -> ModelRequestContext:
         """Compact what this request sends."""
         deps = ctx.deps
-        request_context.messages = await self.compactor.view(request_context.messages, deps.record, deps.attempt)
+        full = self.compactor.track(ctx.messages)
+        view = await self.compactor.view(full, deps.record, deps.attempt)
+        # The run's own history becomes the view, so that pydantic-ai's passes over it each step stay as short as
+        # what is sent; the compactor keeps the full conversation, which the worker saves.
+        ctx.messages[:] = view
+        self.compactor.sent(view)
+        request_context.messages = list(view)
         return request_context
 
     @classmethod

@@ -124,8 +124,10 @@ def scripted_model(script: Script, agent: str) -> FunctionModel:
     def play(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         nonlocal played
         # A conversation resumed in a new process already holds the turns played before it paused, some of them
-        # perhaps summarized into a note that says how many.
-        played = max(played, sum(_turns_in(m) for m in messages))
+        # perhaps summarized into a note that says how many. Counted once: every later request adds one turn, and
+        # counting a long conversation again on each would make every step slower than the last.
+        if played == 0:
+            played = sum(_turns_in(m) for m in messages)
         index, played = played, played + 1
         if index >= len(turns):
             why = "has no turns for" if not turns else "has no more turns for"

@@ -8,12 +8,13 @@ from typing import Any
 import pydantic_ai.models
 import pytest
 from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, ToolCallPart, ToolReturnPart, UserPromptPart
+from pydantic_ai.models.function import FunctionModel
 
 from benchmarks.long_run import SUMMARY, is_summary, sent_tokens, summarizing_run
 from interns import tasks
 from interns.agents.cli.timeline import event_line
 from interns.agents.runtime.supervisor import Supervisor, TaskSource
-from interns.agents.worker.context import KEEP_TURNS, MASK_BLOCK, Compactor
+from interns.agents.worker.context import CONTEXT_TURNS, KEEP_TURNS, MASK_BLOCK, Compactor
 from interns.agents.worker.models import select_model
 from interns.journal import (
     ApprovalRequested,
@@ -137,6 +138,35 @@ async def test_a_restored_summary_gives_the_same_view_as_the_one_that_wrote_it()
     later: list[Any] = []
     assert await again.view(messages, later.append, 1) == view
     assert later == [], "a resumed step summarized again what its summary already covers"
+
+
+@pytest.mark.anyio
+async def test_many_small_turns_are_summarized_too_so_no_step_walks_the_whole_run(task_dir: TaskDir) -> None:
+    turns = 2 * CONTEXT_TURNS + 30
+    script = {"work": [*({"call": {"run": {"command": f"echo {n}"}}} for n in range(turns)), {"final": "end"}]}
+    guardrails = {"sandbox": "local", "limits": {"turns": turns + 5, "repeated_calls": 10}}
+    path = task_dir.write({"steps": [{"id": "work", "instructions": "Echo."}], "guardrails": guardrails}, script)
+    seen: list[int] = []
+    spec = tasks.load(path)
+    model = select_model(None, f"scripted:{task_dir.root / 'script.yaml'}")
+    play = model.for_agent("work")
+    assert isinstance(play, FunctionModel) and play.function is not None
+    inner = play.function
+
+    def counting(messages: list[ModelMessage], info: Any) -> Any:
+        seen.append(len(messages))
+        return inner(messages, info)
+
+    play.function = counting
+    result = await Supervisor(spec, model, TaskSource(path.read_text()), runs_root=task_dir.runs).run()
+    assert result.status == "succeeded", result.reason
+    events = list(RunStore(task_dir.runs).events(result.run_id))
+    compactions = [e for e in events if isinstance(e, ContextCompacted)]
+    assert len(compactions) == 2 and all(c.tokens_before < c.budget * 0.8 for c in compactions)
+    assert max(seen) <= 2 * (CONTEXT_TURNS + 1) + 2, "a request was sent more turns than a context holds"
+    assert model_texts(events, "work")[-1] == "end", "the script lost its place across the summaries"
+    history = json.loads((RunStore(task_dir.runs).dir(result.run_id) / "messages" / "work.json").read_text())
+    assert [m["kind"] for m in history].count("response") == turns + 1
 
 
 def model_texts(events: list[Event | UnknownEvent], step: str) -> list[str]:
