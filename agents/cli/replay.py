@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast, get_args
 
 import typer
 
@@ -20,7 +20,6 @@ from interns.agents.cli.common import (
 )
 from interns.agents.gate.visible import visible
 from interns.journal import RunLookupError, RunStore
-from interns.tasks.spec import SandboxKind
 
 __all__ = ["replay"]
 
@@ -32,7 +31,10 @@ def replay(
         typer.Option("--task", metavar="TASK_FILE", help="A changed task file to play the turns against."),
     ] = None,
     sandbox: Annotated[
-        SandboxKind | None, typer.Option("--sandbox", help="Run the commands in this sandbox instead.")
+        str | None,
+        typer.Option(
+            "--sandbox", metavar="KIND", help="Run the commands in this sandbox instead: bubblewrap, docker, local."
+        ),
     ] = None,
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
 ) -> None:
@@ -43,10 +45,15 @@ def replay(
     """
     from interns.agents.runtime.replay import CannotReplay, compare, start_replay
     from interns.agents.runtime.runner import Runner
+    from interns.tasks.spec import SandboxKind  # the task model loads only when a replay runs
+
+    kinds = get_args(SandboxKind)
+    if sandbox is not None and sandbox not in kinds:
+        raise fail(f"--sandbox: {sandbox!r} is not a sandbox; use one of {', '.join(kinds)}")
 
     runner = Runner(runs_dir, asker=None, on_event=print_event)  # no one is asked: a call that asks, pauses
     try:
-        supervisor, original = start_replay(runner, run_ref, task, sandbox)
+        supervisor, original = start_replay(runner, run_ref, task, cast(SandboxKind | None, sandbox))
     except (RunLookupError, CannotReplay) as exc:
         raise fail(str(exc)) from None
     print_warnings(runner)
