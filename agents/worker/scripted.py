@@ -12,7 +12,8 @@ A turn has optional `text`, then either tool calls (`call: {tool: args}` or `cal
 `final` answer that ends the agent's run: a text, or a mapping for an agent with structured output (the supervisor's
 plan, a review verdict). An agent's turns are played in order across all its requests — across retries of a step,
 and across the separate reviews of a step (`<step>.review`) — so a script can fail a check on the first attempt and
-fix it on the second. A script that runs out answers with a final text saying so.
+fix it on the second. A script that runs out answers with a final text saying so. When a step's context is
+summarized, `<step>.summary` plays the summaries, if the script has any; else the summarized calls are listed.
 """
 
 from __future__ import annotations
