@@ -8,7 +8,7 @@ from interns import journal
 
 PUBLIC = {
     # events
-    "CheckResult", "CommandRun", "Event", "EventAdapter", "FinalStatus", "ModelResponse", "ModelRetried", "Notice",
+    "CheckResult", "CommandRun", "NetworkConnection", "Event", "EventAdapter", "FinalStatus", "ModelResponse", "ModelRetried", "Notice",
     "PolicyDecision",
     "MergeResult", "PlanMade", "ReviewVerdict", "RunFinished", "RunStarted", "RunStatus", "StepFinished", "StepRetry",
     "StepStarted", "StepStatus", "ToolCall", "ApprovalRequested", "ApprovalAnswered", "RunResumed",
