@@ -148,7 +148,7 @@ class ProxyServer:
                     return
                 _, _, head = _destination(request, host=host, port=port)
                 head = _with_headers(head, request, [(c.header, c.value) for c in secret])
-                upstream = await _open(address, port, host)
+                upstream = await _open(address, port, host, self.access.upstream_cafile)
             else:
                 upstream = await _open(address, port, None)
         except _Refused as refused:
@@ -271,9 +271,11 @@ def _check_host(host: str) -> None:
         raise _Refused(400, "not a host name or address")
 
 
-async def _open(address: str, port: int, tls_host: str | None) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+async def _open(
+    address: str, port: int, tls_host: str | None, cafile: str | None = None
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """A connection to `address` (TLS verified for `tls_host` with this host's trust store, when given)."""
-    context = ssl.create_default_context() if tls_host else None
+    context = ssl.create_default_context(cafile=cafile) if tls_host else None
     if context is not None:
         context.set_alpn_protocols(["http/1.1"])
     try:

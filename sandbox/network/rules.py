@@ -40,6 +40,8 @@ class NetworkAccess:
     """Headers added at the proxy, host by host."""
     routes: Mapping[str, str] = field(default_factory=dict)
     """Host name → address, in place of DNS and of the public-address rule: for tests' servers on loopback only."""
+    upstream_cafile: str | None = None
+    """Authorities trusted upstream (where the proxy ends TLS) in place of this host's: for tests' servers only."""
 
 
 @dataclass(frozen=True)

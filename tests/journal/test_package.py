@@ -8,8 +8,8 @@ from interns import journal
 
 PUBLIC = {
     # events
-    "CheckResult", "CommandRun", "NetworkConnection", "Event", "EventAdapter", "FinalStatus", "ModelResponse", "ModelRetried", "Notice",
-    "PolicyDecision",
+    "CheckResult", "CommandRun", "Event", "EventAdapter", "FinalStatus", "ModelResponse", "ModelRetried", "Notice",
+    "PolicyDecision", "NetworkConnection",
     "MergeResult", "PlanMade", "ReviewVerdict", "RunFinished", "RunStarted", "RunStatus", "StepFinished", "StepRetry",
     "StepStarted", "StepStatus", "ToolCall", "ApprovalRequested", "ApprovalAnswered", "RunResumed",
     "UnknownEvent", "Usage", "Verdict", "parse_event",
