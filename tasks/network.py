@@ -15,7 +15,8 @@ _NAME = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
 
 def _host_pattern(pattern: str) -> str:
     """A host name, `*.` and a domain, `*`, or a literal IP address; lowercased."""
-    text = pattern.strip().lower().rstrip(".")
+    text = pattern.strip().lower()
+    text = text[:-1] if text.endswith(".") and text != "*." else text  # a fully qualified name's dot
     if text == "*":
         return text
     with_wildcard = text.startswith("*.")

@@ -23,6 +23,12 @@ SandboxKind = Literal["bubblewrap", "docker", "local"]
 
 ALL_TOOLS: tuple[ToolName, ...] = ("read", "write", "edit", "list", "search", "run")
 
+LOCAL_CANNOT_ALLOWLIST = (
+    "a `local` sandbox cannot hold its commands to named hosts (they share this machine's network): "
+    "use `sandbox: bubblewrap` or `docker`, or set the network to true or false"
+)
+"""Why a task with `sandbox: local` may not have a network allowlist anywhere."""
+
 MAX_RETRIES = 10
 """The most times `review.retries` may send a step back."""
 
@@ -262,11 +268,7 @@ class Guardrails(_Model):
         """An allowlist needs an isolating sandbox; credentials need an allowlist naming their host, and stay out of
         the sandbox's environment."""
         if self.sandbox == "local" and isinstance(self.network, NetworkRules):
-            raise PydanticCustomError(
-                "network_rules",
-                "a `local` sandbox cannot hold its commands to named hosts (they share this machine's network): "
-                "use `sandbox: bubblewrap` or `docker`, or set `network` to true or false",
-            )
+            raise PydanticCustomError("network_rules", LOCAL_CANNOT_ALLOWLIST)
         for rule in self.credentials:
             if not isinstance(self.network, NetworkRules):
                 raise PydanticCustomError(
