@@ -75,7 +75,8 @@ Network = Annotated[
     Annotated[bool, Tag("bool")] | Annotated[NetworkRules, Tag("NetworkRules")],
     Discriminator(_network_kind),
 ]
-"""`false` (no network), `true` (any host, never this machine), or `{allow: [...], deny: [...]}`."""
+"""`false` (no network), `true` (any host by name, through the proxy; never this machine), or `{allow: [...],
+deny: [...]}`."""
 
 
 class CredentialRule(BaseModel):

@@ -12,12 +12,22 @@ from interns.sandbox.network import Connection, Credential, NetworkAccess
 from interns.tasks import CredentialRule, NetworkRules
 
 
+ANY_HOST = NetworkRules(allow=["*"])
+"""What `network: true` means on an isolating sandbox: any host by name, through the proxy, never this machine."""
+
+
 def sandbox_network(
-    setting: bool | NetworkRules, credentials: Sequence[CredentialRule], environ: Mapping[str, str] = os.environ
+    setting: bool | NetworkRules,
+    credentials: Sequence[CredentialRule],
+    backend: str,
+    environ: Mapping[str, str] = os.environ,
 ) -> bool | NetworkAccess:
-    """`true`/`false` as they are; rules as a `NetworkAccess` whose credentials hold the host's secrets."""
-    if not isinstance(setting, NetworkRules):
+    """What the sandbox gets: nothing for `false`; otherwise the proxy, its rules' credentials holding the host's
+    secrets (`true` is any host). A local sandbox, which cannot be held to a proxy, keeps `true` as it is."""
+    if setting is False or (setting is True and backend == "local"):
         return setting
+    if setting is True:
+        setting = ANY_HOST
     added = []
     for rule in credentials:
         secret = environ.get(rule.env)

@@ -127,7 +127,7 @@ class StepRunner:
         return SandboxSpec(
             backend=guardrails.sandbox,
             workspace=workspace.path,
-            network=sandbox_network(setting, guardrails.credentials),
+            network=sandbox_network(setting, guardrails.credentials, guardrails.sandbox),
             on_connection=journal_connections(self.env.record, None if step is None else step.id),
             env=env,
             timeout=guardrails.limits.command_seconds,
