@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -10,7 +11,6 @@ from interns.errors import TaskError
 from interns.journal import Event, NetworkConnection
 from interns.sandbox.network import Connection, Credential, NetworkAccess
 from interns.tasks import CredentialRule, NetworkRules
-
 
 ANY_HOST = NetworkRules(allow=["*"])
 """What `network: true` means on an isolating sandbox: any host by name, through the proxy, never this machine."""
@@ -41,20 +41,6 @@ def journal_connections(record: Callable[[Event], Any], step: str | None) -> Cal
     """What the proxy calls for each connection: one `NetworkConnection` event for the step (None: setup)."""
 
     def journal(connection: Connection) -> None:
-        record(
-            NetworkConnection(
-                step=step,
-                host=connection.host,
-                port=connection.port,
-                method=connection.method,
-                allowed=connection.allowed,
-                rule=connection.rule,
-                reason=connection.reason,
-                address=connection.address,
-                sent=connection.sent,
-                received=connection.received,
-                credential=connection.credential,
-            )
-        )
+        record(NetworkConnection(step=step, **dataclasses.asdict(connection)))
 
     return journal

@@ -16,8 +16,10 @@ import threading
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
+
+from tests.support.loopback import QuietHandler
 
 __all__ = ["Forge", "forge", "wheel"]
 
@@ -41,7 +43,7 @@ def wheel(name: str, version: str) -> bytes:
     return out.getvalue()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     """A PEP 503 index under /simple, and `git http-backend` (smart HTTP) under /git."""
 
     server: Forge
@@ -88,16 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _reply(self, status: int, kind: str, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.server.paths.append(self.path)
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+        self.reply(status, kind, body, headers)
 
 
 class Forge(ThreadingHTTPServer):
