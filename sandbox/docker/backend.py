@@ -77,6 +77,8 @@ class DockerSandbox(CommandSandbox):
             return await asyncio.shield(starting)
         except asyncio.CancelledError:  # the container may still come up: remove it when it does
             starting.add_done_callback(_remove_when_started)
+            if proxy is not None:
+                asyncio.ensure_future(proxy.aclose())  # noqa: RUF006 (nothing may wait here: the caller is cancelled)
             raise
         except BaseException:
             if proxy is not None:

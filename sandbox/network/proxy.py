@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import shutil
 import ssl
 import tempfile
@@ -34,9 +35,12 @@ from interns.sandbox.network.rules import (
 
 HEAD_LIMIT = 64 * 1024
 """Bytes a request head may take."""
+MAX_CONNECTIONS = 256
+"""Connections one sandbox may hold open through its proxy at once; more are refused."""
 HEAD_SECONDS = 30.0
 CONNECT_SECONDS = 30.0
 _CHUNK = 64 * 1024
+log = logging.getLogger(__name__)
 _HOP_HEADERS = {b"connection", b"proxy-connection", b"proxy-authorization", b"keep-alive", b"host"}
 
 
@@ -109,9 +113,14 @@ class ProxyServer:
         assert task is not None
         self._handlers.add(task)
         try:
-            await self._serve(reader, writer)
+            if len(self._handlers) > MAX_CONNECTIONS:
+                await _refuse(writer, _Refused(503, f"more than {MAX_CONNECTIONS} connections open at once"))
+            else:
+                await self._serve(reader, writer)
         except (OSError, asyncio.IncompleteReadError, TimeoutError, ssl.SSLError):
             pass
+        except Exception:  # what a sandbox sends must never break the proxy; the connection just ends
+            log.warning("the network proxy dropped a connection", exc_info=True)
         finally:
             self._handlers.discard(task)
             writer.close()
@@ -307,7 +316,8 @@ async def _refuse(writer: asyncio.StreamWriter, refused: _Refused) -> None:
     """Answer with the refusal's status and its reason, in the status line and the body, and close."""
     reason = refused.reason.encode("ascii", "replace").replace(b"\r", b" ").replace(b"\n", b" ")[:300]
     body = b"interns proxy: " + reason + b"\n"
-    phrase = b"Forbidden" if refused.status == 403 else b"Bad Gateway" if refused.status == 502 else b"Bad Request"
+    phrases = {403: b"Forbidden", 502: b"Bad Gateway", 503: b"Service Unavailable"}
+    phrase = phrases.get(refused.status, b"Bad Request")
     head = b"HTTP/1.1 %d %s (interns proxy: %s)\r\n" % (refused.status, phrase, reason)
     head += b"Content-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
     with contextlib.suppress(OSError):

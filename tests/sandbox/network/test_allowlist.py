@@ -160,3 +160,21 @@ async def test_an_address_allowed_literally_is_reached(
     result = await box.exec(["python3", "fetch.py", url], env={"NO_PROXY": "", "no_proxy": ""})
     assert result.exit_code == 0, result.stdout
     assert len(http_origin.seen) == 1 and seen[0].rule == "127.0.0.1"
+
+
+@BACKENDS
+async def test_behind_the_proxy_a_command_keeps_its_exit_code_stdin_and_output(
+    open_box: OpenSandbox, workspace: Path, authority: Authority
+) -> None:
+    plain = await open_box()
+    box, _ = await _open(open_box, workspace, authority, allow=("example.test",))
+    commands = [
+        ["sh", "-c", "read line; echo got $line; echo err >&2; exit 7"],
+        ["no-such-command"],
+        ["sh", "-c", "kill -9 $$"],
+    ]
+    for argv in commands:
+        ours, theirs = await box.exec(argv, stdin="hello\n"), await plain.exec(argv, stdin="hello\n")
+        assert (ours.exit_code, ours.stdout) == (theirs.exit_code, theirs.stdout), argv
+        assert theirs.stderr.strip() in ours.stderr, argv
+    assert (await box.exec(["sh", "-c", "read line; echo got $line"], stdin="hello\n")).stdout == "got hello\n"
