@@ -6,6 +6,7 @@ tunnels them. Neither tool is given any proxy setting but the standard variables
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 from interns.sandbox import Sandbox
 from interns.sandbox.network import Connection, NetworkAccess
 from interns.sandbox.network.authority import Authority
-from tests.sandbox.conftest import OpenSandbox
+from tests.sandbox.conftest import REQUIRE_VARIABLE, OpenSandbox
 from tests.support.forge import forge
 
 pytestmark = pytest.mark.anyio
@@ -37,7 +38,8 @@ async def test_pip_installs_from_an_index_through_the_proxy(
     with forge(authority.context_for("forge.test"), tmp_path, [("tinypkg", "1.0")]) as index:
         box, seen = await _sandbox(open_box, workspace, authority)
         if (await box.exec(["python3", "-m", "pip", "--version"])).exit_code != 0:
-            pytest.skip("this sandbox's python3 has no pip (Debian: python3-pip)")
+            missing = "this sandbox's python3 has no pip (Debian: python3-pip)"
+            (pytest.fail if os.environ.get(REQUIRE_VARIABLE) else pytest.skip)(missing)
         port = index.server_address[1]
         install = ["python3", "-m", "pip", "install", "--no-cache-dir", "--disable-pip-version-check", "--target"]
         install += ["/tmp/site", "--index-url", f"https://forge.test:{port}/simple/", "tinypkg"]
