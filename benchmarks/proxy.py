@@ -18,10 +18,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
-from benchmarks.stats import median_ms, timed
+from benchmarks.readiness import first_result
+from benchmarks.stats import interleaved, median_ms, timed
 from benchmarks.table import BenchResult, Row
 from interns.sandbox import Sandbox, SandboxSpec, SandboxUnavailable, check_backend, open_sandbox
-from interns.sandbox.network import NetworkAccess
+from interns.sandbox.network import Credential, NetworkAccess
 from interns.sandbox.network.authority import Authority
 from tests.support.forge import forge
 
@@ -52,8 +53,29 @@ def measure(requests: int = 50, rounds: int = 3, packages: int = 4) -> BenchResu
         return result
     with tempfile.TemporaryDirectory(prefix="interns-bench-proxy-") as scratch:
         folder = Path(scratch)
+        _startup(result, folder, rounds)
         asyncio.run(_measure(result, folder, requests, rounds, packages))
     return result
+
+
+def _startup(result: BenchResult, folder: Path, rounds: int) -> None:
+    """A fresh sandbox's first `true`: with an allowlist (its proxy, and a credential's authority), and without."""
+    plain = SandboxSpec(backend="bubblewrap", workspace=folder)
+    listed = SandboxSpec(backend="bubblewrap", workspace=folder, network=NetworkAccess(allow=("pypi.org",)))
+    secret = (Credential("api.test", "Authorization", "Bearer x"),)
+    credential = SandboxSpec(
+        backend="bubblewrap", workspace=folder, network=NetworkAccess(allow=("api.test",), credentials=secret)
+    )
+    first = interleaved(
+        {name: lambda spec=spec: asyncio.run(first_result(spec)) for name, spec in
+         (("none", plain), ("allowlist", listed), ("credential", credential))},
+        rounds * 3,
+    )  # fmt: skip
+    result.raw["first_result_s"] = first
+    for name, label in (("allowlist", "an allowlist"), ("credential", "a credential")):
+        row = Row(f"proxy · first result with {label}", median_ms(first[name]), other=median_ms(first["none"]))
+        row.other_label = "no network"
+        result.rows.append(row)
 
 
 async def _measure(result: BenchResult, folder: Path, requests: int, rounds: int, packages: int) -> None:

@@ -11,7 +11,7 @@ behind it is the host's proxy, reached through a socket bind-mounted into the sa
 from __future__ import annotations
 
 import contextlib
-import inspect
+import functools
 import signal
 import socket
 import subprocess
@@ -84,16 +84,19 @@ if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
 
 
+@functools.cache
 def source() -> str:
     """This module's source, for `python3 -c`."""
+    import inspect  # here, not at the top: the sandbox's copy never needs it, and it is slow to import
+
     return inspect.getsource(sys.modules[__name__])
 
 
 def wrap_argv(argv: list[str] | tuple[str, ...]) -> list[str]:
     """`argv` run behind a forwarder that lives as long as it does."""
-    return ["python3", "-I", "-c", source(), "wrap", str(PORT), f"{SOCKET_DIR}/{SOCKET_NAME}", "--", *argv]
+    return ["python3", "-I", "-S", "-c", source(), "wrap", str(PORT), f"{SOCKET_DIR}/{SOCKET_NAME}", "--", *argv]
 
 
 def serve_argv() -> list[str]:
     """A forwarder that runs until its container stops."""
-    return ["python3", "-I", "-c", source(), "serve", str(PORT), f"{SOCKET_DIR}/{SOCKET_NAME}"]
+    return ["python3", "-I", "-S", "-c", source(), "serve", str(PORT), f"{SOCKET_DIR}/{SOCKET_NAME}"]
