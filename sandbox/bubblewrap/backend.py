@@ -118,10 +118,15 @@ class BubblewrapSandbox(CommandSandbox):
         self._layout = HostLayout.probe()
         self._bwrap, self._user_namespace = check_bubblewrap(spec, self._layout, locate=locate)
         self._slirp = require_slirp4netns() if spec.network is True else None
+        self._sized_tmpfs = _bwrap_has_option(self._bwrap, "--size")
         self._proxy = proxy_for(spec) if isinstance(spec.network, NetworkAccess) else None
         self._proxy_started = False
-        self._sized_tmpfs = _bwrap_has_option(self._bwrap, "--size")
-        self.confinement = self._working_confinement(HostConfinement.probe())
+        try:
+            self.confinement = self._working_confinement(HostConfinement.probe())
+        except BaseException:
+            if self._proxy is not None:
+                self._proxy.discard()
+            raise
 
     def _working_confinement(self, offered: HostConfinement) -> HostConfinement:
         """The offered layers, minus those that fail to start a `true` here (each dropped with a notice)."""

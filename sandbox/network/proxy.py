@@ -99,6 +99,10 @@ class ProxyServer:
         self._server = await asyncio.start_unix_server(self._handle, path=str(path), limit=HEAD_LIMIT)
         path.chmod(0o600)
 
+    def discard(self) -> None:
+        """Remove the socket folder of a proxy that never started."""
+        shutil.rmtree(self.socket_dir, ignore_errors=True)
+
     async def aclose(self) -> None:
         """Stop listening, end every connection, remove the socket folder."""
         if self._server is not None:
@@ -106,7 +110,7 @@ class ProxyServer:
         for task in list(self._handlers):
             task.cancel()
         await asyncio.gather(*self._handlers, return_exceptions=True)
-        shutil.rmtree(self.socket_dir, ignore_errors=True)
+        self.discard()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
