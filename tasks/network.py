@@ -67,6 +67,17 @@ class NetworkRules(BaseModel):
     """Hosts refused even when `allow` matches them."""
 
 
+def allows(rules: NetworkRules, host: str) -> bool:
+    """Whether the rules let the proxy reach `host` (one host, as a credential names it)."""
+
+    def matches(pattern: str) -> bool:
+        if pattern == "*":
+            return not _is_address(host)
+        return host.endswith(pattern[1:]) if pattern.startswith("*.") else host == pattern
+
+    return any(matches(p) for p in rules.allow) and not any(matches(p) for p in rules.deny)
+
+
 def _network_kind(value: Any) -> str:
     return "NetworkRules" if isinstance(value, dict | NetworkRules) else "bool"
 

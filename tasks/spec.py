@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 from interns.tasks._types import Text, WorkspaceGlob
 from interns.tasks.checks import Check
 from interns.tasks.mcp import McpServer, ServerName
-from interns.tasks.network import CredentialRule, Network, NetworkRules
+from interns.tasks.network import CredentialRule, Network, NetworkRules, allows
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 """What a step id or a task name may be: lowercase letters, digits, '-' and '_', at most 63."""
@@ -273,6 +273,12 @@ class Guardrails(_Model):
             if not isinstance(self.network, NetworkRules):
                 raise PydanticCustomError(
                     "network_rules", "credentials are added by the network proxy: they need `network: {allow: [...]}`"
+                )
+            if not allows(self.network, rule.host):
+                raise PydanticCustomError(
+                    "network_rules",
+                    "the credential for {host} would never be sent: `network` does not allow {host}",
+                    {"host": rule.host},
                 )
             if rule.env in self.env:
                 raise PydanticCustomError(

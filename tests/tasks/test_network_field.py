@@ -46,6 +46,8 @@ def test_the_network_is_a_switch_or_host_rules_per_task_step_and_setup() -> None
         ("{network: true, credentials: [{env: T, host: a.org}]}", "5: guardrails: credentials are added by the"),
         ("{network: {allow: [a.org]}, env: [T], credentials: [{env: T, host: a.org}]}", "5: guardrails: T is a"),
         ("{network: {allow: ['*']}, credentials: [{env: T, host: '*.a.org'}]}", "must be one host, without '*'"),
+        ("{network: {allow: [a.org]}, credentials: [{env: T, host: b.org}]}", "b.org would never be sent"),
+        ("{network: {allow: ['*'], deny: [b.org]}, credentials: [{env: T, host: b.org}]}", "does not allow b.org"),
     ],
 )
 def test_a_bad_network_names_its_line_and_field(guardrails: str, expected: str) -> None:
