@@ -23,7 +23,16 @@ from typing import Any
 
 from rich.console import Console
 
-from benchmarks import journal_index, parallel, prompt_weight, readiness, solve_rate, solve_tasks, step_overhead
+from benchmarks import (
+    journal_index,
+    parallel,
+    prompt_weight,
+    proxy,
+    readiness,
+    solve_rate,
+    solve_tasks,
+    step_overhead,
+)
 from benchmarks.table import BenchResult, Row, at_most, render
 
 RESULTS = Path(__file__).parent / "results"
@@ -68,6 +77,7 @@ def benchmarks(args: argparse.Namespace) -> dict[str, Callable[[], BenchResult]]
         "journal_index": lambda: journal_index.measure(events=args.events, runs=args.runs, rounds=args.rounds),
         "viewer": lambda: viewer(args.viewer_events, args.viewer_repeats),
         "prompt_weight": lambda: prompt_weight.measure(rounds=args.rounds, peer=peer, install_peer=install),
+        "proxy": lambda: proxy.measure(requests=args.floor_commands, rounds=args.rounds),
         "solve_rate": lambda: solve_rate.measure(
             attempts=args.attempts,
             base_url=args.base_url,

@@ -207,6 +207,28 @@ class CommandRun(_Event):
     by: Literal["worker", "check", "setup"] = "worker"
 
 
+class NetworkConnection(_Event):
+    """A connection a sandbox asked the network proxy for: the host, whether it was allowed and why, bytes each way."""
+
+    type: Literal["network_connection"] = "network_connection"
+    host: str
+    port: int
+    method: str
+    """`CONNECT` for an HTTPS tunnel, else the plain HTTP request's method."""
+    allowed: bool
+    rule: str = ""
+    """The allow or deny pattern that decided; "" when none matched."""
+    reason: str = ""
+    address: str = ""
+    """The address the proxy connected to."""
+    sent: int = 0
+    """Bytes from the sandbox to the host."""
+    received: int = 0
+    """Bytes from the host to the sandbox."""
+    credential: bool = False
+    """Whether the proxy added a credential header."""
+
+
 class CheckResult(_Event):
     """One `done_when` check and whether it passed: a command, or a built-in check with what it found."""
 
@@ -302,6 +324,7 @@ Event = Annotated[
     | RunResumed
     | ToolCall
     | CommandRun
+    | NetworkConnection
     | CheckResult
     | StepRetry
     | StepFinished

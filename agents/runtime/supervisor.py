@@ -264,12 +264,12 @@ class Supervisor:
         return ""
 
     async def _setup(self, space: FolderSpace | RepoSpace, runner: StepRunner) -> None:
-        """Run `workspace.setup` once, with network, before any model call; a failing command ends the run."""
+        """Run `workspace.setup` once, with its network, before any model call; a failing command ends the run."""
         commands = self.spec.workspace.setup
         if not commands:
             return
         workspace = await asyncio.to_thread(space.setup_workspace)
-        sandbox = await open_sandbox(runner.sandbox_spec(workspace, network=True))
+        sandbox = await open_sandbox(runner.sandbox_spec(workspace, network=self.spec.workspace.network))
         for message in getattr(sandbox, "notices", ()):  # what the backend could not give, e.g. a network
             self.record(Notice(level="warning", message=message))
         try:

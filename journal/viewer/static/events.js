@@ -133,6 +133,12 @@ const Events = (() => {
           output(ev.stdout, { stderr: ev.stderr }),
           ev.truncated ? h("div", { class: "small muted" }, "The output was longer; only its start was kept.") : null);
       }
+      case "network_connection":
+        return row(ev, ev.allowed ? "network" : "refused", ev.allowed ? "k-command" : "k-denied",
+          h("div", {}, h("b", {}, `${ev.method} ${ev.host}:${ev.port}`),
+            h("span", { class: "small muted" }, ev.allowed
+              ? ` — allowed by '${ev.rule}'${ev.credential ? ", credential added" : ""}; ${ev.sent} B up, ${ev.received} B down`
+              : ` — refused: ${ev.reason}`)));
       case "check_result":
         return row(ev, "check", "k-check",
           h("div", {}, badge(ev.passed ? "passed" : "failed", ev.passed ? "passed" : "FAILED"), " ", h("span", { class: "cmd" }, ev.command)),
