@@ -36,7 +36,8 @@ SECURITY_HEADERS = {
 }
 KEY_PARAMETER = "key"
 """The query parameter of the printed link that carries the viewer's key."""
-ACTIONS = ("accept", "reject", "retry")
+ACTIONS = ("accept", "reject", "retry", "approve", "deny", "resume")
+NEEDS_A_NOTE = {"reject": "to reject a run", "retry": "to retry a run", "deny": "to deny a request"}
 BODY_LIMIT = 64_000
 STEP_RUN_LEVEL = "_run"
 """How the API names the events that belong to no step."""
@@ -71,7 +72,7 @@ class Handler(BaseHTTPRequestHandler):
         self._answer(self._get)
 
     def do_POST(self) -> None:
-        """The review actions."""
+        """The actions: accept, reject, retry, approve, deny, resume."""
         self._answer(self._post)
 
     def _answer(self, route: Any) -> None:
@@ -194,23 +195,28 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json({"error": "the request is too large"}, HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
             return
         body = json.loads(self.rfile.read(length) or b"{}")
-        note = str(body.get("note") or "").strip() if isinstance(body, dict) else ""
+        fields = body if isinstance(body, dict) else {}
+        note = str(fields.get("note") or "").strip()
+        call = str(fields["call"]) if fields.get("call") else None
         actions = self.viewer.actions
         if actions is None:
             self._send_json({"error": "this viewer was started without review actions"}, HTTPStatus.NOT_IMPLEMENTED)
             return
         run_id = self.viewer.views.store.resolve(ref)
-        if action in ("reject", "retry") and not note:
-            self._send_json({"error": f"to {action} a run, say why in a note"}, HTTPStatus.BAD_REQUEST)
+        if action in NEEDS_A_NOTE and not note:
+            self._send_json({"error": f"{NEEDS_A_NOTE[action]}, say why in a note"}, HTTPStatus.BAD_REQUEST)
             return
+        carry_out = {
+            "accept": lambda: actions.accept(run_id),
+            "reject": lambda: actions.reject(run_id, note),
+            "retry": lambda: actions.retry(run_id, note),
+            "approve": lambda: actions.approve(run_id, call),
+            "deny": lambda: actions.deny(run_id, note, call),
+            "resume": lambda: actions.resume(run_id),
+        }[action]
         try:
             with self.viewer.action_lock:  # one decision at a time: two clicks must not both land
-                if action == "accept":
-                    message = actions.accept(run_id)
-                elif action == "reject":
-                    message = actions.reject(run_id, note)
-                else:
-                    message = actions.retry(run_id, note)
+                message = carry_out()
         except ActionRefused as exc:
             self._send_json({"ok": False, "error": str(exc)}, HTTPStatus.CONFLICT)
             return

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from interns.journal.formats import upgrade_event
+from interns.journal.viewer.findings import failure_of
 from interns.journal.viewer.tally import Tally, whole
 
 RUN_LEVEL = ""
@@ -22,6 +23,8 @@ RUN_LEVEL = ""
 KEPT_PROBLEMS = 200
 """Distinct denials and approvals (by tool, target and rule) kept for the run page; all of them are counted."""
 READ_CHUNK = 1 << 20
+SENT_BACK_WIDTH = 200
+"""Characters kept of the first line of the feedback an attempt was sent back with."""
 
 
 @dataclass
@@ -47,6 +50,14 @@ class StepTrack:
     """The attempt each of those events belongs to (0 before the first attempt)."""
     edits: array[int] = field(default_factory=lambda: array("L"))
     """Line numbers of the step's file writes and edits that went through."""
+    check_run: int | None = None
+    """Line number of the last command a check ran."""
+    failure: dict[str, Any] | None = None
+    """The last check that failed, as `findings.failure_of` tells it."""
+    sent_back: list[str] = field(default_factory=list)
+    """Why each attempt was sent back: the first line of its feedback."""
+    last_check: dict[str, Any] | None = None
+    """The step's last check: what it was, whether it passed, and its line."""
 
 
 class RunScan:
@@ -185,7 +196,7 @@ class RunScan:
             kept[key] |= {field: data.get(field) for field in fields}
 
     def _on_approval_requested(self, step: StepTrack, data: dict[str, Any], n: int) -> None:
-        fields = ("tool", "target", "rule", "reason")
+        fields = ("call_id", "tool", "target", "rule", "reason")
         self.waiting[str(data.get("call_id"))] = {"n": n, "step": step.id or None, **{k: data.get(k) for k in fields}}
         step.status = "awaiting_approval"
 
@@ -198,11 +209,17 @@ class RunScan:
 
     def _on_command(self, step: StepTrack, data: dict[str, Any], n: int) -> None:
         failed = data.get("exit_code") != 0 or bool(data.get("timed_out"))
+        if data.get("by") == "check":
+            step.check_run = n
         for tally in self._tallies(step):
             tally.commands += 1
             tally.failed_commands += failed
 
     def _on_check(self, step: StepTrack, data: dict[str, Any], n: int) -> None:
+        if not data.get("passed"):
+            step.failure = failure_of(data, n, step.check_run)
+        fields = {"command": str(data.get("command") or ""), "kind": str(data.get("kind") or "command")}
+        step.last_check = {"n": n, "passed": bool(data.get("passed"))} | fields
         for tally in self._tallies(step):
             if data.get("passed"):
                 tally.checks_passed += 1
@@ -210,6 +227,8 @@ class RunScan:
                 tally.checks_failed += 1
 
     def _on_retry(self, step: StepTrack, data: dict[str, Any], n: int) -> None:
+        lines = str(data.get("feedback") or "").strip().splitlines()
+        step.sent_back.append((lines[0][:SENT_BACK_WIDTH] if lines else "") or "(no feedback)")
         for tally in self._tallies(step):
             tally.retries += 1
 

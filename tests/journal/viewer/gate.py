@@ -16,7 +16,7 @@ from tests.agents.runtime.test_repo_workspace import make_repo
 
 @dataclass
 class RepoRun:
-    """A finished run on a repository, waiting for review."""
+    """A run on a repository that stopped: waiting for review, or for a person's approval."""
 
     repo: git.Repo
     runs: Path
@@ -27,6 +27,32 @@ class RepoRun:
     def value_on_main(self) -> str:
         """`app.py` as the base branch has it now."""
         return self.repo.git.show("main:app.py")
+
+
+ASKED_COMMAND = "touch approved.txt"
+"""The command a paused run's worker waits to be allowed to run."""
+
+
+def paused_run(root: Path) -> RepoRun:
+    """Run a one-step task whose worker, after its edit, asks to run `ASKED_COMMAND`: with no one to ask, it pauses."""
+    task_dir = TaskDir(root)
+    repo = make_repo(root / "repo")
+    task = task_dir.write(
+        {
+            "workspace": {"repo": "repo", "base": "main"},
+            "steps": [{"id": "bump", "instructions": "Set VALUE to 2.", "done_when": ["grep -q 'VALUE = 2' app.py"]}],
+            "guardrails": {"sandbox": "local", "commands": {"allow": ["*"], "ask": ["touch *"]}},
+            "review": {"retries": 0},
+        },
+        {
+            "bump": [
+                {"call": {"edit": {"path": "app.py", "old": "VALUE = 1", "new": "VALUE = 2"}}},
+                {"call": {"run": {"command": ASKED_COMMAND}}},
+                {"final": "done"},
+            ]
+        },
+    )
+    return _run(task_dir, repo, task, root)
 
 
 def repo_run(root: Path, *, fail: bool = False) -> RepoRun:
@@ -43,6 +69,10 @@ def repo_run(root: Path, *, fail: bool = False) -> RepoRun:
         },
         {"bump": [{"call": {"edit": {"path": "app.py", "old": "VALUE = 1", "new": "VALUE = 2"}}}, {"final": "done"}]},
     )
+    return _run(task_dir, repo, task, root)
+
+
+def _run(task_dir: TaskDir, repo: git.Repo, task: Path, root: Path) -> RepoRun:
     supervisor = Runner(task_dir.runs).start(task, model=f"scripted:{root / 'script.yaml'}")
     # In a thread of its own: a test that drives a browser already has an event loop running on this one.
     with ThreadPoolExecutor(1) as pool:

@@ -91,4 +91,5 @@ def test_a_failed_run_cannot_be_accepted(tmp_path: Path) -> None:
     run.repo.close()
 
     assert refused.status == 409 and "only a run that succeeded can be accepted" in refused.json["error"]
-    assert summary["run"]["status"] == "failed" and summary["awaiting_review"] and not summary["can_accept"]
+    assert summary["run"]["status"] == "failed" and not summary["can_accept"]
+    assert summary["can_decide"] and not summary["awaiting_review"], "a failed run can be rejected, not accepted"

@@ -12,10 +12,10 @@ import pytest
 from playwright.sync_api import expect
 
 from interns.agents.cli.view import GateActions
-from interns.journal import Journal, Notice, Redactor, open_run
+from interns.journal import ApprovalAnswered, Journal, Notice, Redactor, RunStore, open_run
 from interns.journal.viewer import ViewerServer
-from tests.journal.viewer.gate import RepoRun, repo_run
-from tests.journal.viewer.runs import HOSTILE_TEXT, failed_run, record_demo_run
+from tests.journal.viewer.gate import ASKED_COMMAND, RepoRun, paused_run, repo_run
+from tests.journal.viewer.runs import HOSTILE_TEXT, MISSING_FACTS, failed_check_run, failed_run, record_demo_run
 
 
 @dataclass
@@ -154,3 +154,101 @@ def test_a_browser_without_the_link_sees_nothing_and_can_press_nothing(desk: Des
     assert "Open the link from your terminal" in page.inner_text("main")
     assert page.locator("#accept").count() == 0 and desk.gate.run_id not in page.content()
     assert desk.gate.value_on_main == "VALUE = 1"
+
+
+@pytest.fixture
+def paused_desk(tmp_path: Path) -> Iterator[tuple[RepoRun, ViewerServer, GateActions]]:
+    run = paused_run(tmp_path)
+    actions = GateActions(run.runs)
+    with ViewerServer(run.runs, actions=actions).start() as server:
+        yield run, server, actions
+    actions.wait()
+    run.repo.close()
+
+
+def signed_in_url(server: ViewerServer, path: str) -> str:
+    return f"{server.url}{path}?key={server.key}"
+
+
+def test_a_person_approves_a_paused_run_and_resumes_it_from_its_page(
+    paused_desk: tuple[RepoRun, ViewerServer, GateActions], page: Any, screenshots: Path
+) -> None:
+    run, server, actions = paused_desk
+    page.goto(signed_in_url(server, f"runs/{run.run_id}"))
+    waiting = page.locator("#waiting")
+    waiting.wait_for()
+    assert ASKED_COMMAND in waiting.inner_text() and "Paused" in page.inner_text("#outcome")
+    assert page.locator(".live-note").count() == 0, "a paused run's process has exited: it is not shown as going"
+    assert page.locator("#resume").count() == 0, "nothing to resume while a request waits"
+    screenshot(page, screenshots / "run-paused.png")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, screenshots / "run-paused-phone.png")
+    page.set_viewport_size({"width": 1360, "height": 900})
+
+    waiting.locator("button.deny").click()
+    waiting.locator("button.confirm-deny").click()
+    expect(page.locator("#answer-error")).to_contain_text("say why")
+    assert not [e for e in RunStore(run.runs).events(run.run_id) if isinstance(e, ApprovalAnswered)]
+    waiting.get_by_role("button", name="Cancel").click()
+
+    waiting.locator("button.approve").click()
+    expect(page.locator("#waiting")).to_have_count(0)
+    expect(page.locator("#action-message")).to_contain_text("approved")
+    [answer] = [e for e in RunStore(run.runs).events(run.run_id) if isinstance(e, ApprovalAnswered)]
+    assert (answer.approved, answer.by) == (True, "viewer")
+
+    page.click("#resume")
+    page.click("#confirm")
+    expect(page.locator("#run-head .badge").first).to_have_text("succeeded", timeout=60_000)
+    assert "Succeeded" in page.inner_text("#outcome")
+    assert page.locator("#accept").is_enabled(), "the run that went on to its end now waits for review"
+    actions.wait()
+    screenshot(page, screenshots / "run-resumed.png")
+
+
+def test_a_person_denies_a_paused_call_with_a_reason_from_its_page(
+    paused_desk: tuple[RepoRun, ViewerServer, GateActions], page: Any
+) -> None:
+    run, server, _ = paused_desk
+    page.goto(signed_in_url(server, f"runs/{run.run_id}"))
+    waiting = page.locator("#waiting")
+    waiting.locator("button.deny").click()
+    waiting.locator("textarea.deny-reason").fill("not on a Friday")
+    waiting.locator("button.confirm-deny").click()
+
+    expect(page.locator("#waiting")).to_have_count(0)
+    expect(page.locator("#resume")).to_be_visible()
+    [answer] = [e for e in RunStore(run.runs).events(run.run_id) if isinstance(e, ApprovalAnswered)]
+    assert (answer.approved, answer.reason, answer.by) == (False, "not on a Friday", "viewer")
+
+
+def test_a_failed_run_opens_on_its_failing_check_and_its_findings(desk: Desk, page: Any, screenshots: Path) -> None:
+    run = failed_check_run(
+        lambda **kw: open_run(desk.gate.runs, task_text="", model="m", workspace="w", redactor=Redactor(), **kw)
+    )
+    page.goto(desk.url(f"runs/{run.run_id}"))
+
+    banner = page.locator("#failure")
+    banner.wait_for()
+    assert "E       assert 1 == 2" in banner.inner_text() and "collected noise line 1\n" not in banner.inner_text()
+    banner.get_by_role("link", name=re.compile("its command")).click()
+    expect(page.locator(".ev.highlight .cmd")).to_have_text("pytest -q")
+    builtin = page.locator(".ev.k-check").first
+    assert builtin.locator(".findings li").all_inner_texts() == MISSING_FACTS
+    prefix = builtin.locator(".check-what").evaluate("e => getComputedStyle(e, '::before').content")
+    assert prefix in ("none", "normal"), "a built-in check is no shell command"
+    assert "2 fact(s) missing" in builtin.inner_text()
+    screenshot(page, screenshots / "run-failed.png")
+
+
+def test_a_run_page_opens_on_the_step_that_was_sent_back_under_a_line_per_step(desk: Desk, page: Any) -> None:
+    page.goto(desk.url(f"runs/{desk.demo.run_id}"))
+
+    story = page.locator("#story")
+    story.locator('li[data-step="fix"]').wait_for()
+    fix = story.locator('li[data-step="fix"]').inner_text()
+    assert "2 attempts" in fix and "attempt 1 sent back: The check failed." in fix and "1 refusal" in fix
+    assert "last check" in fix and "grep -q 2 app.py" in fix
+    expect(page.locator("#stepbar .chip.active")).to_have_attribute("data-step", "fix")
+    story.locator('li[data-step="explore"] .story-step').click()
+    expect(page.locator("#stepbar .chip.active")).to_have_attribute("data-step", "explore")
