@@ -138,6 +138,8 @@ class RunViews:
             "denials": tally["denials"],
             "approvals": tally["approvals"],
             "waiting": len(scan.waiting),
+            "steps": _progress(scan),
+            "retry_of": scan.started.get("retry_of") if isinstance(scan.started.get("retry_of"), str) else None,
             "events": scan.count,
             "review": review,
             "awaiting_review": awaits_review(header, review),
@@ -206,6 +208,12 @@ class RunViews:
             "last_check": step.last_check,
             "tally": step.tally.as_dict(),
         }
+
+
+def _progress(scan: RunScan) -> dict[str, int]:
+    """How many of the run's steps succeeded, of how many it has."""
+    steps = [step for key, step in scan.steps.items() if key != RUN_LEVEL]
+    return {"done": sum(step.status == "succeeded" for step in steps), "total": len(steps)}
 
 
 def _failure(scan: RunScan, header: RunHeader) -> dict[str, Any] | None:

@@ -82,8 +82,10 @@
       ["sandbox", s.started.sandbox || "–"], ["workspace", run.workspace + (s.started.base_branch ? ` @ ${s.started.base_branch}` : "")],
       ["started", when(run.started)], ["took", duration(took) + (s.live ? " so far" : "")],
     ];
+    const retriedAs = s.review && /^retried as ([A-Za-z0-9][\w.-]*)/.exec(String(s.review.detail || ""))?.[1];
     const decision = s.review
-      ? h("div", { class: "message ok", id: "decision" }, `${capital(label(s.review.decision))} ${when(s.review.at)}${s.review.note ? ` — “${s.review.note}”` : ""}${s.review.detail ? `\n${s.review.detail}` : ""}`)
+      ? h("div", { class: "message ok", id: "decision" }, `${capital(label(s.review.decision))} ${when(s.review.at)}${s.review.note ? ` — “${s.review.note}”` : ""}${s.review.detail ? `\n${s.review.detail}` : ""}`,
+        retriedAs ? h("div", {}, "retried as ", h("a", { id: "retried-as", href: `/runs/${encodeURIComponent(retriedAs)}` }, retriedAs)) : null)
       : null;
     fill(head, 
       h("div", { class: "title" }, h("h1", {}, run.task), badge(run.status), reviewBadge(s),

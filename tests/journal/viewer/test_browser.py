@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from interns.agents.cli.view import GateActions
-from interns.journal import ApprovalAnswered, Journal, Notice, Redactor, RunStore, open_run
+from interns.journal import ApprovalAnswered, Journal, Notice, Redactor, RunStarted, RunStore, open_run
 from interns.journal.viewer import ViewerServer
 from tests.journal.viewer.gate import ASKED_COMMAND, RepoRun, paused_run, repo_run
 from tests.journal.viewer.runs import HOSTILE_TEXT, MISSING_FACTS, failed_check_run, failed_run, record_demo_run
@@ -252,3 +253,31 @@ def test_a_run_page_opens_on_the_step_that_was_sent_back_under_a_line_per_step(d
     expect(page.locator("#stepbar .chip.active")).to_have_attribute("data-step", "fix")
     story.locator('li[data-step="explore"] .story-step').click()
     expect(page.locator("#stepbar .chip.active")).to_have_attribute("data-step", "explore")
+
+
+def test_the_list_groups_a_retry_under_its_original_shows_progress_and_sorts(desk: Desk, page: Any) -> None:
+    retry = open_run(
+        desk.gate.runs, task="parser", goal="g", task_text="", model="m", workspace="w", redactor=Redactor()
+    )
+    retry.record(RunStarted(task="parser", goal="g", model="m", workspace="w", steps=[], retry_of=desk.failed.run_id))
+    retry.finish("succeeded")
+    page.goto(desk.url())
+    page.wait_for_selector("#runs tbody tr[data-run]")
+
+    assert rows(page) == [desk.failed.run_id, retry.run_id, desk.demo.run_id, desk.gate.run_id]
+    original = page.locator(f'tr[data-run="{desk.failed.run_id}"]')
+    assert original.locator("a.retried-as").inner_text() == retry.run_id
+    assert "retry" in page.locator(f'tr[data-run="{retry.run_id}"]').get_attribute("class")
+    assert "2/2 steps" in page.locator(f'tr[data-run="{desk.demo.run_id}"]').inner_text()
+    assert "0/1 steps" in original.inner_text()
+    assert original.locator(".badge").all_inner_texts() == ["failed"], "a failed run is not awaiting review"
+
+    page.click('th button[data-sort="tokens"]')
+    expect(page.locator("#runs tbody tr[data-run]").first).to_have_attribute("data-run", desk.demo.run_id)
+    assert "sort=tokens" in page.url
+    page.click('th button[data-sort="tokens"]')
+    expect(page.locator("#runs tbody tr[data-run]").last).to_have_attribute("data-run", desk.demo.run_id)
+    review = {"decision": "retried", "note": "again", "detail": f"retried as {retry.run_id}", "at": "2026-01-01"}
+    (desk.failed.dir / "review.json").write_text(json.dumps(review))
+    page.goto(desk.url(f"runs/{desk.failed.run_id}"))
+    expect(page.locator("#retried-as")).to_have_attribute("href", f"/runs/{retry.run_id}")
