@@ -197,6 +197,8 @@ class ToolCall(_Event):
     args: dict[str, Any]
     ok: bool
     result: str
+    line: int | None = None
+    """For an edit that went through: the line of the file where the snippet it replaced began."""
 
 
 class CommandRun(_Event):

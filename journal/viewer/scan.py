@@ -23,6 +23,8 @@ RUN_LEVEL = ""
 KEPT_PROBLEMS = 200
 """Distinct denials and approvals (by tool, target and rule) kept for the run page; all of them are counted."""
 READ_CHUNK = 1 << 20
+KEPT_PATHS = 10_000
+"""Paths whose writing steps are kept for the final diff."""
 SENT_BACK_WIDTH = 200
 """Characters kept of the first line of the feedback an attempt was sent back with."""
 
@@ -83,6 +85,8 @@ class RunScan:
         self.started: dict[str, Any] = {}
         self.finished: dict[str, Any] = {}
         self.kinds: dict[str, int] = {}
+        self.changed_by: dict[str, list[str]] = {}
+        """The steps whose workers wrote or edited each path with their file tools (a command's changes are not)."""
 
     @property
     def count(self) -> int:
@@ -206,6 +210,12 @@ class RunScan:
     def _on_tool(self, step: StepTrack, data: dict[str, Any], n: int) -> None:
         if data.get("ok") and data.get("tool") in ("write", "edit"):
             step.edits.append(n)
+            args = data.get("args")
+            path = args.get("path") if isinstance(args, dict) else None
+            if isinstance(path, str) and step.id and len(self.changed_by) < KEPT_PATHS:
+                steps = self.changed_by.setdefault(path.removeprefix("./"), [])
+                if step.id not in steps:
+                    steps.append(step.id)
 
     def _on_command(self, step: StepTrack, data: dict[str, Any], n: int) -> None:
         failed = data.get("exit_code") != 0 or bool(data.get("timed_out"))

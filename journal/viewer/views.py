@@ -174,7 +174,7 @@ class RunViews:
             "denied": _most_first(scan.denied.values()),
             "approved": _most_first(scan.approved.values()),
             "waiting": list(scan.waiting.values()),
-            "diff": diff.as_dict(),
+            "diff": diff.as_dict() | {"changed_by": _changed_by(scan, diff)},
             "failure": _failure(scan, header),
             "finished_event": {key: scan.finished.get(key) for key in ("status", "reason", "failed_step")}
             if scan.finished
@@ -208,6 +208,11 @@ class RunViews:
             "last_check": step.last_check,
             "tally": step.tally.as_dict(),
         }
+
+
+def _changed_by(scan: RunScan, diff: DiffStats) -> dict[str, list[str]]:
+    """For each file of the final diff, the steps whose workers wrote or edited it with their file tools."""
+    return {str(f["path"]): scan.changed_by.get(str(f["path"]), []) for f in diff.files}
 
 
 def _progress(scan: RunScan) -> dict[str, int]:

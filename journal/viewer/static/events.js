@@ -142,6 +142,9 @@ const Events = (() => {
           (ev.resumed || []).length ? h("div", { class: "small muted" }, `continuing: ${ev.resumed.join(", ")}`) : null);
       case "tool_call": {
         const target = callLabel({ tool: ev.tool, args: ev.args });
+        if (ev.ok && ev.diff) // a file the worker wrote or edited: the change itself, numbered as the file is
+          return row(ev, ev.tool, "k-edit", h("div", { class: "edit-diff" }, Diffs.render(ev.diff, { offset: `edit-${ev.n}` })),
+            !ev.line && ev.tool === "edit" ? h("div", { class: "small muted" }, "numbered from the snippet: this journal does not say where in the file it was") : null);
         // A command's outcome and a refusal have rows of their own; a tool that failed otherwise is worth a look.
         const quiet = ev.ok || ev.tool === "run" || String(ev.result || "").startsWith("Refused by policy");
         return row(ev, ev.ok ? "result" : "tool failed", quiet ? "quiet k-result" : "k-tool-failed",

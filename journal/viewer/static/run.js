@@ -345,11 +345,17 @@
         h("tbody", {}, rows)));
   }
 
+  /** Which steps' workers wrote the file with their tools ("by a command" when none did). */
+  function changedBy(path) {
+    const steps = state.summary?.diff.changed_by?.[path] || [];
+    return h("span", { class: "small muted changed-by" }, steps.length ? `by ${steps.join(", ")}` : "by a command");
+  }
+
   function renderChanged(s) {
     const d = s.diff;
     fill(changed, h("h2", {}, "What changed"),
       d.file_count
-        ? h("ul", { class: "files" }, d.files.map((f, i) => h("li", {}, h("a", { class: "path", href: `?tab=diff#file-${i}` }, f.path), h("span", { class: "plus" }, `+${f.added}`), h("span", { class: "minus" }, `−${f.removed}`))))
+        ? h("ul", { class: "files" }, d.files.map((f, i) => h("li", {}, h("a", { class: "path", href: `?tab=diff#file-${i}` }, f.path), changedBy(f.path), h("span", { class: "plus" }, `+${f.added}`), h("span", { class: "minus" }, `−${f.removed}`))))
         : h("p", { class: "muted" }, s.live || s.can_answer || s.can_resume ? "The final diff is written when the run ends." : "The run left no changes."),
       d.file_count > d.files.length ? h("p", { class: "small muted" }, `and ${d.file_count - d.files.length} more files`) : null);
   }
@@ -515,13 +521,30 @@
     }
   }
 
+  /** The diff's files as a tree of folders, each file a link to its block below. */
+  function fileTree(files) {
+    if (files.length < 2) return null;
+    const root = { dirs: new Map(), files: [] };
+    files.forEach((file, i) => {
+      const parts = (file.path || "?").split("/");
+      let node = root;
+      for (const dir of parts.slice(0, -1)) node = node.dirs.get(dir) || node.dirs.set(dir, { dirs: new Map(), files: [] }).get(dir);
+      node.files.push({ name: parts[parts.length - 1], file, i });
+    });
+    const list = (node) => h("ul", {},
+      [...node.dirs].sort(([a], [b]) => a.localeCompare(b)).map(([name, child]) => h("li", { class: "dir" }, h("span", {}, `${name}/`), list(child))),
+      node.files.map(({ name, file, i }) => h("li", {}, h("a", { href: `#file-${i}` }, name), " ", h("span", { class: "plus" }, `+${file.added}`), " ", h("span", { class: "minus" }, `−${file.removed}`))));
+    return h("nav", { class: "card file-tree", id: "file-tree" }, h("h3", {}, `${files.length} files`), list(root));
+  }
+
   async function loadDiff() {
     fill(diffView, h("p", { class: "muted" }, "Loading the diff…"));
     try {
       const data = await api(`${base}/diff`);
       fill(diffView, 
         data.truncated ? h("p", { class: "note" }, `The diff is ${plural(data.size, "byte")}; its start is shown. The whole of it is in ${data.path}.`) : null,
-        data.exists ? Diffs.render(data.text, { empty: "The final diff is empty: the run changed nothing." })
+        data.exists ? fileTree(Diffs.parse(data.text)) : null,
+        data.exists ? Diffs.render(data.text, { empty: "The final diff is empty: the run changed nothing.", extra: (file) => changedBy(file.path) })
           : h("p", { class: "muted" }, state.summary.live ? "The final diff is written when the run ends." : "This run has no final diff."));
       const target = location.hash.startsWith("#file-") && document.querySelector(location.hash);
       if (target) { target.open = true; target.scrollIntoView(); }

@@ -55,6 +55,28 @@ def paused_run(root: Path) -> RepoRun:
     return _run(task_dir, repo, task, root)
 
 
+def deep_edit_run(root: Path) -> RepoRun:
+    """Run a one-step task that edits line 6 of an eight-line `app.py`, then writes a new file."""
+    task_dir = TaskDir(root)
+    repo = make_repo(root / "repo")
+    lines = [f"# line {n}" for n in range(1, 9)]
+    lines[5] = "VALUE = 1"
+    (root / "repo" / "app.py").write_text("\n".join(lines) + "\n")
+    repo.index.add(["app.py"])
+    repo.index.commit("eight lines")
+    edit = {"edit": {"path": "app.py", "old": "VALUE = 1", "new": "VALUE = 2"}}
+    write = {"write": {"path": "notes.txt", "content": 'a "quoted" line\nand a second\n'}}
+    task = task_dir.write(
+        {
+            "workspace": {"repo": "repo", "base": "main"},
+            "steps": [{"id": "bump", "instructions": "Set VALUE to 2."}],
+            "guardrails": {"sandbox": "local"},
+        },
+        {"bump": [{"call": edit}, {"call": write}, {"final": "done"}]},
+    )
+    return _run(task_dir, repo, task, root)
+
+
 def repo_run(root: Path, *, fail: bool = False) -> RepoRun:
     """Run a one-step task that sets VALUE to 2 in a fresh repository under `root` (a check that fails if `fail`)."""
     task_dir = TaskDir(root)

@@ -7,6 +7,7 @@ from pathlib import Path
 from interns.journal import Notice
 from interns.journal.viewer import ViewerServer
 from tests.journal.viewer.conftest import fetch, sign_in
+from tests.journal.viewer.gate import deep_edit_run
 from tests.journal.viewer.runs import (
     FINAL_DIFF,
     HOSTILE_TEXT,
@@ -189,3 +190,17 @@ def test_each_step_says_why_its_attempts_were_sent_back_and_its_last_check(
         "kind": "command",
     }
     assert steps["explore"]["last_check"] is None
+
+
+def test_an_edit_is_a_diff_numbered_as_the_file_is_and_a_write_a_diff_of_its_lines(tmp_path: Path) -> None:
+    run = deep_edit_run(tmp_path)
+    with ViewerServer(run.runs).start() as server:
+        sign_in(server.sign_in_url)
+        events = fetch(f"{server.url}api/runs/{run.run_id}/events?step=bump").json["events"]
+        changes = fetch(f"{server.url}api/runs/{run.run_id}/steps/bump/changes").json["changes"]
+    run.repo.close()
+
+    edit, write = [event for event in events if event["type"] == "tool_call" and event["ok"]]
+    assert edit["line"] == 6 and "@@ -6 +6 @@" in edit["diff"] and "-VALUE = 1\n+VALUE = 2" in edit["diff"]
+    assert '+a "quoted" line\n+and a second\n' in write["diff"], "the lines written, not an escaped string"
+    assert [change["diff"] for change in changes] == [edit["diff"], write["diff"]]

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from interns.agents.cli.view import GateActions
 from interns.journal import ApprovalAnswered, Journal, Notice, Redactor, RunStarted, RunStore, open_run
 from interns.journal.viewer import ViewerServer
-from tests.journal.viewer.gate import ASKED_COMMAND, RepoRun, paused_run, repo_run
+from tests.journal.viewer.gate import ASKED_COMMAND, RepoRun, deep_edit_run, paused_run, repo_run
 from tests.journal.viewer.runs import HOSTILE_TEXT, MISSING_FACTS, failed_check_run, failed_run, record_demo_run
 
 
@@ -281,3 +281,18 @@ def test_the_list_groups_a_retry_under_its_original_shows_progress_and_sorts(des
     (desk.failed.dir / "review.json").write_text(json.dumps(review))
     page.goto(desk.url(f"runs/{desk.failed.run_id}"))
     expect(page.locator("#retried-as")).to_have_attribute("href", f"/runs/{retry.run_id}")
+
+
+def test_an_edit_in_the_timeline_is_a_diff_with_the_files_line_numbers(tmp_path: Path, page: Any) -> None:
+    run = deep_edit_run(tmp_path)
+    with ViewerServer(run.runs).start() as server:
+        page.goto(signed_in_url(server, f"runs/{run.run_id}"))
+        edit, write = page.locator(".ev.k-edit").all()
+        assert edit.locator("tr.add td.ln").all_inner_texts() == ["", "6"]
+        assert edit.locator("tr.del td.ln").all_inner_texts() == ["6", ""]
+        assert write.locator("tr.add td.code").all_inner_texts() == ['+a "quoted" line', "+and a second"]
+        page.click("#tab-diff")
+        page.wait_for_selector("#final-diff table.diff")
+        assert page.locator("#file-tree a").all_inner_texts() == ["app.py", "notes.txt"]
+        assert page.locator("#final-diff .changed-by").all_inner_texts() == ["by bump", "by bump"]
+    run.repo.close()
