@@ -296,3 +296,22 @@ def test_an_edit_in_the_timeline_is_a_diff_with_the_files_line_numbers(tmp_path:
         assert page.locator("#file-tree a").all_inner_texts() == ["app.py", "notes.txt"]
         assert page.locator("#final-diff .changed-by").all_inner_texts() == ["by bump", "by bump"]
     run.repo.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1360, 900), (390, 844)])
+def test_the_run_page_fits_a_phone_and_a_desktop_in_light_and_dark(
+    desk: Desk, page: Any, screenshots: Path, width: int, height: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        for name, run_id in (("retried", desk.demo.run_id), ("failed", desk.failed.run_id)):
+            page.goto(desk.url(f"runs/{run_id}"))
+            page.locator(".ev").first.wait_for()
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{name} at {width}px is {overflow}px wider than the screen"
+            body_width = page.locator(".ev .body").first.evaluate("e => e.getBoundingClientRect().width")
+            assert body_width > width * 0.6, f"the timeline's text gets {body_width}px of {width}"
+            background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+            assert (background == "rgb(18, 21, 27)") == (scheme == "dark"), background
+            screenshot(page, screenshots / f"run-{name}-{width}-{scheme}.png")
