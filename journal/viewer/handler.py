@@ -20,6 +20,7 @@ from interns.journal.viewer.actions import ActionRefused
 from interns.journal.viewer.diffs import diff_text
 from interns.journal.viewer.pages import page, read_event, step_edits
 from interns.journal.viewer.scan import RUN_LEVEL
+from interns.journal.viewer.search import FOUND_LIMIT, refusals_like, search_run
 
 if TYPE_CHECKING:
     from interns.journal.viewer.server import ViewerServer
@@ -171,6 +172,14 @@ class Handler(BaseHTTPRequestHandler):
                 event = read_event(scan, int(n), clip=False)
                 step = event.get("step") if isinstance(event.get("step"), str) else None
                 self._send_json(event | {"step_key": step or STEP_RUN_LEVEL})
+            case ["api", "runs", ref, "search"] if RUN_ID.match(ref):
+                scan = views.scan(views.store.resolve(ref))
+                limit = min(_number(query.get("limit"), FOUND_LIMIT) or FOUND_LIMIT, FOUND_LIMIT)
+                self._send_json(search_run(scan, query.get("q", ""), query.get("kind") or None, limit))
+            case ["api", "runs", ref, "refusals"] if RUN_ID.match(ref):
+                scan = views.scan(views.store.resolve(ref))
+                group = (query.get("tool", ""), query.get("target", ""), query.get("rule", ""))
+                self._send_json({"lines": refusals_like(scan, *group)})
             case ["api", "runs", ref, "diff"] if RUN_ID.match(ref):
                 self._send_json(diff_text(views.store.dir(ref) / "final.diff"))
             case ["api", "runs", ref, "steps", step, "changes"] if RUN_ID.match(ref):

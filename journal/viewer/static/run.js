@@ -5,6 +5,7 @@
 (() => {
   const { h, fill, api, post, tokens, cost, duration, between, when, badge, reviewBadge, plural, label } = Interns;
   const RUN_LEVEL = "_run";
+  const ALL_STEPS = "_all"; // every event of the run, in order
   const PAGE = 150;
   const runId = decodeURIComponent(location.pathname.split("/")[2] || "");
   const base = `/api/runs/${encodeURIComponent(runId)}`;
@@ -200,7 +201,7 @@
       d.count > 1 ? h("span", { class: "times" }, `×${Interns.numberFormat.format(d.count)}`) : null,
       h("span", { class: "muted" }, steps), h("b", {}, `${d.tool} `), h("span", { class: "blocked-what" }, d.target),
       ` — ${d.reason} `, h("span", { class: "small muted" }, `(${d.rule}${note ? "; " + note : ""}) `),
-      eventLink(d.n, d.count > 1 ? `first #${d.n}` : `#${d.n}`));
+      eventLink(d.n, d.count > 1 ? `first #${d.n}` : `#${d.n}`), d.count > 1 ? Find.refusalGroup(base, d, goToEvent) : null);
   }
 
   // ---- answering a paused run: approve, or deny with a reason, each request or all at once ----
@@ -363,17 +364,30 @@
   // ---- tabs ----
   function renderTabs(s) {
     const tab = (id, text, extra) => h("button", { class: `tab${state.tab === id ? " active" : ""}`, id: `tab-${id}`, type: "button", onclick: () => selectTab(id) }, text, extra || null);
-    const stepName = state.step === RUN_LEVEL ? "the run" : state.step;
+    const stepName = state.step === RUN_LEVEL || state.step === ALL_STEPS ? "the run" : state.step;
     fill(tabs, tab("timeline", "Timeline"), tab("changes", `Edits in ${stepName}`), tab("diff", "Final diff", s.diff.file_count ? h("span", { class: "badge" }, String(s.diff.file_count)) : null));
   }
 
   function renderStepbar(s) {
     const chip = (key, name, status, count) => h("button", { class: `chip${state.step === key ? " active" : ""}`, type: "button", dataset: { step: key }, onclick: () => selectStep(key, false) },
       h("span", { class: `dot s-${status}` }), name, h("span", { class: "count" }, fmt(count)));
-    fill(stepbar, chip(RUN_LEVEL, "run", s.run.status, s.run_events), s.plan.steps.map((st) => chip(st.id, st.id, st.status, st.events)));
+    fill(stepbar, chip(ALL_STEPS, "all steps", s.run.status, s.events), chip(RUN_LEVEL, "run", s.run.status, s.run_events),
+      s.plan.steps.map((st) => chip(st.id, st.id, st.status, st.events)));
+  }
+
+  /** `[` and `]`: the previous or next step, in the bar's order. */
+  function stepBy(delta) {
+    const keys = [ALL_STEPS, RUN_LEVEL, ...state.summary.plan.steps.map((st) => st.id)];
+    const at = keys.indexOf(state.step);
+    if (state.tab === "diff") state.tab = "timeline";
+    selectStep(keys[(at + delta + keys.length) % keys.length], false);
   }
 
   function renderStepHead(s) {
+    if (state.step === ALL_STEPS) {
+      fill(stepHead, h("div", { class: "row" }, h("h3", {}, "Every event"), h("span", { class: "muted small" }, `all ${fmt(s.events)} of them, in the order they were written`)));
+      return;
+    }
     if (state.step === RUN_LEVEL) {
       fill(stepHead, h("div", { class: "row" }, h("h3", {}, "The run itself"), h("span", { class: "muted small" }, "its start, plan, merges, notices and end; each step's work is under the step")));
       return;
@@ -391,6 +405,8 @@
       st.reason ? h("div", { class: "outcome bad" }, st.reason) : st.summary ? h("div", { class: "outcome ok said" }, st.summary) : null);
   }
 
+  let finder = null;
+
   function renderPanel() {
     const s = state.summary;
     renderTabs(s);
@@ -398,7 +414,10 @@
     renderStepHead(s);
     if (state.tab === "diff") fill(panel, diffView);
     else if (state.tab === "changes") fill(panel, stepbar, stepHead, changesView);
-    else fill(panel, stepbar, stepHead, h("div", { class: "filters" }, h("label", {}, quietBox, " show allowed calls and tool results")), timeline);
+    else {
+      finder ||= Find.panel(base, s.kinds, goToEvent);
+      fill(panel, stepbar, stepHead, h("div", { class: "filters" }, h("label", {}, quietBox, " show allowed calls and tool results")), finder, timeline);
+    }
   }
 
   function selectTab(id) {
@@ -464,7 +483,8 @@
     const fresh = after === undefined && before === undefined;
     if (tl.loading && !fresh) return;
     tl.loading = true;
-    const query = new URLSearchParams({ step: key, limit: String(PAGE) });
+    const query = new URLSearchParams({ limit: String(PAGE) });
+    if (key !== ALL_STEPS) query.set("step", key);
     if (after !== undefined) query.set("after", after);
     if (before !== undefined) query.set("before", before);
     if (around !== undefined) query.set("around", around);
@@ -505,7 +525,7 @@
 
   // ---- the step's own edits, and the final diff ----
   async function loadChanges() {
-    if (state.step === RUN_LEVEL) {
+    if (state.step === RUN_LEVEL || state.step === ALL_STEPS) {
       fill(changesView, h("p", { class: "muted" }, "Pick a step to see the edits its worker made."));
       return;
     }
@@ -604,7 +624,7 @@
     if (state.tab !== "diff") renderStepHead(s);
     if (before && before.run.status !== s.run.status && state.tab === "diff") loadDiff();
     if (before && !tl.moreAfter && !tl.loading && tl.key === state.step) {
-      const count = state.step === RUN_LEVEL ? s.run_events : s.plan.steps.find((x) => x.id === state.step)?.events || 0;
+      const count = state.step === ALL_STEPS ? s.events : state.step === RUN_LEVEL ? s.run_events : s.plan.steps.find((x) => x.id === state.step)?.events || 0;
       if (count > tl.first + tl.shown) loadTimeline(state.step, { after: tl.lastN });
       else updatePagers(count);
     }
@@ -623,7 +643,7 @@
     await refresh();
     if (!state.summary) return;
     const s = state.summary;
-    if (!state.step || (state.step !== RUN_LEVEL && !s.plan.steps.some((st) => st.id === state.step))) state.step = defaultStep(s);
+    if (!state.step || (![RUN_LEVEL, ALL_STEPS].includes(state.step) && !s.plan.steps.some((st) => st.id === state.step))) state.step = defaultStep(s);
     fill(app, head, story, figures, h("div", { class: "two" }, attention, changed), plan, tabs, panel);
     renderPlan(s);
     renderPanel();
@@ -640,5 +660,6 @@
     });
   }
 
+  Find.keys(stepBy);
   start();
 })();

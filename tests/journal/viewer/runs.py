@@ -125,3 +125,19 @@ def failed_check_run(start_run: StartRun) -> Journal:
     record(RunFinished(status="failed", reason=reason, failed_step="fix"))
     journal.finish("failed", reason, failed_step="fix")
     return journal
+
+
+def refusing_run(start_run: StartRun, refusals: int = 30) -> Journal:
+    """A run whose worker is refused the same edit `refusals` times between its turns, then gives up."""
+    journal = start_run(task="stubborn", goal="Edit the tests.")
+    record = journal.record
+    record(RunStarted(task="stubborn", goal="Edit the tests.", model="test:model", workspace="/w", steps=["fix"]))
+    record(StepStarted(step="fix", attempt=1, instructions="Fix it."))
+    for n in range(refusals):
+        record(turn("fix", 1, f"Trying again, time {n}.", [{"tool": "edit", "args": {"path": "test_app.py"}}]))
+        record(PolicyDecision(step="fix", tool="edit", target="test_app.py", verdict="deny", rule="guardrails.write",
+                              reason="not a path workers may write"))  # fmt: skip
+    record(StepFinished(step="fix", status="failed", attempts=1, reason="gave up"))
+    record(RunFinished(status="failed", reason="gave up", failed_step="fix"))
+    journal.finish("failed", "gave up", failed_step="fix")
+    return journal

@@ -16,6 +16,7 @@ from tests.journal.viewer.runs import (
     failed_check_run,
     failed_run,
     record_demo_run,
+    refusing_run,
 )
 
 
@@ -204,3 +205,25 @@ def test_an_edit_is_a_diff_numbered_as_the_file_is_and_a_write_a_diff_of_its_lin
     assert edit["line"] == 6 and "@@ -6 +6 @@" in edit["diff"] and "-VALUE = 1\n+VALUE = 2" in edit["diff"]
     assert '+a "quoted" line\n+and a second\n' in write["diff"], "the lines written, not an escaped string"
     assert [change["diff"] for change in changes] == [edit["diff"], write["diff"]]
+
+
+def test_a_run_is_searched_by_text_and_kind_and_a_refusal_group_lists_every_line(
+    viewer: ViewerServer, start_run: StartRun
+) -> None:
+    run = refusing_run(start_run, refusals=30)
+    base = f"{viewer.url}api/runs/{run.run_id}"
+    lines = (run.dir / "events.jsonl").read_text().splitlines()
+    denials = [n for n, line in enumerate(lines, 1) if '"deny"' in line]
+
+    by_text = fetch(f"{base}/search?q=TIME%2017").json
+    by_kind = fetch(f"{base}/search?kind=policy_decision&limit=5").json
+    both = fetch(f"{base}/search?q=time%201&kind=model_response").json
+    group = fetch(f"{base}/refusals?tool=edit&target=test_app.py&rule=guardrails.write").json
+    other = fetch(f"{base}/refusals?tool=edit&target=app.py&rule=guardrails.write").json
+
+    [found] = by_text["found"]
+    assert found["type"] == "model_response" and found["step"] == "fix" and "time 17" in found["snippet"]
+    assert by_kind["total"] == 30 and len(by_kind["found"]) == 5 and by_kind["more"]
+    assert {f["type"] for f in both["found"]} == {"model_response"} and both["total"] == 11, "time 1, 10 to 19"
+    assert group["lines"] == denials and len(denials) == 30
+    assert other["lines"] == []

@@ -16,7 +16,14 @@ from interns.agents.cli.view import GateActions
 from interns.journal import ApprovalAnswered, Journal, Notice, Redactor, RunStarted, RunStore, open_run
 from interns.journal.viewer import ViewerServer
 from tests.journal.viewer.gate import ASKED_COMMAND, RepoRun, deep_edit_run, paused_run, repo_run
-from tests.journal.viewer.runs import HOSTILE_TEXT, MISSING_FACTS, failed_check_run, failed_run, record_demo_run
+from tests.journal.viewer.runs import (
+    HOSTILE_TEXT,
+    MISSING_FACTS,
+    failed_check_run,
+    failed_run,
+    record_demo_run,
+    refusing_run,
+)
 
 
 @dataclass
@@ -315,3 +322,44 @@ def test_the_run_page_fits_a_phone_and_a_desktop_in_light_and_dark(
             background = page.evaluate("getComputedStyle(document.body).backgroundColor")
             assert (background == "rgb(18, 21, 27)") == (scheme == "dark"), background
             screenshot(page, screenshots / f"run-{name}-{width}-{scheme}.png")
+
+
+def test_a_reviewer_finds_things_in_a_run_by_search_kind_group_and_keys(desk: Desk, page: Any) -> None:
+    run = refusing_run(
+        lambda **kw: open_run(desk.gate.runs, task_text="", model="m", workspace="w", redactor=Redactor(), **kw)
+    )
+    denials = [n for n, line in enumerate((run.dir / "events.jsonl").read_text().splitlines(), 1) if '"deny"' in line]
+    page.goto(desk.url(f"runs/{run.run_id}"))
+    page.locator(".ev").first.wait_for()
+
+    page.keyboard.press("/")
+    page.keyboard.type("time 17")
+    expect(page.locator("#search-results .found li")).to_have_count(1)
+    page.locator("#search-results .found a").click()
+    expect(page.locator(".ev.highlight")).to_contain_text("Trying again, time 17.")
+    page.fill("#run-search", "")
+    page.select_option("#kind-filter", "policy_decision")
+    expect(page.locator("#search-count")).to_have_text("30 events")
+
+    group = page.locator("#blocked li").first
+    group.locator("button.next").click()
+    expect(page.locator(".ev.highlight")).to_have_attribute("data-n", str(denials[0]))
+    group.locator("button.next").click()
+    expect(page.locator(".ev.highlight")).to_have_attribute("data-n", str(denials[1]))
+    group.locator("button.prev").click()
+    group.locator("button.prev").click()
+    expect(page.locator(".ev.highlight")).to_have_attribute("data-n", str(denials[-1]))
+    assert "30 of 30" in group.inner_text()
+
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("j")
+    after = page.locator(".ev.highlight").get_attribute("data-n")
+    page.keyboard.press("k")
+    expect(page.locator(".ev.highlight")).not_to_have_attribute("data-n", after)
+    page.keyboard.press("]")
+    expect(page.locator("#stepbar .chip.active")).to_have_attribute("data-step", "_all")
+    page.keyboard.press("]")
+    expect(page.locator("#stepbar .chip.active")).to_have_attribute("data-step", "_run")
+    page.keyboard.press("[")
+    page.keyboard.press("[")
+    expect(page.locator("#stepbar .chip.active")).to_have_attribute("data-step", "fix")
