@@ -23,6 +23,8 @@ RUN_LEVEL = ""
 KEPT_PROBLEMS = 200
 """Distinct denials and approvals (by tool, target and rule) kept for the run page; all of them are counted."""
 READ_CHUNK = 1 << 20
+KEPT_TURNS = 300
+"""Model turns of one step kept for the waterfall; all of them are counted in the tallies."""
 KEPT_PATHS = 10_000
 """Paths whose writing steps are kept for the final diff."""
 SENT_BACK_WIDTH = 200
@@ -60,6 +62,8 @@ class StepTrack:
     """Why each attempt was sent back: the first line of its feedback."""
     last_check: dict[str, Any] | None = None
     """The step's last check: what it was, whether it passed, and its line."""
+    turns: list[dict[str, Any]] = field(default_factory=list)
+    """The step's first model turns (up to `KEPT_TURNS`): when, tokens in and out, cache reads, cost, line."""
 
 
 class RunScan:
@@ -177,6 +181,8 @@ class RunScan:
         if isinstance(usage, dict):
             for tally in self._tallies(step):
                 tally.spend.add(usage)
+            if step.id and len(step.turns) < KEPT_TURNS:
+                step.turns.append(_turn(n, data.get("ts"), usage))
 
     def _on_policy(self, step: StepTrack, data: dict[str, Any], n: int) -> None:
         verdict, asked = data.get("verdict"), bool(data.get("asked"))
@@ -267,6 +273,19 @@ _HANDLERS = {
     "step_finished": RunScan._on_step_finished,
     "run_finished": RunScan._on_run_finished,
 }
+
+
+def _turn(n: int, ts: object, usage: dict[str, Any]) -> dict[str, Any]:
+    """One model turn for the waterfall: when, tokens in and out, cache reads, cost, and its line."""
+    cost = usage.get("cost_usd")
+    return {
+        "n": n,
+        "ts": ts if isinstance(ts, str) else None,
+        "in": whole(usage.get("input_tokens")),
+        "out": whole(usage.get("output_tokens")),
+        "cached": whole(usage.get("cache_read_tokens")),
+        "cost": cost if isinstance(cost, int | float) else None,
+    }
 
 
 def _check_text(check: object) -> str:

@@ -205,6 +205,7 @@ class RunViews:
             "events": len(step.lines),
             "edits": len(step.edits),
             "sent_back": step.sent_back,
+            "turns": step.turns,
             "last_check": step.last_check,
             "tally": step.tally.as_dict(),
         }

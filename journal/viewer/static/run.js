@@ -22,6 +22,7 @@
   const attention = h("div", { id: "attention" });
   const plan = h("section", { class: "card", id: "plan" });
   const changed = h("section", { class: "card", id: "changed" });
+  const costs = h("section", { class: "card", id: "costs" });
   const tabs = h("nav", { class: "tabs", id: "tabs" });
   const panel = h("section", { id: "panel" });
   const stepbar = h("div", { class: "stepbar", id: "stepbar" });
@@ -361,6 +362,21 @@
       d.file_count > d.files.length ? h("p", { class: "small muted" }, `and ${d.file_count - d.files.length} more files`) : null);
   }
 
+  // ---- where the time and money went, and this run against another ----
+  const other = { id: params.get("compare"), summary: null, asked: false };
+
+  async function renderCosts(s) {
+    other.id ||= s.started.retry_of;
+    if (other.id && !other.asked) {
+      other.asked = true;
+      other.summary = await api(`/api/runs/${encodeURIComponent(other.id)}`).catch(() => null);
+    }
+    const labels = other.id === s.started.retry_of ? ["this retry", "the original"] : ["this run", other.id];
+    fill(costs, h("h2", {}, "Where the time and money went"), Costs.waterfall(s, (id) => selectStep(id, true)),
+      other.summary ? [h("h3", { class: "compare-title" }, other.id === s.started.retry_of ? "Against the run it retried" : `Against ${other.id}`),
+        Costs.compare(s, other.summary, labels)] : null);
+  }
+
   // ---- tabs ----
   function renderTabs(s) {
     const tab = (id, text, extra) => h("button", { class: `tab${state.tab === id ? " active" : ""}`, id: `tab-${id}`, type: "button", onclick: () => selectTab(id) }, text, extra || null);
@@ -619,6 +635,7 @@
     renderAttention(s);
     renderPlan(s);
     renderChanged(s);
+    renderCosts(s);
     renderTabs(s);
     renderStepbar(s);
     if (state.tab !== "diff") renderStepHead(s);
@@ -644,7 +661,7 @@
     if (!state.summary) return;
     const s = state.summary;
     if (!state.step || (![RUN_LEVEL, ALL_STEPS].includes(state.step) && !s.plan.steps.some((st) => st.id === state.step))) state.step = defaultStep(s);
-    fill(app, head, story, figures, h("div", { class: "two" }, attention, changed), plan, tabs, panel);
+    fill(app, head, story, figures, h("div", { class: "two" }, attention, changed), plan, costs, tabs, panel);
     renderPlan(s);
     renderPanel();
     const hash = /^#event-(\d+)$/.exec(location.hash);

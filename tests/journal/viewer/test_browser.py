@@ -13,7 +13,17 @@ import pytest
 from playwright.sync_api import expect
 
 from interns.agents.cli.view import GateActions
-from interns.journal import ApprovalAnswered, Journal, Notice, Redactor, RunStarted, RunStore, open_run
+from interns.journal import (
+    ApprovalAnswered,
+    Journal,
+    Notice,
+    Redactor,
+    RunStarted,
+    RunStore,
+    StepFinished,
+    StepStarted,
+    open_run,
+)
 from interns.journal.viewer import ViewerServer
 from tests.journal.viewer.gate import ASKED_COMMAND, RepoRun, deep_edit_run, paused_run, repo_run
 from tests.journal.viewer.runs import (
@@ -23,6 +33,7 @@ from tests.journal.viewer.runs import (
     failed_run,
     record_demo_run,
     refusing_run,
+    turn,
 )
 
 
@@ -363,3 +374,27 @@ def test_a_reviewer_finds_things_in_a_run_by_search_kind_group_and_keys(desk: De
     page.keyboard.press("[")
     page.keyboard.press("[")
     expect(page.locator("#stepbar .chip.active")).to_have_attribute("data-step", "fix")
+
+
+def test_a_retry_shows_where_its_time_and_money_went_against_its_original(desk: Desk, page: Any) -> None:
+    retry = open_run(desk.gate.runs, task="demo", goal="g", task_text="", model="m", workspace="w", redactor=Redactor())
+    retry.record(RunStarted(task="demo", goal="g", model="m", workspace="w", steps=["fix"], retry_of=desk.demo.run_id))
+    retry.record(StepStarted(step="fix", attempt=1, instructions="Set VALUE to 2."))
+    retry.record(turn("fix", 1, "Done at once.", [], tokens=50))
+    retry.record(StepFinished(step="fix", status="succeeded", attempts=1, summary="VALUE is 2."))
+    retry.finish("succeeded")
+
+    page.goto(desk.url(f"runs/{desk.demo.run_id}"))
+    rows_of = page.locator("#waterfall-rows .wf-row")
+    expect(rows_of).to_have_count(2)
+    assert [row.locator(".tick").count() for row in rows_of.all()] == [1, 3], "a tick per model turn"
+    assert "330 tokens" in rows_of.nth(1).inner_text()
+    assert rows_of.nth(1).locator(".bar").evaluate("e => e.style.left") != ""
+
+    page.goto(desk.url(f"runs/{retry.run_id}"))
+    table = page.locator("#compare-table")
+    table.wait_for()
+    assert "the original" in table.inner_text()
+    tokens_row = table.locator("tr", has_text="tokens").first.inner_text().split("\t")
+    assert tokens_row == ["tokens", "60", "440"], tokens_row
+    assert table.locator("tr.compare-step").count() == 2, "explore, in the original only, and fix"
