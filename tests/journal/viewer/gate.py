@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import git
 
+from interns.agents.cli.view import GateActions
 from interns.agents.runtime.runner import Runner
+from interns.journal.viewer import ViewerServer
 from tests.agents.conftest import TaskDir
 from tests.agents.runtime.test_repo_workspace import make_repo
+from tests.journal.viewer.conftest import sign_in
 
 
 @dataclass
@@ -92,6 +97,17 @@ def repo_run(root: Path, *, fail: bool = False) -> RepoRun:
         {"bump": [{"call": {"edit": {"path": "app.py", "old": "VALUE = 1", "new": "VALUE = 2"}}}, {"final": "done"}]},
     )
     return _run(task_dir, repo, task, root)
+
+
+@contextmanager
+def acting_viewer(run: RepoRun) -> Iterator[tuple[RepoRun, ViewerServer, GateActions]]:
+    """A viewer over `run`'s journal with the gate's actions, its person signed in; the repository closed after."""
+    actions = GateActions(run.runs)
+    with ViewerServer(run.runs, actions=actions).start() as server:
+        sign_in(server.sign_in_url)
+        yield run, server, actions
+    actions.wait()
+    run.repo.close()
 
 
 def _run(task_dir: TaskDir, repo: git.Repo, task: Path, root: Path) -> RepoRun:

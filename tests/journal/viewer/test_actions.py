@@ -14,18 +14,13 @@ from interns.agents.cli.view import GateActions
 from interns.journal import RunStore
 from interns.journal.viewer import ViewerServer
 from tests.journal.viewer.conftest import Answer, fetch, sign_in
-from tests.journal.viewer.gate import RepoRun, repo_run
+from tests.journal.viewer.gate import RepoRun, acting_viewer, repo_run
 
 
 @pytest.fixture
 def gate(tmp_path: Path) -> Iterator[tuple[RepoRun, ViewerServer, GateActions]]:
-    run = repo_run(tmp_path)
-    actions = GateActions(run.runs)
-    with ViewerServer(run.runs, actions=actions).start() as server:
-        sign_in(server.sign_in_url)
-        yield run, server, actions
-    actions.wait()
-    run.repo.close()
+    with acting_viewer(repo_run(tmp_path)) as desk:
+        yield desk
 
 
 def act(server: ViewerServer, run_id: str, action: str, note: str = "") -> Answer:

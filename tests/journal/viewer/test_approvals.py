@@ -17,7 +17,7 @@ from interns.agents.cli.view import GateActions
 from interns.journal import ApprovalAnswered, Redactor, RunResumed, RunStore, open_run
 from interns.journal.viewer import ViewerServer
 from tests.journal.viewer.conftest import fetch, sign_in
-from tests.journal.viewer.gate import ASKED_COMMAND, RepoRun, paused_run, repo_run
+from tests.journal.viewer.gate import ASKED_COMMAND, RepoRun, acting_viewer, paused_run, repo_run
 from tests.journal.viewer.runs import record_demo_run
 from tests.journal.viewer.test_actions import act
 
@@ -26,13 +26,8 @@ Desk = tuple[RepoRun, ViewerServer, GateActions]
 
 @pytest.fixture
 def paused(tmp_path: Path) -> Iterator[Desk]:
-    run = paused_run(tmp_path)
-    actions = GateActions(run.runs)
-    with ViewerServer(run.runs, actions=actions).start() as server:
-        sign_in(server.sign_in_url)
-        yield run, server, actions
-    actions.wait()
-    run.repo.close()
+    with acting_viewer(paused_run(tmp_path)) as desk:
+        yield desk
 
 
 def answers(run: RepoRun) -> list[ApprovalAnswered]:
