@@ -119,7 +119,7 @@ def test_a_reviewer_finds_a_run_and_reads_what_happened(desk: Desk, page: Any, s
     assert page.locator("#final-diff tr.add td.code").inner_text() == "+VALUE = 2"
     assert page.locator("#final-diff tr.del td.code").inner_text() == "-VALUE = 1"
     assert page.locator("#final-diff tr.add td.ln").all_inner_texts() == ["", "2"], "old and new line numbers"
-    assert page.locator("#final-diff .diff-file summary").inner_text().split() == ["app.py", "+1", "−1"]
+    assert page.locator("#final-diff .diff-file summary").inner_text().split() == ["app.py", "by", "fix", "+1", "−1"]
     screenshot(page, screenshots / "run-diff.png")
 
 
