@@ -59,7 +59,7 @@ class StepTrack:
     failure: dict[str, Any] | None = None
     """The last check that failed, as `findings.failure_of` tells it."""
     sent_back: list[str] = field(default_factory=list)
-    """Why each attempt was sent back: the first line of its feedback."""
+    """Why each attempt was sent back: the first line of its feedback (two when the first ends with a colon)."""
     last_check: dict[str, Any] | None = None
     """The step's last check: what it was, whether it passed, and its line."""
     turns: list[dict[str, Any]] = field(default_factory=list)
@@ -243,8 +243,10 @@ class RunScan:
                 tally.checks_failed += 1
 
     def _on_retry(self, step: StepTrack, data: dict[str, Any], n: int) -> None:
-        lines = str(data.get("feedback") or "").strip().splitlines()
-        step.sent_back.append((lines[0][:SENT_BACK_WIDTH] if lines else "") or "(no feedback)")
+        lines = [line.strip() for line in str(data.get("feedback") or "").splitlines() if line.strip()]
+        # "The check failed:" says little without the line that follows it.
+        said = " ".join(lines[:2]) if lines and lines[0].endswith(":") else (lines[0] if lines else "")
+        step.sent_back.append(said[:SENT_BACK_WIDTH] or "(no feedback)")
         for tally in self._tallies(step):
             tally.retries += 1
 
