@@ -23,7 +23,7 @@ from interns.agents.cli.common import (
     fail,
     out,
 )
-from interns.agents.cli.summary import ONLY_KINDS, next_step, only, print_summary
+from interns.agents.cli.summary import ONLY_KINDS, failure_of_run, next_step, only, print_failure, print_summary
 from interns.agents.cli.timeline import STATUS_STYLE, event_line, usage_text
 from interns.agents.gate import review as review_gate
 from interns.agents.gate.visible import visible, visible_json, visible_markup
@@ -194,6 +194,10 @@ def _print_run(
     diff = store.dir(header.run_id) / "final.diff"
     if diff.exists() and diff.stat().st_size:
         out.print(visible(f"\nfinal diff: {diff}"), markup=False)
+    ended_badly = header.status not in ("succeeded", "running")
+    if not follow and ended_badly and (failure := failure_of_run(store, header.run_id)):
+        out.print("")
+        print_failure(out, failure)
 
 
 def _page(text: str) -> None:

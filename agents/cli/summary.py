@@ -29,7 +29,7 @@ from interns.journal import (
 )
 from interns.journal.viewer import RunViews
 
-__all__ = ["ONLY_KINDS", "next_step", "only", "print_summary"]
+__all__ = ["ONLY_KINDS", "failure_of_run", "next_step", "only", "print_failure", "print_summary"]
 
 AnyEvent = Event | UnknownEvent
 MARKS = {"succeeded": "✓", "failed": "✗", "unfinished": "✗", "limit_exceeded": "✗", "running": "…"}
@@ -88,7 +88,12 @@ def print_summary(console: Console, store: RunStore, run_id: str) -> None:
         for n, reason in enumerate(step["sent_back"], 1):
             sent_back = visible(f"      attempt {n} sent back: {reason}", one_line=True)
             console.print(sent_back, style="yellow", markup=False)
-    if failure := summary["failure"]:
+    print_failure(console, summary["failure"])
+
+
+def print_failure(console: Console, failure: dict[str, Any] | None) -> None:
+    """The check that failed the run: where, what it found, the telling lines of its output (the viewer's banner)."""
+    if failure:
         where = f" in {failure['step']}" if failure["step"] else ""
         links = f"event #{failure['n']}" + (f", its command #{failure['command_n']}" if failure["command_n"] else "")
         failed = visible(f"the check that failed{where}: {failure['check']}  ({links})", one_line=True)
@@ -97,6 +102,12 @@ def print_summary(console: Console, store: RunStore, run_id: str) -> None:
             console.print(visible(f"  - {finding}", one_line=True), markup=False)
         if failure["excerpt"]:
             console.print(Text(visible(failure["excerpt"]), style="dim"), markup=False)
+
+
+def failure_of_run(store: RunStore, run_id: str) -> dict[str, Any] | None:
+    """The failing check behind the run, as the viewer's failure banner has it; None if no check failed it."""
+    failure: dict[str, Any] | None = RunViews(store).summary(run_id)["failure"]
+    return failure
 
 
 def _step_line(step: dict[str, Any], width: int) -> Text:

@@ -128,3 +128,12 @@ def test_a_long_timeline_on_a_terminal_goes_through_the_pager_and_a_short_one_do
     assert long_paged.exists() and "DENIED edit test_app.py" in plain(long_paged.read_text())
     assert "DENIED" not in long_screen, "the timeline went to the pager, not straight to the screen"
     assert not short_paged.exists() and "DENIED edit test_app.py" in short_screen
+
+
+def test_the_timeline_of_a_failed_run_ends_with_its_failing_check(tmp_path: Path) -> None:
+    run = failed_check_run(lambda **kw: start(tmp_path / "runs", **kw))
+
+    shown = show(tmp_path / "runs", run.run_id).stdout
+
+    tail = shown[shown.index("the check that failed in fix") :]
+    assert "E       assert 1 == 2" in tail and "next: interns review" in tail
