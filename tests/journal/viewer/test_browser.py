@@ -305,6 +305,7 @@ def test_an_edit_in_the_timeline_is_a_diff_with_the_files_line_numbers(tmp_path:
     run = deep_edit_run(tmp_path)
     with ViewerServer(run.runs).start() as server:
         page.goto(signed_in_url(server, f"runs/{run.run_id}"))
+        expect(page.locator(".ev.k-edit")).to_have_count(2)
         edit, write = page.locator(".ev.k-edit").all()
         assert edit.locator("tr.add td.ln").all_inner_texts() == ["", "6"]
         assert edit.locator("tr.del td.ln").all_inner_texts() == ["6", ""]
