@@ -181,6 +181,12 @@ class RunResumed(_Event):
     """Steps that continue their paused conversation."""
     from_step: str | None = None
     """The step a person went on from (`interns resume --from`): its output kept, the steps after it run again."""
+    by: str = ""
+    """Where a person asked for it: `terminal` or `viewer` (empty in older runs)."""
+    user: str = ""
+    """Who asked: the user name of the process that went on."""
+    host: str = ""
+    """On which machine."""
 
 
 class ToolCall(_Event):
@@ -191,6 +197,8 @@ class ToolCall(_Event):
     args: dict[str, Any]
     ok: bool
     result: str
+    line: int | None = None
+    """For an edit that went through: the line of the file where the snippet it replaced began."""
 
 
 class CommandRun(_Event):

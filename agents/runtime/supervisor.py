@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -222,7 +224,13 @@ class Supervisor:
         self.journal = journal = reopen_run(self.runs_root, point.run_id, resume=True, redactor=redactor)
         after = point.header.status
         resumed = RunResumed(
-            after=after, done=sorted(point.done), resumed=sorted(point.paused), from_step=point.from_step
+            after=after,
+            done=sorted(point.done),
+            resumed=sorted(point.paused),
+            from_step=point.from_step,
+            by=point.by,
+            user=getpass.getuser(),
+            host=socket.gethostname(),
         )
         self.record(resumed)
         return journal
