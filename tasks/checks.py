@@ -76,7 +76,11 @@ class Preservation(_Check):
     """The file that must still hold them; default: the step's `output`."""
     may_drop: list[Text] = []
     """Facts the step may leave out: items as written (`12.5%`, `Acme Corp`) or whole kinds (`numbers`, `names`,
-    `urls`, `quotes`)."""
+    `urls`, `quotes`). A fact changed into another (a number or name that became a different one) is reported
+    whatever this says."""
+    may_correct: bool = False
+    """The step may correct misspelt or misheard names (`fix errors only`): a name the output holds in a close
+    variant (`Kowalsky` → `Kowalski`) is reported as a correction, not a loss, and does not fail the check."""
 
     def describe(self) -> str:
         """`out.md keeps the facts of in.md`."""

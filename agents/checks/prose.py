@@ -14,7 +14,8 @@ from pydantic_ai import Agent
 from pydantic_ai.exceptions import AgentRunError
 
 from interns import prompts
-from interns.agents.checks.facts import find_markers, missing_facts, shared_runs
+from interns.agents.checks.facts import find_markers, shared_runs
+from interns.agents.checks.matching import compare_facts, fails
 from interns.agents.policy.globs import matches
 from interns.agents.runtime.context import ContextFile
 from interns.agents.worker.models import ModelChoice
@@ -38,7 +39,6 @@ FINDINGS_LIMIT = 40
 """Findings kept per check; a longer list ends with how many more there were."""
 RUBRIC_TEXT_LIMIT = 60_000
 """Characters of work shown to the rubric's judge."""
-_KIND_NAMES = {"numbers": "number", "names": "name", "urls": "URL", "quotes": "quote"}
 
 
 @dataclass(frozen=True)
@@ -138,12 +138,18 @@ async def _preserves(check: PreservesCheck, sandbox: Sandbox, scope: CheckScope)
     if problems or more:
         return BuiltinResult(False, problems + more)
     result = "\n".join(file.text for file in outputs)
-    found, total = [], 0
+    found, notes = [], []
     for file in inputs:
-        missing = missing_facts(file.text, result, rules.may_drop)
-        total += len(missing)
-        found += [f"{file.path}:{f.line}: {_KIND_NAMES[f.kind]} {f.text!r} is missing from {target}" for f in missing]
-    return _result(found, f"{total} fact(s) of {source} missing from {target}" if total else "every fact kept")
+        for change in compare_facts(file.text, result, rules.may_drop, rules.may_correct):
+            line = f"{file.path}:{change.fact.line}: {change.describe(target)}"
+            if fails(change):
+                found.append(line)
+            elif change.status == "corrected":
+                notes.append(line)
+    summary = f"{len(found)} fact(s) of {source} lost or changed in {target}" if found else "every fact kept"
+    if notes:
+        summary += f"; {len(notes)} correction(s):\n" + "\n".join(notes)
+    return _result(found, summary)
 
 
 async def _not_copied(check: NotCopiedCheck, sandbox: Sandbox, scope: CheckScope) -> BuiltinResult:
