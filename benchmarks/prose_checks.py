@@ -8,6 +8,8 @@ A plant is caught when the check fails on a fact it did not fail on for the fait
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -68,7 +70,7 @@ def load(folder: Path = CORPUS) -> Corpus:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         stages = data["stages"]
         by_name = {}
-        for before, stage in zip(stages, stages[1:], strict=False):
+        for before, stage in itertools.pairwise(stages):
             rules = stage.get("preserves") or {}
             pair = StagePair(
                 path.stem,
@@ -94,13 +96,23 @@ def mechanical_plants(pair: StagePair) -> Iterator[Plant]:
 
     dropped = {item.lower() for item in pair.may_drop}
     for fact in find_facts(pair.source):
-        if fact.text not in pair.output:
+        if fact.text not in pair.output or not _mentions(fact).search(pair.output):
             continue
+        mentions = _mentions(fact)
         if fact.kind not in dropped:
-            yield Plant(pair, f"lost {fact.kind}", pair.output.replace(fact.text, ""), "mechanical")
+            yield Plant(pair, f"lost {fact.kind}", mentions.sub("", pair.output), "mechanical")
         changed = _changed(fact)
-        if changed is not None:
-            yield Plant(pair, f"changed {fact.kind}", pair.output.replace(fact.text, changed), "mechanical")
+        if changed is not None and mentions.search(pair.output):
+            yield Plant(pair, f"changed {fact.kind}", mentions.sub(changed, pair.output), "mechanical")
+
+
+def _mentions(fact: Fact) -> re.Pattern[str]:
+    """Every mention of a fact as written; for a name, in the singular, plural and possessive too (`Anna's`)."""
+    if fact.kind != "names":
+        return re.compile(re.escape(fact.text))
+    stem = re.escape(fact.text).replace(r"\ ", r"\s+")
+    stem = re.sub(r"(?:'s|’s|s)$", "", stem) if not fact.text.isupper() else stem
+    return re.compile(rf"\b{stem}(?:'s|’s|s)?\b", re.IGNORECASE)
 
 
 def _changed(fact: Fact) -> str | None:
@@ -154,8 +166,13 @@ def measure(folder: Path = CORPUS) -> BenchResult:
 
 def _caught(plant: Plant) -> bool:
     """Whether the check fails on a fact for the planted output that it does not fail on for the faithful one."""
-    before = {(fact.kind, fact.key) for fact in plant.pair.failing()}
+    before = {(fact.kind, fact.key) for fact in _failing_faithful(plant.pair)}
     return any((fact.kind, fact.key) not in before for fact in plant.pair.failing(plant.output))
+
+
+@functools.cache
+def _failing_faithful(pair: StagePair) -> list[Fact]:
+    return pair.failing()
 
 
 if __name__ == "__main__":

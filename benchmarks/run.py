@@ -23,7 +23,7 @@ from typing import Any
 
 from rich.console import Console
 
-from benchmarks import journal_index, parallel, prompt_weight, readiness, step_overhead
+from benchmarks import journal_index, parallel, prompt_weight, prose_checks, readiness, step_overhead
 from benchmarks.table import BenchResult, Row, at_most, render
 
 RESULTS = Path(__file__).parent / "results"
@@ -66,6 +66,7 @@ def benchmarks(args: argparse.Namespace) -> dict[str, Callable[[], BenchResult]]
         "journal_index": lambda: journal_index.measure(events=args.events, runs=args.runs, rounds=args.rounds),
         "viewer": lambda: viewer(args.viewer_events, args.viewer_repeats),
         "prompt_weight": lambda: prompt_weight.measure(rounds=args.rounds, peer=peer, install_peer=install),
+        "prose_checks": lambda: prose_checks.measure(args.prose_corpus),
     }
 
 
@@ -90,6 +91,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--viewer-repeats", type=int, help="viewer timings (default 5)")
     parser.add_argument("--no-peer", action="store_true", help="leave mini-swe-agent out")
     parser.add_argument("--no-install", action="store_true", help="use mini-swe-agent only if already installed")
+    parser.add_argument(
+        "--prose-corpus", type=Path, default=prose_checks.CORPUS, help="a folder of stage pairs for prose_checks"
+    )
     parser.add_argument("--profile", action="store_true", help="also profile one local worker run (where time goes)")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else DEFAULTS

@@ -19,17 +19,18 @@ from interns.tasks.checks import MARKER_KINDS, FactKind
 __all__ = [
     "Fact",
     "Marker",
+    "Number",
     "Overlap",
     "find_facts",
     "find_markers",
-    "name_key",
-    "Number",
     "identifier_key",
+    "name_key",
     "number_value",
     "numbers_of",
     "parse_number",
     "shared_runs",
     "spelled_numbers",
+    "stem",
     "without_markers",
     "words_of",
 ]
@@ -56,30 +57,51 @@ _NUMBER = re.compile(
 _IDENTIFIER = re.compile(r"(?<![\w.-])[A-Za-z]+(?:[-.]?\d+(?:\.\d+)*[A-Za-z]*)+(?:-[A-Za-z0-9]+)*(?![\w-])")
 """A name with digits in it: `GPT-4o`, `Qwen2.5`, `H100`, `Q3`, `Llama-3.1-8B`."""
 _LIST_MARKER = re.compile(r"^\s*\d+[.)]\s", re.MULTILINE)
-_QUOTE = re.compile(r"\"([^\"\n]{3,300})\"|“([^”\n]{3,300})”")
+_QUOTE = re.compile(r"\"((?:[^\"\n]|\n(?![ \t]*\n)){3,300})\"|“((?:[^”\n]|\n(?![ \t]*\n)){3,300})”")
+"""A phrase in double quotes, which may run over a line break but not over a blank line."""
 _CAPITALISED = r"[A-Z][a-zA-Z]*(?:['’-][A-Za-z]+)*"
-_NAME = re.compile(_CAPITALISED + r"(?:[ \t]+" + _CAPITALISED + r")*")
+_NAME = re.compile(r"(?<![\w'’])" + _CAPITALISED + r"(?:[ \t]+" + _CAPITALISED + r")*")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]*[A-Z0-9]s?\b")
 _HEADING = re.compile(r"^[ \t]*(?:#{1,6}[ \t].*|[A-Z][^\n.!?,;]{0,80}[^\n.!?,;:])[ \t]*$", re.MULTILINE)
 _LINE_OPENING = re.compile(r"\s*(?:[-*+>#|]+\s*|\d+[.)]\s*|\*\*)*")
 """What may come before a line's first word without it ceasing to start a sentence: bullets, headings, quotes."""
 _WORD = re.compile(r"[\w'’]+")
-_NOT_NAMES = {kind.rstrip("?").lower() for kind in MARKER_KINDS} | {
-    *"i i'm i'd i've i'll ok okay um uh uhm er erm hmm mm mhm yeah yep yes no oh ah so well like right anyway".split(),
-    *"hey hi thanks sorry please basically actually honestly alright".split(),
-}
-"""Capitalised words that are no name: fillers of dictation, and `I` with its contractions."""
-_SMALL = {*"a an and as at but by for from in into of on or the to vs with".split()}
-_SPELLED = {
-    word: value
-    for value, words in enumerate(
-        "zero;one first;two second;three third;four fourth;five fifth;six sixth;seven seventh;eight eighth;"
-        "nine ninth;ten tenth;eleven;twelve dozen;thirteen;fourteen;fifteen;sixteen;seventeen;eighteen;nineteen".split(
-            ";"
-        )
+
+
+def _listed(words: str) -> tuple[str, ...]:
+    return tuple(words.split())
+
+
+_NOT_NAMES = {kind.rstrip("?").lower() for kind in MARKER_KINDS} | set(
+    _listed(
+        """i i'm i'd i've i'll ok okay um uh uhm er erm hmm mm mhm yeah yep yes no oh ah so well like right anyway
+    hey hi thanks sorry please basically actually honestly alright"""
     )
-    for word in words.split()
-} | {word: 10 * tens for tens, word in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split())}
+)
+"""Capitalised words that are no name: fillers of dictation, and `I` with its contractions."""
+_OPENERS = frozenset(
+    _listed(
+        """a an the this that these those there here it its we our us you your they their he his she her i my me
+    in on at of for from with by to into onto over under after before during since until about as if when while
+    and but or so then next last first finally also still yet now today yesterday tomorrow maybe perhaps
+    what who why how where which each every all some most many more no not one two three other such
+    big small great good bad new old main key overall thanks thank please note see read try let"""
+    )
+)
+"""Common words that open a sentence with a capital and are no name (`In March`, `The Brightwater proposal`)."""
+_SMALL = frozenset(_listed("a an and as at but by for from in into of on or the to vs with"))
+_CARDINALS = _listed(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety"
+)
+_ORDINAL_WORDS = _listed("first second third fourth fifth sixth seventh eighth ninth tenth")
+_ORDINALS = frozenset(_ORDINAL_WORDS)
+_SPELLED = {
+    **{word: (value if value < 20 else 10 * (value - 18)) for value, word in enumerate(_CARDINALS)},
+    **{word: value for value, word in enumerate(_ORDINAL_WORDS, 1)},
+    "dozen": 12,
+}
+"""Numbers spelt out, up to ninety (`twenty-five` is read in two parts)."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +136,8 @@ class Number:
     scaled: bool
     start: int
     end: int
+    unit: str = ""
+    """`money` (`$380`, `380 dollars`), `percent` (`38%`, `38 percent`), or empty: only the same unit keeps it."""
 
 
 @dataclass(frozen=True)
@@ -168,14 +192,17 @@ def number_value(match: re.Match[str]) -> tuple[Decimal, bool]:
     return digits, False
 
 
-def spelled_numbers(text: str) -> set[Decimal]:
-    """The values of the numbers a text spells out (`three`, `twenty-five`, `a dozen`), ordinals included."""
-    values: set[Decimal] = set()
+def spelled_numbers(text: str) -> set[tuple[str, Decimal]]:
+    """The numbers a text spells out (`three`, `twenty-five`, `a dozen`, `second`), each with its unit: `ordinal` or
+    none."""
+    values: set[tuple[str, Decimal]] = set()
     words = [w.lower() for w in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)?", text)]
     for word in words:
         parts = word.split("-")
+        unit = "ordinal" if parts[-1] in _ORDINALS else ""
         if all(part in _SPELLED for part in parts) and len(parts) <= 2:
-            values.add(Decimal(sum(_SPELLED[part] for part in parts)))
+            values.add((unit, Decimal(sum(_SPELLED[part] for part in parts))))
+        values |= {("ordinal" if p in _ORDINALS else "", Decimal(_SPELLED[p])) for p in parts if p in _SPELLED}
     return values
 
 
@@ -189,14 +216,19 @@ def numbers_of(text: str) -> list[Number]:
             digits = Decimal(match.group("digits").replace(",", ""))
         except InvalidOperation:
             continue
-        found.append(Number(match.group(0), value.normalize(), digits.normalize(), scaled, match.start(), match.end()))
+        found.append(
+            Number(match.group(0), value.normalize(), digits.normalize(), scaled, *match.span(), unit=_unit(match))
+        )
     return found
 
 
-def parse_number(written: str) -> Number | None:
-    """A number fact's value, read back from how it was written; None for a date."""
-    found = numbers_of(written)
-    return found[0] if len(found) == 1 else None
+def parse_number(fact: Fact) -> Number | None:
+    """A number fact's value and unit, read back from how it was written and its key; None for a date."""
+    found = numbers_of(fact.text)
+    if len(found) != 1:
+        return None
+    unit = fact.key.split()[0] if " " in fact.key else ""
+    return Number(**{**found[0].__dict__, "unit": unit})
 
 
 def without_markers(text: str) -> str:
@@ -211,7 +243,7 @@ def words_of(text: str) -> list[re.Match[str]]:
 
 def name_key(text: str) -> str:
     """A name or phrase compared loosely: lower case, possessives and plurals off (`Monday's`, `Mondays`: `monday`)."""
-    return " ".join(_stem(m.group(0)) for m in _WORD.finditer(text))
+    return " ".join(stem(m.group(0)) for m in _WORD.finditer(text))
 
 
 def identifier_key(text: str) -> str:
@@ -248,23 +280,37 @@ def _names(text: str, rest: str) -> list[Fact]:
     """
     rest = _blank(_HEADING, rest, keep=lambda line: not _is_title(line))
     found = []
+    runs = []
     for match in _NAME.finditer(rest):
         words = [(m.group(0), match.start() + m.start()) for m in re.finditer(r"\S+", match.group(0))]
-        if _starts_sentence(rest, match.start()):
+        runs.append((words, _starts_sentence(rest, match.start())))
+    named = {_word(word) for words, opens in runs for word, _ in words[opens:]}
+    for words, opens in runs:
+        if opens and not _name_at_opening(words, named):
             words = words[1:]
-            while words and not words[0][0][0].isupper():
-                words = words[1:]
         for run in _split_at_fillers(words):
             if len(run) == 1 and _ACRONYM.fullmatch(run[0][0]):
                 continue
             if any(len(w) > 1 for w, _ in run):
                 name, start = " ".join(w for w, _ in run), run[0][1]
-                found.append(Fact("names", name, name_key(name), _line_at(text, start), start, run[-1][1] + len(run[-1][0])))
+                found.append(
+                    Fact("names", name, name_key(name), _line_at(text, start), start, run[-1][1] + len(run[-1][0]))
+                )
     for match in _ACRONYM.finditer(rest):
         if match.group(0).rstrip("s").lower() not in _NOT_NAMES:
             written = match.group(0)
             found.append(Fact("names", written, name_key(written), _line_at(text, match.start()), *match.span()))
     return found
+
+
+def _name_at_opening(words: list[tuple[str, int]], named: set[str]) -> bool:
+    """Whether the first word of a run that opens a sentence is a name: not a common opener, and either the first of
+    several capitalised words (`Anna Kowalski wrote`), written with odd capitals (`vLLM`), or capitalised elsewhere
+    in the middle of a sentence."""
+    first = words[0][0]
+    if _word(first) in _OPENERS or _word(first) in _NOT_NAMES:
+        return False
+    return len(words) > 1 or _word(first) in named or any(char.isupper() for char in first[1:])
 
 
 def _split_at_fillers(words: list[tuple[str, int]]) -> list[list[tuple[str, int]]]:
@@ -308,7 +354,8 @@ def _word(word: str) -> str:
     return word.lower().replace("’", "'")
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
+    """One word compared loosely: lower case, possessive and plural off."""
     word = _word(word)
     if word.endswith("'s") or word.endswith("s'"):
         word = word[:-2]
@@ -331,9 +378,28 @@ def _date_key(date: str) -> str:
 
 
 def _number_key(match: re.Match[str]) -> str:
-    """The number's value alone: `$1,200` and `1200 dollars` state the same figure, `1.2 million` and `1,200,000` too."""
+    """The number's unit and value: `$1,200` and `1200 dollars` state the same figure, `1.2 million` and `1,200,000`
+    too, but `$3.50` and `3.5x` do not."""
     try:
         value, _ = number_value(match)
     except InvalidOperation:
         return match.group("digits")
-    return format(value.normalize(), "f")
+    return f"{_unit(match)} {format(value.normalize(), 'f')}".strip()
+
+
+_UNIT_WORD = re.compile(r"[ \t]*(?:(percent|per[ \t]+cent)|(dollars?|euros?|pounds?|usd|eur|gbp|bucks))\b", re.I)
+
+
+def _unit(match: re.Match[str]) -> str:
+    """`money`, `percent` or empty, from the sign before a number or the word after it."""
+    written = match.group(0)
+    if (match.group("suffix") or "").lower() in ("st", "nd", "rd", "th"):
+        return "ordinal"
+    if written[:1] in "$€£¥":
+        return "money"
+    if written.endswith("%"):
+        return "percent"
+    after = _UNIT_WORD.match(match.string, match.end())
+    if after is None:
+        return ""
+    return "percent" if after.group(1) else "money"

@@ -9,6 +9,7 @@ variant of a name (`Kowalsky` → `Kowalski`, `Cloud` → `Claude`) makes it *co
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,23 +25,29 @@ from interns.agents.checks.facts import (
     numbers_of,
     parse_number,
     spelled_numbers,
+    stem,
     without_markers,
     words_of,
 )
 
 __all__ = ["FactChange", "FactStatus", "compare_facts", "fails"]
 
-FactStatus = Literal["lost", "changed", "corrected"]
-"""What became of a fact the output does not state as it was."""
+FactStatus = Literal["lost", "changed", "corrected", "added"]
+"""What became of a fact the output does not state as it was; `added`: a name the output states and the input does
+not, standing for none of its facts (its line is the output's)."""
 
 _CONTEXT = 2
 """Words on each side of a fact that find its place in the other text."""
 _SLACK = 4
 """How many more words than the fact had its counterpart may have."""
+_NEAR = 0.1
+"""How far apart (as a share of each text's length) a lost fact and a new one may stand to be one fact changed."""
 _SIMILAR = 0.75
 """How alike (by letters, or by sound) two names must be for one to be a correction of the other."""
+_URLS = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _CAPITAL_WORD = re.compile(r"\b[A-Z][\w'’-]*")
-_CAPITAL_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)*")
+_CAPITALS = re.compile(r"\b\w*[A-Z][\w.'’-]*")
+"""A word with a capital anywhere: `Mistral`, `vLLM`, `iPhone`."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,8 @@ class FactChange:
         what = f"{_KIND_NAMES[self.fact.kind]} {self.fact.text!r}"
         if self.status == "lost":
             return f"{what} is missing from {target}"
+        if self.status == "added":
+            return f"{what} in {target} is not in the input"
         verb = "was corrected to" if self.status == "corrected" else "became"
         return f"{what} {verb} {self.now!r} in {target}"
 
@@ -72,26 +81,60 @@ def fails(change: FactChange) -> bool:
 
 
 def compare_facts(
-    source: str, result: str, may_drop: Sequence[str] = (), may_correct: bool = False
+    source: str, result: str, may_drop: Sequence[str] = (), may_correct: bool = False, added: bool = True
 ) -> list[FactChange]:
-    """Every fact of `source` that `result` does not keep, with what became of it and whether that is allowed."""
+    """Every fact of `source` that `result` does not keep, with what became of it and whether that is allowed; with
+    `added`, also each name of `result` that `source` does not state and that stands for none of its facts."""
     allowed = {item.strip().lower() for item in may_drop}
     facts = find_facts(source)
     kept = _Index(result, facts)
     source_words = _Words(source)
     result_words = _Words(result)
     changes = []
+    new = _new_facts(source, result, facts)
     for fact in facts:
         if kept.holds(fact):
             continue
         change = _counterpart(fact, source_words, result_words, kept)
+        if change is None:
+            continue  # kept, rounded
+        if change.status == "lost" and (other := _nearest(fact, len(source), new, len(result))) is not None:
+            change = FactChange(fact, "changed", other.text)
         if change.status == "lost":
             dropped = {fact.kind, fact.text.lower(), fact.key.lower()} & allowed
             change = FactChange(fact, "lost", allowed=bool(dropped))
+        elif change.status == "corrected" and not may_correct:
+            change = FactChange(fact, "changed", change.now)  # a stage not meant to correct has changed a name
         elif change.status == "corrected":
-            change = FactChange(fact, "corrected", change.now, allowed=may_correct)
+            change = FactChange(fact, "corrected", change.now, allowed=True)
         changes.append(change)
+    taken = {key(change.now) for change in changes for key in (name_key, identifier_key)}
+    if added:
+        changes += [FactChange(fact, "added") for fact in new if fact.kind == "names" and fact.key not in taken]
     return changes
+
+
+def _new_facts(source: str, result: str, facts: list[Fact]) -> list[Fact]:
+    """The numbers and names the result states that the source does not: in a faithful stage, only replacements."""
+    known = _Index(source, [])
+    return [fact for fact in find_facts(result) if fact.kind in ("numbers", "names") and not known.holds(fact)]
+
+
+def _nearest(fact: Fact, source_length: int, new: list[Fact], result_length: int) -> Fact | None:
+    """The new fact of the same kind standing where the lost one stood (at about the same share of the text), taken
+    from `new` so that it pairs with one fact only; None when there is none within a tenth of the text."""
+    here = fact.start / max(1, source_length)
+    number = parse_number(fact) if fact.kind == "numbers" else None
+    near = [
+        (abs(other.start / max(1, result_length) - here), index)
+        for index, other in enumerate(new)
+        if other.kind == fact.kind
+        and abs(other.start / max(1, result_length) - here) <= _NEAR
+        and not (number and (new_number := parse_number(other)) and _rounded(number.value, new_number.value))
+    ]
+    if not near:
+        return None
+    return new.pop(min(near)[1])
 
 
 class _Words:
@@ -100,17 +143,18 @@ class _Words:
     def __init__(self, text: str) -> None:
         self.text = text
         found = words_of(text)
-        self.keys = [name_key(m.group(0)) for m in found]
+        self.keys = [stem(m.group(0)) for m in found]
         self.spans = [m.span() for m in found]
-        self.pairs: dict[tuple[str, str], list[int]] = {}
-        for index in range(len(self.keys) - 1):
-            self.pairs.setdefault((self.keys[index], self.keys[index + 1]), []).append(index)
+        self.starts = [start for start, _ in self.spans]
+        self.places: dict[tuple[str, ...], list[int]] = {}
+        for index, key in enumerate(self.keys):
+            self.places.setdefault((key,), []).append(index)
+            if index + 1 < len(self.keys):
+                self.places.setdefault((key, self.keys[index + 1]), []).append(index)
 
     def around(self, start: int, end: int) -> tuple[int, int]:
         """The indexes of the first word at or after `start` and the first at or after `end`."""
-        first = next((i for i, (s, _) in enumerate(self.spans) if s >= start), len(self.spans))
-        after = next((i for i in range(first, len(self.spans)) if self.spans[i][0] >= end), len(self.spans))
-        return first, after
+        return bisect.bisect_left(self.starts, start), bisect.bisect_left(self.starts, end)
 
     def text_of(self, first: int, after: int) -> str:
         """The text from word `first` up to (not including) word `after`."""
@@ -127,13 +171,15 @@ class _Index:
         facts = find_facts(result)
         self.keys = {(fact.kind, fact.key) for fact in facts}
         self.lower = result.lower()
-        words = [name_key(m.group(0)) for m in words_of(result)]
-        self.words, self.word_set = f" {' '.join(words)} ", set(words)
+        prose = _URLS.sub(" ", result)  # a URL's words (`home-llm-bench`) name nothing
+        words = [stem(m.group(0)) for m in words_of(prose)]
+        self.words = f" {' '.join(words)} "
+        self.word_set = set(words) | {unit.lower() for unit in re.findall(r"(?<=\d)[A-Za-z]+\b", prose)}  # `24GB`
         numbers = numbers_of(result)
         spelled = spelled_numbers(without_markers(result))
-        self.values = {n.value for n in numbers} | spelled
-        self.digits = {n.digits for n in numbers} | spelled
-        self.unscaled = {n.value for n in numbers if not n.scaled} | spelled
+        self.values = {(n.unit, n.value) for n in numbers} | spelled
+        self.digits = {(n.unit, n.digits) for n in numbers} | spelled
+        self.unscaled = {(n.unit, n.value) for n in numbers if not n.scaled} | spelled
         self.identifiers = {fact.key for fact in facts if fact.kind == "names" and _has_digit(fact.key)}
         self.identifiers |= {identifier_key(m.group(0)) for m in re.finditer(r"[A-Za-z]+[ -]\d[\w.]*", result)}
         self.source_values = {n.value for n in numbers_of(" ".join(f.text for f in source_facts))}
@@ -148,19 +194,22 @@ class _Index:
         if fact.kind == "quotes":
             return f" {fact.key} " in self.words or _fuzzy_in(fact.key.split(), self.words.split(), 0.85)
         if fact.kind == "numbers":
-            number = parse_number(fact.text)
+            number = parse_number(fact)
             if number is None:  # a date, compared by its key alone
                 return False
-            if number.value in self.values:
+            if (number.unit, number.value) in self.values:
                 return True
-            return number.digits in self.unscaled if number.scaled else number.value in self.digits
+            if number.scaled:
+                return (number.unit, number.digits) in self.unscaled
+            return (number.unit, number.value) in self.digits
         if _has_digit(fact.key):
             return fact.key in self.identifiers
         return f" {fact.key} " in self.words or all(word in self.word_set for word in fact.key.split())
 
 
-def _counterpart(fact: Fact, source: _Words, result: _Words, index: _Index) -> FactChange:
-    """What stands in the result where the fact stood in the source: another fact, a variant of it, or nothing."""
+def _counterpart(fact: Fact, source: _Words, result: _Words, index: _Index) -> FactChange | None:
+    """What stands in the result where the fact stood in the source: another fact, a variant of it, or nothing; None
+    when it is the fact rounded (`1,183` → `about 1,200`)."""
     first, after = source.around(fact.start, fact.end)
     width = max(1, after - first)
     left = tuple(source.keys[max(0, first - _CONTEXT) : first])
@@ -177,16 +226,14 @@ def _counterpart(fact: Fact, source: _Words, result: _Words, index: _Index) -> F
     if not candidates:  # one side alone: the fact's own width of words after the left side, or before the right
         candidates += [result.text_of(p + len(left), p + len(left) + width) for p in lefts if left]
         candidates += [result.text_of(max(0, q - width), q) for q in rights if right]
+    number = parse_number(fact) if fact.kind == "numbers" else None
     for now in candidates:
+        if number is not None and any(_rounded(number.value, other.value) for other in numbers_of(now)):
+            return None
         change = _judge(fact, now, index)
         if change is not None:
             return change
-    if fact.kind == "names" and not _has_digit(fact.key):  # nowhere to look: a close variant anywhere will do
-        runs = (m.group(0) for m in _CAPITAL_RUN.finditer(result.text))
-        close = next((run for run in runs if name_key(run) not in index.source_names and _similar(fact.text, run)), None)
-        if close is not None:
-            return FactChange(fact, "corrected", close)
-    return FactChange(fact, "lost")
+    return FactChange(fact, "lost")  # a close variant elsewhere proves nothing: `Ollama` is not `Llama`
 
 
 def _judge(fact: Fact, now: str, index: _Index) -> FactChange | None:
@@ -194,38 +241,36 @@ def _judge(fact: Fact, now: str, index: _Index) -> FactChange | None:
     if not now.strip():
         return None
     if fact.kind == "numbers":
-        number = parse_number(fact.text)
+        number = parse_number(fact)
         others = [n for n in numbers_of(now) if n.value not in index.source_values]
-        if number is not None and others and not _rounded(number.value, others[0].value):
+        if number is not None and others:
             return FactChange(fact, "changed", others[0].text)
         return None
     if fact.kind == "urls":
         return FactChange(fact, "changed", now) if re.search(r"https?://|www\.|\w\.\w+/", now) else None
     if fact.kind == "quotes":
         return FactChange(fact, "changed", now) if _ratio(fact.key, name_key(now)) >= 0.5 else None
-    if _similar(fact.text, now) and _digits(fact.text) == _digits(now):
+    if not _has_digit(fact.key) and _similar(fact.text, now, anchored=True):  # `GPT-4o` to `GPT-4` is no spelling
         return FactChange(fact, "corrected", now)
-    names = [w for w in _CAPITAL_WORD.findall(now) if name_key(w) not in index.source_names and len(w) > 1]
+    names = [w for w in _CAPITALS.findall(now) if name_key(w) not in index.source_names and len(w) > 1]
     if names or (_has_digit(fact.key) and _has_digit(now)):
         return FactChange(fact, "changed", now)
     return None
 
 
 def _places(words: _Words, context: tuple[str, ...]) -> list[int]:
-    """Where a run of one or two words stands in a text."""
-    if len(context) == 2:
-        return words.pairs.get((context[0], context[1]), [])
-    if len(context) == 1:
-        return [i for i, key in enumerate(words.keys) if key == context[0]]
-    return []
+    """Where a run of one or two words stands in a text (at most 50 places: a common pair says little)."""
+    return words.places.get(context, [])[:50] if context else []
 
 
-def _similar(one: str, other: str) -> bool:
+def _similar(one: str, other: str, anchored: bool = False) -> bool:
     """Whether two names are close variants: alike letter by letter, or alike in sound (`Cloud` and `Claude`)."""
     mine, theirs = one.lower().split(), other.lower().split()
     shared = set(mine) & set(theirs)  # `Priya Raman` and `Priya Sharma` are compared by `Raman` and `Sharma`
     a = re.sub(r"\W", "", "".join(w for w in mine if w not in shared))
     b = re.sub(r"\W", "", "".join(w for w in theirs if w not in shared))
+    if anchored and min(len(a), len(b)) >= 3 and (a in b or b in a) and a != b:
+        return True  # `LLM` heard as `vLLM`, `Marsh` as `Marshall`
     if len(a) < 4 or len(b) < 4 or a == b:  # `ORM` and `OR`, `SRE` and `SR`: too short to tell a misspelling
         return False
     return _ratio(a, b) >= _SIMILAR or (len(a) > 3 and _ratio(_sound(a), _sound(b)) >= 0.8)
@@ -253,11 +298,16 @@ def _fuzzy_in(quote: list[str], words: list[str], threshold: float) -> bool:
 
 
 def _rounded(exact: Decimal, rounded: Decimal) -> bool:
-    """Whether one number is the other rounded (`1,183` → `1,200`): within 5%, with fewer significant digits."""
-    if exact == 0:
+    """Whether one number is the other rounded (`1,183` → `1,200`): within 5%, with fewer significant digits, from at
+    least three (`3.1` → `3` is another version, not a rounding)."""
+    if exact == 0 or _significant(exact) < 3:
         return False
     close = abs(exact - rounded) <= abs(exact) * Decimal("0.05")
-    return close and len(str(rounded.normalize()).strip("0.-")) < len(str(exact.normalize()).strip("0.-"))
+    return close and _significant(rounded) < _significant(exact)
+
+
+def _significant(value: Decimal) -> int:
+    return len(format(value.normalize(), "f").replace(".", "").replace("-", "").strip("0"))
 
 
 def _digits(text: str) -> str:

@@ -140,8 +140,10 @@ async def _preserves(check: PreservesCheck, sandbox: Sandbox, scope: CheckScope)
     result = "\n".join(file.text for file in outputs)
     found, notes = [], []
     for file in inputs:
-        for change in compare_facts(file.text, result, rules.may_drop, rules.may_correct):
-            line = f"{file.path}:{change.fact.line}: {change.describe(target)}"
+        # with several inputs a name from one is no news in the output because another lacks it
+        for change in compare_facts(file.text, result, rules.may_drop, rules.may_correct, added=len(inputs) == 1):
+            where = outputs[0].path if change.status == "added" and len(outputs) == 1 else file.path
+            line = f"{where}:{change.fact.line}: {change.describe(target)}"
             if fails(change):
                 found.append(line)
             elif change.status == "corrected":

@@ -12,6 +12,7 @@ def missing_facts(source: str, output: str, may_drop: Sequence[str] = ()) -> lis
     """The facts of `source` whose loss or change fails the check."""
     return [change.fact for change in compare_facts(source, output, may_drop) if fails(change)]
 
+
 NOTES = """# Quarterly notes
 
 Revenue rose 12.5% to $1,200,000 in Q3, according to Jane Smith at Acme Corp.
