@@ -229,3 +229,48 @@ def test_check_prints_each_check_and_run_wants_turns_for_each_rubric(task_dir: T
     assert "done when: test -s summary.md; no unresolved markers in the output; rubric: Short." in checked.stdout
     assert ran.returncode != 0
     assert "no turns for summarise.rubric" in ran.stderr
+
+
+DICTATION = (
+    "okay so um we ran llama 3 with 8 billion parameters on Mondays, Anna Kowalsky said \"measure first\" and the\n"
+    "cost was 380 dollars [UNCLEAR: \"Deb\" or \"Beth\"?] for the Cloud Code trial.\n"
+)
+FIXED = (
+    "Okay, so we ran Llama 3 8B on Monday. Anna Kowalski said \"measure first\", and the cost was $380 for the\n"
+    "Claude Code trial.\n"
+)
+
+
+async def test_a_faithful_fix_errors_stage_passes_with_its_corrections_listed(task_dir: TaskDir) -> None:
+    task = task_dir.write(
+        stage(checks=[{"preserves": {"may_correct": True}}], review={"retries": 0}),
+        {"summarise": writes(FIXED)},
+        files={"notes.md": DICTATION},
+    )
+
+    result, events = await task_dir.run(task)
+
+    assert result.status == "succeeded", result.reason
+    (check,) = checks_of(events, "preserves")
+    assert check.passed and check.findings == []
+    assert "notes.md:1: name 'Anna Kowalsky' was corrected to 'Anna Kowalski' in summary.md" in check.output
+    assert "name 'Cloud Code' was corrected to 'Claude Code'" in check.output
+
+
+async def test_a_model_name_changed_into_another_fails_though_names_may_go(task_dir: TaskDir) -> None:
+    changed = FIXED.replace("Llama 3 8B", "Mistral 7B")
+    task = task_dir.write(
+        stage(checks=[{"preserves": {"may_drop": ["names"]}}], review={"retries": 0}),
+        {"summarise": writes(changed)},
+        files={"notes.md": FIXED},
+    )
+
+    result, events = await task_dir.run(task)
+
+    assert result.status == "failed"
+    (check,) = checks_of(events, "preserves")
+    assert check.findings == [
+        "notes.md:1: name 'Llama' became 'Mistral' in summary.md",
+        "notes.md:1: number '3' became '7B' in summary.md",
+        "notes.md:1: number '8B' became '7B' in summary.md",
+    ]
