@@ -42,6 +42,8 @@ _SLACK = 4
 """How many more words than the fact had its counterpart may have."""
 _NEAR = 0.1
 """How far apart (as a share of each text's length) a lost fact and a new one may stand to be one fact changed."""
+_NEW_NAMES = 2
+"""New names an output may hold (corrections, a changed name) and still be read as made from its input alone."""
 _SIMILAR = 0.75
 """How alike (by letters, or by sound) two names must be for one to be a correction of the other."""
 _URLS = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
@@ -92,13 +94,20 @@ def compare_facts(
     result_words = _Words(result)
     changes = []
     new = _new_facts(source, result, facts)
-    for fact in facts:
-        if kept.holds(fact):
-            continue
-        change = _counterpart(fact, source_words, result_words, kept)
+    missing = [fact for fact in facts if not kept.holds(fact)]
+    placed = {fact.start: _counterpart(fact, source_words, result_words, kept, one_sided=False) for fact in missing}
+    # An output naming several things its input never did, past those standing in the place of one of its facts,
+    # draws on more than this input (notes, other files): then only a fact's own place, found on both sides, says
+    # what became of it, and a new name is no news.
+    explained = {key(c.now) for c in placed.values() if c is not None for key in (name_key, identifier_key)}
+    alone = sum(fact.kind == "names" and fact.key not in explained for fact in new) <= _NEW_NAMES
+    for fact in missing:
+        change = placed[fact.start]
+        if change is not None and change.status == "lost" and alone:
+            change = _counterpart(fact, source_words, result_words, kept)
         if change is None:
             continue  # kept, rounded
-        if change.status == "lost" and (other := _nearest(fact, len(source), new, len(result))) is not None:
+        if change.status == "lost" and alone and (other := _nearest(fact, len(source), new, len(result))):
             change = FactChange(fact, "changed", other.text)
         if change.status == "lost":
             dropped = {fact.kind, fact.text.lower(), fact.key.lower()} & allowed
@@ -109,7 +118,7 @@ def compare_facts(
             change = FactChange(fact, "corrected", change.now, allowed=True)
         changes.append(change)
     taken = {key(change.now) for change in changes for key in (name_key, identifier_key)}
-    if added:
+    if added and alone:
         changes += [FactChange(fact, "added") for fact in new if fact.kind == "names" and fact.key not in taken]
     return changes
 
@@ -207,7 +216,9 @@ class _Index:
         return f" {fact.key} " in self.words or all(word in self.word_set for word in fact.key.split())
 
 
-def _counterpart(fact: Fact, source: _Words, result: _Words, index: _Index) -> FactChange | None:
+def _counterpart(
+    fact: Fact, source: _Words, result: _Words, index: _Index, one_sided: bool = True
+) -> FactChange | None:
     """What stands in the result where the fact stood in the source: another fact, a variant of it, or nothing; None
     when it is the fact rounded (`1,183` → `about 1,200`)."""
     first, after = source.around(fact.start, fact.end)
@@ -223,7 +234,9 @@ def _counterpart(fact: Fact, source: _Words, result: _Words, index: _Index) -> F
             candidates.append(result.text_of(start, min(ends, key=lambda q: abs(q - start - width))))
     if "" in candidates and left and right:
         return FactChange(fact, "lost")  # the words on both sides stand together: the fact was taken from between
-    if not candidates:  # one side alone: the fact's own width of words after the left side, or before the right
+    if (
+        not candidates and one_sided
+    ):  # one side alone: the fact's width of words after the left side, or before the right
         candidates += [result.text_of(p + len(left), p + len(left) + width) for p in lefts if left]
         candidates += [result.text_of(max(0, q - width), q) for q in rights if right]
     number = parse_number(fact) if fact.kind == "numbers" else None

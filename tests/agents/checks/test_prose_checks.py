@@ -232,11 +232,11 @@ def test_check_prints_each_check_and_run_wants_turns_for_each_rubric(task_dir: T
 
 
 DICTATION = (
-    "okay so um we ran llama 3 with 8 billion parameters on Mondays, Anna Kowalsky said \"measure first\" and the\n"
-    "cost was 380 dollars [UNCLEAR: \"Deb\" or \"Beth\"?] for the Cloud Code trial.\n"
+    'okay so um we ran llama 3 with 8 billion parameters on Mondays, Anna Kowalsky said "measure first" and the\n'
+    'cost was 380 dollars [UNCLEAR: "Deb" or "Beth"?] for the Cloud Code trial.\n'
 )
 FIXED = (
-    "Okay, so we ran Llama 3 8B on Monday. Anna Kowalski said \"measure first\", and the cost was $380 for the\n"
+    'Okay, so we ran Llama 3 8B on Monday. Anna Kowalski said "measure first", and the cost was $380 for the\n'
     "Claude Code trial.\n"
 )
 
@@ -274,3 +274,29 @@ async def test_a_model_name_changed_into_another_fails_though_names_may_go(task_
         "notes.md:1: number '3' became '7B' in summary.md",
         "notes.md:1: number '8B' became '7B' in summary.md",
     ]
+
+
+async def test_a_stage_that_does_not_write_its_output_does_not_succeed_without_checks(task_dir: TaskDir) -> None:
+    task = task_dir.write(
+        stage(review={"retries": 1}),
+        {"summarise": [{"final": "I could not write it."}, *writes(FAITHFUL, "elsewhere.md")]},
+        files={"notes.md": NOTES},
+    )
+
+    result, events = await task_dir.run(task)
+
+    assert result.status == "failed" and result.failed_step == "summarise", result.reason
+    first, second = checks_of(events, "output")
+    assert (first.passed, first.command, first.findings) == (False, "summary.md written", ["summary.md: not written"])
+    assert second.findings == ["summary.md: not written"], "writing another file is no output"
+    retry = next(e for e in events if isinstance(e, StepRetry))
+    assert "summary.md: not written" in retry.feedback
+
+
+async def test_a_stage_that_writes_its_output_passes_the_output_check(task_dir: TaskDir) -> None:
+    task = task_dir.write(stage(), {"summarise": writes(FAITHFUL)}, files={"notes.md": NOTES})
+
+    result, events = await task_dir.run(task)
+
+    assert result.status == "succeeded", result.reason
+    assert [(c.passed, c.findings) for c in checks_of(events, "output")] == [(True, [])]
