@@ -122,8 +122,8 @@ async def _file(check: FileCheck, sandbox: Sandbox) -> BuiltinResult:
 
 
 async def _no_markers(check: NoMarkersCheck, sandbox: Sandbox, scope: CheckScope) -> BuiltinResult:
-    texts, problems = await _read_all(sandbox, _targets(check.no_markers, scope))
-    found = [f"{file.path}:{m.line}: {m.text}" for file in texts for m in find_markers(file.text)]
+    texts, problems = await _read_all(sandbox, _targets(check.files, scope))
+    found = [f"{file.path}:{m.line}: {m.text}" for file in texts for m in find_markers(file.text, check.marker_kinds)]
     summary = f"{len(found)} unresolved marker(s)" if found else f"no markers in {len(texts)} file(s)"
     return _result(problems + found, summary)
 

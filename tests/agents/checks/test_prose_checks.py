@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 
 from interns.agents.cli.timeline import event_line
-from interns.journal import CheckResult, Event, ModelResponse, StepRetry
+from interns.journal import CheckResult, Event, ModelResponse, StepRetry, StepStarted
 from tests.agents.conftest import TaskDir
 
 pytestmark = pytest.mark.anyio
@@ -300,3 +300,30 @@ async def test_a_stage_that_writes_its_output_passes_the_output_check(task_dir: 
 
     assert result.status == "succeeded", result.reason
     assert [(c.passed, c.findings) for c in checks_of(events, "output")] == [(True, [])]
+
+
+async def test_the_task_s_own_markers_are_counted_and_named_to_the_worker(task_dir: TaskDir) -> None:
+    text = "[HOOK: a first line that grabs]\nRevenue rose 12.5% [CITE: the Q3 report] to $1.2 million.\n[NOTE: fine]\n"
+    task = task_dir.write(
+        stage(checks=[{"no_markers": {"kinds": ["HOOK", "CITE"]}}], review={"retries": 0}),
+        {"summarise": writes(text)},
+        files={"notes.md": NOTES},
+    )
+
+    result, events = await task_dir.run(task)
+
+    assert result.status == "failed"
+    (check,) = checks_of(events, "no_markers")
+    assert check.command == "no unresolved markers ([HOOK: ...], [CITE: ...] too) in the output"
+    assert check.findings == ["summary.md:1: [HOOK: a first line that grabs]", "summary.md:2: [CITE: the Q3 report]"]
+    started = next(e for e in events if isinstance(e, StepStarted))
+    assert "This task marks work still to do with `[HOOK: ...]`, `[CITE: ...]`, besides" in started.prompt
+
+
+def test_a_marker_kind_in_lower_case_is_refused_with_its_line(task_dir: TaskDir) -> None:
+    task = task_dir.write(stage(checks=[{"no_markers": {"kinds": ["hook"]}}]), {}, files={"notes.md": NOTES})
+
+    checked = interns("check", str(task), cwd=task_dir.root)
+
+    assert checked.returncode == 2, checked.stdout + checked.stderr
+    assert "no_markers.kinds" in checked.stderr and "Traceback" not in checked.stderr, checked.stderr
