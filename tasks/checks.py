@@ -113,6 +113,10 @@ class Preservation(_Check):
     may_correct: bool = False
     """The step may correct misspelt or misheard names (`fix errors only`): a name the output holds in a close
     variant (`Kowalsky` → `Kowalski`) is reported as a correction, not a loss, and does not fail the check."""
+    judge: bool = False
+    """Send the facts the heuristics find lost or changed (each with a few lines around it, never the whole text) to
+    the supervisor's model, which says of each whether it is kept, corrected, changed or lost, and why; those it finds
+    kept pass, with its reasons shown. With a scripted model, it plays the turns of `<step>.facts`."""
 
     def describe(self) -> str:
         """`out.md keeps the facts of in.md`."""

@@ -107,6 +107,7 @@ async def run_checks(
                     output=found.output,
                     kind=kind,
                     findings=found.findings,
+                    notes=found.notes,
                 )
             )
             outcomes.append(outcome)

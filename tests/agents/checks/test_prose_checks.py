@@ -327,3 +327,62 @@ def test_a_marker_kind_in_lower_case_is_refused_with_its_line(task_dir: TaskDir)
 
     assert checked.returncode == 2, checked.stdout + checked.stderr
     assert "no_markers.kinds" in checked.stderr and "Traceback" not in checked.stderr, checked.stderr
+
+
+async def test_the_judge_lets_pass_what_it_finds_kept_and_its_reasons_are_journaled_and_shown(
+    task_dir: TaskDir,
+) -> None:
+    vague = "Summary: revenue rose sharply to $1.2 million in 2024, said Ms Whitfield of Northwind.\n"
+    fixed = "Summary: revenue rose 12.5% to $1.2 million in 2024, said Ms Whitfield of Northwind.\n"
+    same_person = {"verdict": "kept", "reason": "'Ms Whitfield' is Dana Whitfield, named by her title."}
+    task = task_dir.write(
+        stage(checks=[{"preserves": {"judge": True}}]),
+        {
+            "summarise": writes(vague) + writes(fixed),
+            "summarise.facts": [
+                {
+                    "final": {
+                        "verdicts": [
+                            {"number": 1, "verdict": "lost", "reason": "It says 'sharply', not 12.5%."},
+                            {"number": 2, **same_person},
+                        ]
+                    }
+                },
+                {"final": {"verdicts": [{"number": 1, **same_person}]}},
+            ],
+        },
+        files={"notes.md": NOTES},
+    )
+
+    result, events = await task_dir.run(task)
+
+    assert result.status == "succeeded", result.reason
+    first, second = checks_of(events, "preserves")
+    assert first.findings == [
+        "notes.md:3: number '12.5%' is missing from summary.md; the judge: lost, It says 'sharply', not 12.5%."
+    ]
+    kept = (
+        "notes.md:3: name 'Dana Whitfield' became 'Ms Whitfield' in summary.md; the judge: kept, "
+        "'Ms Whitfield' is Dana Whitfield, named by her title."
+    )
+    assert first.notes == [kept] and (second.passed, second.notes) == (True, [kept])
+    shown = Console(width=300, record=True, color_system=None)
+    shown.print(event_line(second))
+    assert "the judge: kept, 'Ms Whitfield' is Dana Whitfield" in shown.export_text(), "a person sees the reasons"
+    judged = [e for e in events if isinstance(e, ModelResponse) and e.step == "summarise" and e.tool_calls]
+    assert any("verdicts" in call["args"] for e in judged for call in e.tool_calls), "the judge's turns journaled"
+
+
+async def test_without_a_verdict_the_heuristics_findings_stand(task_dir: TaskDir) -> None:
+    task = task_dir.write(
+        stage(checks=[{"preserves": {"judge": True}}], review={"retries": 0}),
+        {"summarise": writes(DROPPED)},
+        files={"notes.md": NOTES},
+    )
+
+    result, events = await task_dir.run(task)
+
+    assert result.status == "failed"
+    (check,) = checks_of(events, "preserves")
+    assert check.findings == ["notes.md:3: number '12.5%' is missing from summary.md"]
+    assert check.notes and check.notes[0].startswith("the judge gave no verdict, so the heuristics' stand")
