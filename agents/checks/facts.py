@@ -24,6 +24,7 @@ __all__ = [
     "find_facts",
     "find_markers",
     "identifier_key",
+    "is_common",
     "name_key",
     "number_value",
     "numbers_of",
@@ -37,7 +38,8 @@ __all__ = [
 
 _ANY_MARKER = re.compile(r"\[[A-Z][A-Z _-]*\??\s*:[^\]\n]*\]")
 """Any marker a writer leaves (`[UNCLEAR: ...]`, `[TODO: ...]`, `[HOOK: ...]`): what is inside states no fact."""
-_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'`\]\[]+", re.IGNORECASE)
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'`\]\[]*[^\s<>\"'`\]\[.,;:!?)]", re.IGNORECASE)
+"""A URL, without the punctuation that ends the sentence it stands in."""
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
     r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
@@ -229,6 +231,11 @@ def parse_number(fact: Fact) -> Number | None:
         return None
     unit = fact.key.split()[0] if " " in fact.key else ""
     return Number(**{**found[0].__dict__, "unit": unit})
+
+
+def is_common(word: str) -> bool:
+    """Whether a capitalised word is a common one (`In`, `The`, `Okay`) rather than a name."""
+    return _word(word) in _OPENERS or _word(word) in _NOT_NAMES
 
 
 def without_markers(text: str) -> str:

@@ -21,6 +21,7 @@ from interns.agents.checks.facts import (
     Fact,
     find_facts,
     identifier_key,
+    is_common,
     name_key,
     numbers_of,
     parse_number,
@@ -265,7 +266,8 @@ def _judge(fact: Fact, now: str, index: _Index) -> FactChange | None:
         return FactChange(fact, "changed", now) if _ratio(fact.key, name_key(now)) >= 0.5 else None
     if not _has_digit(fact.key) and _similar(fact.text, now, anchored=True):  # `GPT-4o` to `GPT-4` is no spelling
         return FactChange(fact, "corrected", now)
-    names = [w for w in _CAPITALS.findall(now) if name_key(w) not in index.source_names and len(w) > 1]
+    names = [w for w in _CAPITALS.findall(now) if name_key(w) not in index.source_names and not is_common(w)]
+    names = [w for w in names if len(w) > 1]
     if names or (_has_digit(fact.key) and _has_digit(now)):
         return FactChange(fact, "changed", now)
     return None
