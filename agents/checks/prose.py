@@ -183,7 +183,8 @@ async def _judged(
     )
     if error:
         return [line for line, _ in failing], [f"the judge gave no verdict, so the heuristics' stand: {error}"], usage
-    findings, notes = [], []
+    findings: list[str] = []
+    notes: list[str] = []
     for index, (line, item) in enumerate(failing):
         verdict = verdicts.get(index)
         if verdict is None:
