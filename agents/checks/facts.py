@@ -96,6 +96,7 @@ _CARDINALS = _listed(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
     "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety"
 )
+_AND_A_HALF = re.compile(r"[ \t]+and[ \t]+a[ \t]+half\b", re.IGNORECASE)
 _ORDINAL_WORDS = _listed("first second third fourth fifth sixth seventh eighth ninth tenth")
 _ORDINALS = frozenset(_ORDINAL_WORDS)
 _SPELLED = {
@@ -188,6 +189,8 @@ def find_facts(text: str) -> list[Fact]:
 def number_value(match: re.Match[str]) -> tuple[Decimal, bool]:
     """A number's value with its scale applied (`8B`, `8 billion`: 8e9), and whether a scale was written."""
     digits = Decimal(match.group("digits").replace(",", ""))
+    if _AND_A_HALF.match(match.string, match.end()):  # `2 and a half hours` is 2.5
+        digits += Decimal("0.5")
     scale = (match.group("word") or match.group("suffix") or "").lower()
     if scale in _SCALES:
         return digits.scaleb(_SCALES[scale]), True
@@ -198,9 +201,10 @@ def spelled_numbers(text: str) -> set[tuple[str, Decimal]]:
     """The numbers a text spells out (`three`, `twenty-five`, `a dozen`, `second`), each with its unit: `ordinal` or
     none."""
     values: set[tuple[str, Decimal]] = set()
-    words = [w.lower() for w in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)?", text)]
-    for word in words:
-        parts = word.split("-")
+    for match in re.finditer(r"[A-Za-z]+(?:-[A-Za-z]+)?", text):
+        parts = match.group(0).lower().split("-")
+        if len(parts) == 1 and parts[0] in _SPELLED and _AND_A_HALF.match(text, match.end()):
+            values.add(("", Decimal(_SPELLED[parts[0]]) + Decimal("0.5")))
         unit = "ordinal" if parts[-1] in _ORDINALS else ""
         if all(part in _SPELLED for part in parts) and len(parts) <= 2:
             values.add((unit, Decimal(sum(_SPELLED[part] for part in parts))))

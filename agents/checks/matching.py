@@ -94,7 +94,7 @@ def compare_facts(
     source_words = _Words(source)
     result_words = _Words(result)
     changes = []
-    new = _new_facts(source, result, facts)
+    new = _new_facts(source, result)
     missing = [fact for fact in facts if not kept.holds(fact)]
     placed = {fact.start: _counterpart(fact, source_words, result_words, kept, one_sided=False) for fact in missing}
     # An output naming several things its input never did, past those standing in the place of one of its facts,
@@ -124,7 +124,7 @@ def compare_facts(
     return changes
 
 
-def _new_facts(source: str, result: str, facts: list[Fact]) -> list[Fact]:
+def _new_facts(source: str, result: str) -> list[Fact]:
     """The numbers and names the result states that the source does not: in a faithful stage, only replacements."""
     known = _Index(source, [])
     return [fact for fact in find_facts(result) if fact.kind in ("numbers", "names") and not known.holds(fact)]
@@ -192,6 +192,8 @@ class _Index:
         self.unscaled = {(n.unit, n.value) for n in numbers if not n.scaled} | spelled
         self.identifiers = {fact.key for fact in facts if fact.kind == "names" and _has_digit(fact.key)}
         self.identifiers |= {identifier_key(m.group(0)) for m in re.finditer(r"[A-Za-z]+[ -]\d[\w.]*", result)}
+        heads = "".join(word[0] for word in words)
+        self.initials = {heads[i : i + n] for n in range(2, 6) for i in range(len(heads) - n + 1)}
         self.source_values = {n.value for n in numbers_of(" ".join(f.text for f in source_facts))}
         self.source_names = {f.key for f in source_facts if f.kind == "names"}
 
@@ -214,6 +216,8 @@ class _Index:
             return (number.unit, number.value) in self.digits
         if _has_digit(fact.key):
             return fact.key in self.identifiers
+        if fact.text.rstrip("s").isupper() and fact.key.rstrip("s") in self.initials:
+            return True  # `LLM` spelt out: large language model
         return f" {fact.key} " in self.words or all(word in self.word_set for word in fact.key.split())
 
 

@@ -125,3 +125,15 @@ def test_a_quote_over_a_line_break_is_kept_and_its_loss_is_found() -> None:
 def test_a_rounded_figure_in_a_summary_is_no_change() -> None:
     assert failing("We have 1,183 users.", "We have about 1,200 users.") == []
     assert failing("We have 1,183 users.", "We have about 1,500 users.") == ["number '1,183' became '1,500' in out"]
+
+
+def test_halves_and_acronyms_spelt_out_are_kept() -> None:
+    source = "It took 2 and a half hours with the LLM and two APIs; the old one took 2.5 days."
+    output = "It took 2.5 hours with the large language model and two application programming interfaces; the old one "
+    output += "took two and a half days."
+
+    assert failing(source, output) == []
+    assert failing("It took 2.5 hours with the LLM.", "It took 2 hours with the model.") == [
+        "number '2.5' became '2' in out",
+        "name 'LLM' is missing from out",
+    ]
