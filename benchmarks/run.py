@@ -23,10 +23,22 @@ from typing import Any
 
 from rich.console import Console
 
-from benchmarks import journal_index, parallel, prompt_weight, prose_checks, readiness, step_overhead
+from benchmarks import (
+    journal_index,
+    parallel,
+    prompt_weight,
+    prose_checks,
+    proxy,
+    readiness,
+    solve_rate,
+    solve_tasks,
+    step_overhead,
+)
 from benchmarks.table import BenchResult, Row, at_most, render
 
 RESULTS = Path(__file__).parent / "results"
+ASKED_FOR_ONLY = {"solve_rate"}
+"""Benchmarks left out of a plain run: the solve rate needs a model server and takes hours with a local model."""
 VIEWER_TARGET_S = 2.0
 
 
@@ -67,7 +79,22 @@ def benchmarks(args: argparse.Namespace) -> dict[str, Callable[[], BenchResult]]
         "viewer": lambda: viewer(args.viewer_events, args.viewer_repeats),
         "prompt_weight": lambda: prompt_weight.measure(rounds=args.rounds, peer=peer, install_peer=install),
         "prose_checks": lambda: prose_checks.measure(args.prose_corpus),
+        "proxy": lambda: proxy.measure(requests=args.floor_commands, rounds=args.rounds),
+        "solve_rate": lambda: solve_rate.measure(
+            attempts=args.attempts,
+            base_url=args.base_url,
+            model=args.model_name,
+            tasks=args.solve_task or None,
+            peer=peer,
+            install_peer=install,
+            on_attempt=_said,
+        ),
     }
+
+
+def _said(attempt: solve_rate.Attempt) -> None:
+    verdict = "solved" if attempt.solved else f"not solved ({attempt.reason})"
+    print(f"  {attempt.agent} on {attempt.task}: {verdict} in {attempt.seconds:.0f} s", file=sys.stderr, flush=True)
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -89,6 +116,16 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, help="runs to list (default 10000)")
     parser.add_argument("--viewer-events", type=int, help="events in the viewer's run (default 50000)")
     parser.add_argument("--viewer-repeats", type=int, help="viewer timings (default 5)")
+    parser.add_argument(
+        "--base-url",
+        default=os.environ.get("INTERNS_BASE_URL_LOCAL"),
+        help="solve_rate: the OpenAI-compatible server both agents use (default: $INTERNS_BASE_URL_LOCAL)",
+    )
+    parser.add_argument("--model-name", default=solve_rate.MODEL, help="solve_rate: the server's model name")
+    parser.add_argument("--attempts", type=int, help="solve_rate: attempts per task and agent (default 5)")
+    parser.add_argument(
+        "--solve-task", action="append", choices=sorted(solve_tasks.TASKS), help="solve_rate: only this task (repeat)"
+    )
     parser.add_argument("--no-peer", action="store_true", help="leave mini-swe-agent out")
     parser.add_argument("--no-install", action="store_true", help="use mini-swe-agent only if already installed")
     parser.add_argument(
@@ -115,6 +152,7 @@ DEFAULTS: dict[str, Any] = {
     "runs": 10_000,
     "viewer_events": 50_000,
     "viewer_repeats": 5,
+    "attempts": 5,
 }
 QUICK: dict[str, Any] = {
     "rounds": 1,
@@ -128,6 +166,7 @@ QUICK: dict[str, Any] = {
     "runs": 200,
     "viewer_events": 2_000,
     "viewer_repeats": 1,
+    "attempts": 1,
 }
 
 
@@ -156,7 +195,7 @@ def main(argv: list[str] | None = None) -> None:
     report: dict[str, Any] = {"machine": machine(), "sizes": {k: getattr(args, k) for k in DEFAULTS}, "results": {}}
     rows: list[Row] = []
     for name, measure in chosen.items():
-        if args.only and name not in args.only:
+        if (args.only and name not in args.only) or (not args.only and name in ASKED_FOR_ONLY):
             continue
         console.print(f"[bold]{name}[/] ...")
         started = time.perf_counter()

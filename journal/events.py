@@ -181,6 +181,12 @@ class RunResumed(_Event):
     """Steps that continue their paused conversation."""
     from_step: str | None = None
     """The step a person went on from (`interns resume --from`): its output kept, the steps after it run again."""
+    by: str = ""
+    """Where a person asked for it: `terminal` or `viewer` (empty in older runs)."""
+    user: str = ""
+    """Who asked: the user name of the process that went on."""
+    host: str = ""
+    """On which machine."""
 
 
 class ToolCall(_Event):
@@ -191,6 +197,8 @@ class ToolCall(_Event):
     args: dict[str, Any]
     ok: bool
     result: str
+    line: int | None = None
+    """For an edit that went through: the line of the file where the snippet it replaced began."""
 
 
 class CommandRun(_Event):
@@ -205,6 +213,28 @@ class CommandRun(_Event):
     timed_out: bool = False
     truncated: bool = False
     by: Literal["worker", "check", "setup"] = "worker"
+
+
+class NetworkConnection(_Event):
+    """A connection a sandbox asked the network proxy for: the host, whether it was allowed and why, bytes each way."""
+
+    type: Literal["network_connection"] = "network_connection"
+    host: str
+    port: int
+    method: str
+    """`CONNECT` for an HTTPS tunnel, else the plain HTTP request's method."""
+    allowed: bool
+    rule: str = ""
+    """The allow or deny pattern that decided; "" when none matched."""
+    reason: str = ""
+    address: str = ""
+    """The address the proxy connected to."""
+    sent: int = 0
+    """Bytes from the sandbox to the host."""
+    received: int = 0
+    """Bytes from the host to the sandbox."""
+    credential: bool = False
+    """Whether the proxy added a credential header."""
 
 
 class CheckResult(_Event):
@@ -305,6 +335,7 @@ Event = Annotated[
     | RunResumed
     | ToolCall
     | CommandRun
+    | NetworkConnection
     | CheckResult
     | StepRetry
     | StepFinished

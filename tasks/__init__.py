@@ -21,6 +21,7 @@ from interns.tasks.errors import Problem, TaskFileError
 from interns.tasks.graph import find_cycle, plan_levels, topological_order
 from interns.tasks.loader import line_of, load, load_text
 from interns.tasks.mcp import DEFAULT_ASK, McpServer, McpToolRules, servers_for
+from interns.tasks.network import CredentialRule, NetworkRules
 from interns.tasks.schema import json_schema
 from interns.tasks.spec import (
     ALL_TOOLS,
@@ -49,6 +50,7 @@ __all__ = [
     "CommandRules",
     "Context",
     "CopyLimit",
+    "CredentialRule",
     "FileCheck",
     "FolderWorkspace",
     "Guardrails",
@@ -57,6 +59,7 @@ __all__ = [
     "McpToolRules",
     "ModelEndpoint",
     "ModelSettingsSpec",
+    "NetworkRules",
     "NoMarkersCheck",
     "NotCopiedCheck",
     "Outputs",

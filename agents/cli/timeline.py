@@ -19,6 +19,7 @@ from interns.journal import (
     MergeResult,
     ModelResponse,
     ModelRetried,
+    NetworkConnection,
     Notice,
     PlanMade,
     PolicyDecision,
@@ -198,6 +199,15 @@ def event_line(event: Event | UnknownEvent, *, detail: int = 0) -> RenderableTyp
             body = (event.stdout + ("\n" + event.stderr if event.stderr else "")).strip()
             if event.truncated:
                 body += "\n[the output was longer; only its start was kept]"
+        case NetworkConnection():
+            line.append(f"[{event.step or 'setup'}] ", style="cyan")
+            line.append("net allowed " if event.allowed else "net REFUSED ", style="green" if event.allowed else "red")
+            line.append(f"{event.method} {event.host}:{event.port}")
+            if event.allowed:
+                added = ", credential added" if event.credential else ""
+                line.append(f"  by '{event.rule}'{added}, {event.sent:,} B up, {event.received:,} B down", style="dim")
+            else:
+                line.append(f"  {event.reason}", style="dim")
         case CheckResult():
             line.append(f"[{event.step or 'task'}] ", style="cyan")
             line.append(

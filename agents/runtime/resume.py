@@ -52,6 +52,8 @@ class ResumePoint:
     """The step a person chose to go on from, its output kept as it is now."""
     cut_off: dict[str, Snapshot | None] = field(default_factory=dict)
     """Steps that started and never finished, with the snapshot they started from: they start again, judged on it."""
+    by: str = "terminal"
+    """Where the person who asked the run to go on did so: `terminal` or `viewer`."""
 
     @property
     def run_id(self) -> str:

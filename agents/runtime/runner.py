@@ -62,9 +62,12 @@ class Runner:
         choice = model or (header.model if header.scripted else None)
         return self._supervisor(task_file, choice, Fresh(feedback=note, retry_of=header.run_id))
 
-    def resume(self, run_ref: str, *, from_step: str | None = None, model: str | None = None) -> Supervisor:
-        """The run that stopped going on (from `from_step`, when given); checked as `start` is."""
+    def resume(
+        self, run_ref: str, *, from_step: str | None = None, model: str | None = None, by: str = "terminal"
+    ) -> Supervisor:
+        """The run that stopped going on (from `from_step`, when given), asked for at `by`; checked as `start` is."""
         point = resume_point(RunStore(self.runs_dir), run_ref, from_step)
+        point.by = by
         if point.waiting:
             listed = "\n  ".join(f"step {r.step}: {r.tool} {r.target}" for r in point.waiting)
             raise CannotResume(f"run {point.run_id} still waits for answers:\n  {listed}")

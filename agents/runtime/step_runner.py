@@ -19,6 +19,7 @@ from interns.agents.policy.changes import judge_changes
 from interns.agents.policy.decisions import Policy
 from interns.agents.policy.withheld import MODEL_KEY_VARIABLES, sandbox_env
 from interns.agents.runtime.context import exemplar_files, workspace_files
+from interns.agents.runtime.network import journal_connections, sandbox_network
 from interns.agents.runtime.reviewer import DIFF_LIMIT, review_step
 from interns.agents.tracing.spans import end_span, step_span
 from interns.agents.worker.agent import Worker
@@ -45,7 +46,7 @@ from interns.sandbox.workspace.scratch import ScratchCopy, make_scratch_copy
 from interns.sandbox.workspace.snapshot import Snapshot
 from interns.sandbox.workspace.tree_diff import render_diff
 from interns.sandbox.workspace.tree_scan import TreeTooLarge, shown
-from interns.tasks import Check, Step, TaskSpec, servers_for
+from interns.tasks import Check, NetworkRules, Step, TaskSpec, servers_for
 
 __all__ = ["SNAPSHOT_BLOBS", "PausedStep", "RunEnv", "StepResult", "StepRunner", "snapshot_file"]
 """Host variables that never enter a sandbox, even when a task names them."""
@@ -113,15 +114,21 @@ class StepRunner:
         self.env = env
 
     def sandbox_spec(
-        self, workspace: Workspace | ScratchCopy, *, step: Step | None = None, network: bool | None = None
+        self,
+        workspace: Workspace | ScratchCopy,
+        *,
+        step: Step | None = None,
+        network: bool | NetworkRules | None = None,
     ) -> SandboxSpec:
         """The sandbox a step's commands run in, under the step's guardrails; `network` overrides theirs."""
         guardrails = self.env.spec.guardrails if step is None else self.env.spec.guardrails.for_step(step)
         env = sandbox_env(guardrails.env)
+        setting = guardrails.network if network is None else network
         return SandboxSpec(
             backend=guardrails.sandbox,
             workspace=workspace.path,
-            network=guardrails.network if network is None else network,
+            network=sandbox_network(setting, guardrails.credentials, guardrails.sandbox),
+            on_connection=journal_connections(self.env.record, None if step is None else step.id),
             env=env,
             timeout=guardrails.limits.command_seconds,
             run_id=self.env.run_id,

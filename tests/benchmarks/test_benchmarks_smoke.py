@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks import journal_index, parallel, prompt_weight, prose_checks, readiness, run, step_overhead
+from benchmarks import journal_index, parallel, prompt_weight, prose_checks, proxy, readiness, run, step_overhead
 from benchmarks.stats import flatness, interleaved
 from benchmarks.table import BenchResult, Row
 from tests.support.messages_api import PrefixCache
@@ -134,3 +134,11 @@ def test_interleaving_and_flatness() -> None:
     samples = interleaved({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, 2)
     assert calls == ["a", "b", "a", "b"] and [len(v) for v in samples.values()] == [2, 2]
     assert flatness([0.001] * 10 + [0.003] * 10)["last_over_first"] == pytest.approx(3.0)
+
+
+def test_proxy() -> None:
+    result = proxy.measure(requests=2, rounds=1, packages=1)
+    assert_shape(result, "proxy")
+    if "http_request_s" in result.raw:
+        assert [len(result.raw["https_request_s"][v]) for v in ("proxy", "direct")] == [2, 2]
+        assert [len(result.raw["pip_install_s"][v]) for v in ("proxy", "direct")] == [1, 1]
