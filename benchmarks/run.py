@@ -27,6 +27,7 @@ from benchmarks import (
     journal_index,
     parallel,
     prompt_weight,
+    prose_checks,
     proxy,
     readiness,
     solve_rate,
@@ -77,6 +78,7 @@ def benchmarks(args: argparse.Namespace) -> dict[str, Callable[[], BenchResult]]
         "journal_index": lambda: journal_index.measure(events=args.events, runs=args.runs, rounds=args.rounds),
         "viewer": lambda: viewer(args.viewer_events, args.viewer_repeats),
         "prompt_weight": lambda: prompt_weight.measure(rounds=args.rounds, peer=peer, install_peer=install),
+        "prose_checks": lambda: prose_checks.measure(args.prose_corpus),
         "proxy": lambda: proxy.measure(requests=args.floor_commands, rounds=args.rounds),
         "solve_rate": lambda: solve_rate.measure(
             attempts=args.attempts,
@@ -126,6 +128,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--no-peer", action="store_true", help="leave mini-swe-agent out")
     parser.add_argument("--no-install", action="store_true", help="use mini-swe-agent only if already installed")
+    parser.add_argument(
+        "--prose-corpus", type=Path, default=prose_checks.CORPUS, help="a folder of stage pairs for prose_checks"
+    )
     parser.add_argument("--profile", action="store_true", help="also profile one local worker run (where time goes)")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else DEFAULTS
