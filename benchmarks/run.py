@@ -28,6 +28,7 @@ from benchmarks import (
     long_run,
     parallel,
     prompt_weight,
+    prose_checks,
     proxy,
     readiness,
     solve_rate,
@@ -79,6 +80,7 @@ def benchmarks(args: argparse.Namespace) -> dict[str, Callable[[], BenchResult]]
         "viewer": lambda: viewer(args.viewer_events, args.viewer_repeats),
         "prompt_weight": lambda: prompt_weight.measure(rounds=args.rounds, peer=peer, install_peer=install),
         "long_run": lambda: long_run.measure(rounds=args.rounds * 2, tool_turns=args.long_turns),
+        "prose_checks": lambda: prose_checks.measure(args.prose_corpus),
         "proxy": lambda: proxy.measure(requests=args.floor_commands, rounds=args.rounds),
         "solve_rate": lambda: solve_rate.measure(
             attempts=args.attempts,
@@ -129,6 +131,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--no-peer", action="store_true", help="leave mini-swe-agent out")
     parser.add_argument("--no-install", action="store_true", help="use mini-swe-agent only if already installed")
+    parser.add_argument(
+        "--prose-corpus", type=Path, default=prose_checks.CORPUS, help="a folder of stage pairs for prose_checks"
+    )
     parser.add_argument("--profile", action="store_true", help="also profile one local worker run (where time goes)")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else DEFAULTS

@@ -278,6 +278,9 @@ class CheckResult(_Event):
     """`command`, or the built-in check's key: `file`, `no_markers`, `preserves`, `not_copied`, `rubric`."""
     findings: list[str] = []
     """What a built-in check found wrong, one item each: a marker, a missing number, a copied passage."""
+    notes: list[str] = []
+    """What a built-in check noted without failing: a correction a stage may make, a fact the judge found kept, with
+    the judge's reason."""
 
 
 class StepRetry(_Event):

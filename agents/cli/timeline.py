@@ -222,7 +222,9 @@ def event_line(event: Event | UnknownEvent, *, detail: int = 0) -> RenderableTyp
             line.append(event.command)
             if event.kind != "command":  # a command's output is shown under its own CommandRun
                 body = "\n".join(event.findings) or event.output
-            if body and not event.passed:  # what a built-in check found is shown even in the live view
+                if event.notes and event.passed:  # corrections, and the judge's reasons for what it let pass
+                    body = "\n".join(event.notes)
+            if body and (not event.passed or event.notes):  # what a built-in check found shows even in the live view
                 shown = fold(body, max(detail, FINDINGS_SHOWN))
                 return Group(line, Padding(Text(shown), (0, 0, 0, 11), expand=False))
         case StepRetry():

@@ -13,7 +13,7 @@ from pydantic_ai.messages import ModelMessage, ModelMessagesTypeAdapter
 
 from interns import prompts
 from interns.agents.checks.prose import CheckScope
-from interns.agents.checks.runner import CheckOutcome, run_checks
+from interns.agents.checks.runner import CheckOutcome, output_check, run_checks
 from interns.agents.gate.approval import Asker
 from interns.agents.policy.changes import judge_changes
 from interns.agents.policy.decisions import Policy
@@ -346,6 +346,9 @@ class StepRunner:
             model=self.env.model,
         )
         checks = await self.checks_on_a_copy(workspace, step.done_when, step, scope)
+        written = [change.path for change in changes if change.kind != "deleted"]
+        if (output := output_check(step.output, written, step=step.id, record=self.env.record)) is not None:
+            checks = [output, *checks]
         checks_usage = sum((c.usage for c in checks), Usage())  # a rubric's judge is a model too
         failed = [c for c in checks if not c.passed]
         if failed:

@@ -103,8 +103,8 @@ class ModelChoice:
 
 
 def is_supervisors(agent: str) -> bool:
-    """Whether the agent is one of the supervisor's own: the planner, a step's review, a rubric's judge."""
-    return agent in ("plan", "rubric") or agent.endswith((".review", ".rubric"))
+    """Whether the agent is one of the supervisor's own: the planner, a step's review, a rubric's or facts' judge."""
+    return agent in ("plan", "rubric", "facts") or agent.endswith((".review", ".rubric", ".facts"))
 
 
 def select_model(

@@ -8,7 +8,17 @@ from typing import Any
 
 import pytest
 
-from benchmarks import journal_index, long_run, parallel, prompt_weight, proxy, readiness, run, step_overhead
+from benchmarks import (
+    journal_index,
+    long_run,
+    parallel,
+    prompt_weight,
+    prose_checks,
+    proxy,
+    readiness,
+    run,
+    step_overhead,
+)
 from benchmarks.stats import flatness, interleaved
 from benchmarks.table import BenchResult, Row
 from tests.support.messages_api import PrefixCache
@@ -82,6 +92,26 @@ def test_long_run() -> None:
     context = result.raw["context"]
     assert context["compactions"] >= 1 and context["summary_requests"] == context["compactions"]
     assert len(context["input_tokens"]) == 31  # thirty tool turns, then the answer
+
+
+def test_prose_checks(tmp_path: Path) -> None:
+    (tmp_path / "one.yaml").write_text(
+        "stages:\n  - {name: notes, text: 'We paid $380 to Anna Kowalski.'}\n"
+        "  - {name: smooth, text: 'Anna Kowalski was paid $380.'}\n"
+        "planted:\n  - {stage: smooth, kind: number, from: '$380', to: 'a fee'}\n"
+    )
+    result = prose_checks.measure(tmp_path)
+    assert_shape(result, "prose_checks")
+    assert (result.raw["words"], result.raw["pairs"], result.raw["plants_by_hand"]) == (6, 1, 1)
+    assert result.raw["plants_mechanical"] == 4, "each of two facts deleted and changed"
+
+
+def test_a_plant_whose_text_is_not_in_its_stage_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "one.yaml").write_text(
+        "stages: [{name: a, text: x}, {name: b, text: y}]\nplanted: [{stage: b, kind: name, from: z, to: w}]\n"
+    )
+    with pytest.raises(ValueError, match="planted text 'z' is not in stage b"):
+        prose_checks.load(tmp_path)
 
 
 def test_the_harness_writes_every_sample(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

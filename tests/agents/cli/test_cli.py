@@ -170,7 +170,9 @@ def test_show_follow_prints_a_live_run_to_its_end(tmp_path: Path) -> None:
         run.wait(timeout=60)
     assert followed.returncode == 0, followed.stderr
     assert "slow-done" in followed.stdout
-    assert "run succeeded" in followed.stdout.strip().splitlines()[-1]
+    lines = [line for line in followed.stdout.splitlines() if line.strip()]
+    assert lines[-1].startswith("next: interns review ")  # the run waits for a person's review, and says how
+    assert "run succeeded" in lines[-2]
 
 
 def test_check_refuses_a_network_allowlist_for_a_local_sandbox(tmp_path: Path) -> None:
