@@ -25,6 +25,7 @@ from rich.console import Console
 
 from benchmarks import (
     journal_index,
+    long_run,
     parallel,
     prompt_weight,
     prose_checks,
@@ -78,6 +79,7 @@ def benchmarks(args: argparse.Namespace) -> dict[str, Callable[[], BenchResult]]
         "journal_index": lambda: journal_index.measure(events=args.events, runs=args.runs, rounds=args.rounds),
         "viewer": lambda: viewer(args.viewer_events, args.viewer_repeats),
         "prompt_weight": lambda: prompt_weight.measure(rounds=args.rounds, peer=peer, install_peer=install),
+        "long_run": lambda: long_run.measure(rounds=args.rounds * 2, tool_turns=args.long_turns),
         "prose_checks": lambda: prose_checks.measure(args.prose_corpus),
         "proxy": lambda: proxy.measure(requests=args.floor_commands, rounds=args.rounds),
         "solve_rate": lambda: solve_rate.measure(
@@ -116,6 +118,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, help="runs to list (default 10000)")
     parser.add_argument("--viewer-events", type=int, help="events in the viewer's run (default 50000)")
     parser.add_argument("--viewer-repeats", type=int, help="viewer timings (default 5)")
+    parser.add_argument("--long-turns", type=int, help="tool turns of the long run on the Anthropic wire (default 200)")
     parser.add_argument(
         "--base-url",
         default=os.environ.get("INTERNS_BASE_URL_LOCAL"),
@@ -152,6 +155,7 @@ DEFAULTS: dict[str, Any] = {
     "runs": 10_000,
     "viewer_events": 50_000,
     "viewer_repeats": 5,
+    "long_turns": 200,
     "attempts": 5,
 }
 QUICK: dict[str, Any] = {
@@ -166,6 +170,7 @@ QUICK: dict[str, Any] = {
     "runs": 200,
     "viewer_events": 2_000,
     "viewer_repeats": 1,
+    "long_turns": 30,
     "attempts": 1,
 }
 

@@ -81,6 +81,8 @@ class RunStarted(_Event):
     """The sandbox backend the run's commands ran in."""
     retry_of: str | None = None
     """The run a person sent back with a note, when this run is its retry."""
+    replay_of: str | None = None
+    """The run whose recorded model turns this run plays again (`interns replay`), when it is a replay."""
     outputs_to: str | None = None
     """For a folder whose outputs go elsewhere: the folder accepted outputs are copied to."""
     outputs_files: list[str] = []
@@ -113,6 +115,30 @@ class ModelResponse(_Event):
     usage: Usage = Usage()
     stop_reason: str | None = None
     """Why the model stopped, as its provider said (`end_turn`, `max_tokens`, `refusal`...); None in older runs."""
+
+
+class ContextCompacted(_Event):
+    """A worker's older turns were replaced, in what its model is sent, by a summary the model wrote of them.
+
+    The full conversation stays in `messages/` and in this journal; only the model's view of it is shorter.
+    """
+
+    type: Literal["context_compacted"] = "context_compacted"
+    attempt: int
+    summary: str
+    """The note that stands for the older turns: what was tried, what was learned, what remains."""
+    upto: int
+    """How many messages of the full conversation the note covers (all but the first, the step's prompt)."""
+    turns: int
+    """Model turns the note covers, counted from the step's start."""
+    tokens_before: int
+    """Estimated tokens of the context before the summary."""
+    tokens_after: int
+    """Estimated tokens of the context after it."""
+    budget: int
+    """The context budget, in tokens, that the summary keeps the conversation within."""
+    usage: Usage = Usage()
+    """What writing the summary cost."""
 
 
 class ModelRetried(_Event):
@@ -328,6 +354,7 @@ Event = Annotated[
     | MergeResult
     | StepStarted
     | ModelResponse
+    | ContextCompacted
     | ModelRetried
     | PolicyDecision
     | ApprovalRequested

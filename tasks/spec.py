@@ -175,6 +175,8 @@ class Step(_Model):
     """Names of the task's MCP servers whose tools this step's worker gets; default: all of them, `[]` for none."""
     model_settings: ModelSettingsSpec | None = None
     """This step's model settings, each in place of the task's own."""
+    context_tokens: int | None = Field(None, ge=2_000, strict=True)
+    """This step's context budget, in place of `guardrails.limits.context_tokens`."""
 
 
 class CommandExamples(_Model):
@@ -222,6 +224,9 @@ class Limits(_Model):
     """The same tool call made this many times in a row is the most; the next ends the step as `stuck`."""
     tokens: int = Field(200_000, ge=1, strict=True)
     """Input plus output tokens per attempt."""
+    context_tokens: int | None = Field(None, ge=2_000, strict=True)
+    """Tokens of conversation a worker's model is sent at most: older tool outputs are masked, then older turns
+    summarized, to stay within it (the full conversation is journaled); default: most of the model's window."""
     cost_usd: float | None = Field(None, gt=0, strict=True, allow_inf_nan=False)
     """Spend per attempt in US dollars, where the model's price is known."""
     minutes: float = Field(20.0, gt=0, strict=True, allow_inf_nan=False)

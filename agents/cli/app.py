@@ -1,7 +1,7 @@
 """The `interns` command line: the app, its commands registered in the order a person meets them, and `main`.
 
-Each command lives in a module of its own (`check`, `run`, `show`, `review`, `init`, `resume`, `view`, `stats`,
-`sandbox`); errors raised on purpose reach `main`, which prints them and exits with the code of who must act.
+Each command lives in a module of its own (`check`, `run`, `show`, `review`, `init`, `resume`, `replay`, `view`,
+`stats`, `sandbox`); errors raised on purpose reach `main`, which prints them and exits with the code of who must act.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import typer
 from interns.agents.cli.check import check, schema
 from interns.agents.cli.common import err, exit_code_of, out
 from interns.agents.cli.init import init, new
+from interns.agents.cli.replay import replay
 from interns.agents.cli.resume import approve, resume
 from interns.agents.cli.review import review
 from interns.agents.cli.run import run
@@ -65,6 +66,9 @@ app.command(short_help="Make a folder of commented task files, one for each kind
 app.command(short_help="Start a task from a worked example: interns new NAME --from EXAMPLE.")(new)
 app.command(short_help="Answer what a paused run waits for: approve, or --deny WHY.")(approve)
 app.command(short_help="Go on with a run that paused, was interrupted or was cancelled.")(resume)
+app.command(short_help="Play a run's recorded turns against the current or a changed task file; say what differs.")(
+    replay
+)
 app.command(short_help="Review runs in a browser: plan, timeline, diffs, costs; accept or reject.")(view)
 app.command(short_help="Per task: runs, cost, review minutes and the time saved.")(stats)
 app.add_typer(sandbox_app, name="sandbox", short_help="Build the docker image; clean up after dead runs.")

@@ -27,7 +27,6 @@ from interns.journal import (
     ToolCall,
     UnknownEvent,
 )
-from interns.journal.viewer import RunViews
 
 __all__ = ["ONLY_KINDS", "failure_of_run", "next_step", "only", "print_failure", "print_summary"]
 
@@ -77,6 +76,8 @@ def only(names: str) -> Callable[[AnyEvent], bool]:
 
 def print_summary(console: Console, store: RunStore, run_id: str) -> None:
     """A line per step: its outcome, attempts and why each was sent back, refusals, its last check; then the failure."""
+    from interns.journal.viewer import RunViews  # the viewer's package loads only for a summary
+
     summary = RunViews(store).summary(run_id)
     steps = summary["plan"]["steps"]
     console.print("what happened", style="bold", markup=False)
@@ -106,6 +107,8 @@ def print_failure(console: Console, failure: dict[str, Any] | None) -> None:
 
 def failure_of_run(store: RunStore, run_id: str) -> dict[str, Any] | None:
     """The failing check behind the run, as the viewer's failure banner has it; None if no check failed it."""
+    from interns.journal.viewer import RunViews  # the viewer's package loads only for a summary
+
     failure: dict[str, Any] | None = RunViews(store).summary(run_id)["failure"]
     return failure
 

@@ -15,6 +15,7 @@ from interns.journal import (
     ApprovalRequested,
     CheckResult,
     CommandRun,
+    ContextCompacted,
     Event,
     MergeResult,
     ModelResponse,
@@ -170,6 +171,11 @@ def event_line(event: Event | UnknownEvent, *, detail: int = 0) -> RenderableTyp
             if calls:
                 line.append(f"{' ' if said else ''}→ {calls}", style="blue")
             line.append(f"  ({event.usage.total_tokens:,} tokens)", style="dim")
+        case ContextCompacted():
+            line.append(f"[{event.step}] ", style="cyan")
+            line.append(f"context compacted: {event.turns} earlier turns summarized", style="magenta")
+            line.append(f" ({event.tokens_before:,} → {event.tokens_after:,} tokens of {event.budget:,})", style="dim")
+            body = event.summary
         case ModelRetried():
             line.append(f"[{event.step}] " if event.step else "[supervisor] ", style="cyan")
             wait = f" after {event.wait_seconds:g} s" if event.wait_seconds is not None else ""

@@ -15,9 +15,15 @@ from interns.agents.cli.common import DEFAULT_RUNS_DIR, EXIT_FAILED, RunsDir, er
 from interns.agents.gate import review as review_gate
 from interns.agents.gate.approvals import answer_requests, ready_to_resume
 from interns.journal import RunLookupError, RunStore
-from interns.journal.viewer import ActionRefused, ViewerServer
 
 __all__ = ["GateActions", "view"]
+
+
+def _refused(message: str) -> Exception:
+    """The viewer's refusal of an action; the viewer itself is loaded only by `interns view`."""
+    from interns.journal.viewer import ActionRefused
+
+    return ActionRefused(message)
 
 
 class GateActions:
@@ -36,7 +42,7 @@ class GateActions:
         try:
             decision = review_gate.accept(self.store, self.store.load(run_id), by="viewer")
         except (review_gate.GateError, RunLookupError) as exc:
-            raise ActionRefused(str(exc)) from None
+            raise _refused(str(exc)) from None
         return f"{run_id}: {decision.decision}. {decision.detail}"
 
     def reject(self, run_id: str, note: str) -> str:
@@ -44,7 +50,7 @@ class GateActions:
         try:
             decision = review_gate.reject(self.store, self.store.load(run_id), note, by="viewer")
         except (review_gate.GateError, RunLookupError) as exc:
-            raise ActionRefused(str(exc)) from None
+            raise _refused(str(exc)) from None
         return f"{run_id}: {decision.decision}. {decision.detail}".rstrip(". ") + "."
 
     def retry(self, run_id: str, note: str) -> str:
@@ -55,9 +61,9 @@ class GateActions:
                 review_gate.ensure_undecided(self.store, self.store.load(run_id))
                 started = review_gate.run_started(self.store, run_id)
             except (review_gate.GateError, RunLookupError) as exc:
-                raise ActionRefused(str(exc)) from None
+                raise _refused(str(exc)) from None
             if not started.task_file or not Path(started.task_file).exists():
-                raise ActionRefused(f"the task file of run {run_id} is gone ({started.task_file or 'unknown'})")
+                raise _refused(f"the task file of run {run_id} is gone ({started.task_file or 'unknown'})")
             # No terminal for it to ask on: a call that needs a person's yes is refused, as in any unattended run.
             self._start(run_id, ["review", run_id, "--retry", note, "--by", "viewer"], detached=False)
         return (
@@ -77,7 +83,7 @@ class GateActions:
         try:
             answered = answer_requests(self.store, run_id, deny=deny, calls=[call] if call else None, by="viewer")
         except review_gate.GateError as exc:
-            raise ActionRefused(str(exc)) from None
+            raise _refused(str(exc)) from None
         if not answered.answered:
             return f"nothing in run {run_id} waits for an answer: resume it to go on"
         verb = "approved" if answered.approved else "denied"
@@ -92,14 +98,14 @@ class GateActions:
             try:
                 ready_to_resume(self.store, run_id)
             except review_gate.GateError as exc:
-                raise ActionRefused(str(exc)) from None
+                raise _refused(str(exc)) from None
             self._start(run_id, ["resume", run_id, "--by", "viewer"], detached=True)
         return f"going on with {run_id}: this page follows it (its progress prints where interns view runs)"
 
     def _ensure_idle(self, run_id: str) -> None:
         running = self._started.get(run_id)
         if running is not None and running.poll() is None:
-            raise ActionRefused(f"a retry or continuation of {run_id} is already under way")
+            raise _refused(f"a retry or continuation of {run_id} is already under way")
 
     def _start(self, run_id: str, arguments: list[str], *, detached: bool) -> None:
         command = [sys.executable, "-m", "interns", *arguments, "--runs-dir", str(self.runs_dir)]
@@ -129,6 +135,8 @@ def view(
     is refused: without the cookie no one on this machine can read your runs (pages, run list, events, diffs) or
     act on them (accept, reject, retry, approve, deny, resume); an action also needs the viewer's page as its Origin.
     """
+    from interns.journal.viewer import ViewerServer
+
     actions = GateActions(runs_dir)
     try:
         server = ViewerServer(runs_dir, host=host, port=port, actions=actions)

@@ -21,6 +21,7 @@ from interns.agents.runtime.starts import ApprovePlan, Fresh, Resumed, RunStart
 from interns.agents.runtime.supervisor import RunResult, Supervisor, TaskSource
 from interns.agents.worker.models import ModelChoice, select_model
 from interns.journal import Event, RunStore
+from interns.tasks.spec import SandboxKind
 
 __all__ = ["DEFAULT_RUNS_DIR", "Runner", "resume_run", "retry_run", "run_task", "scripted_agents"]
 
@@ -48,9 +49,13 @@ class Runner:
         model: str | None = None,
         plan_only: bool = False,
         approve_plan: ApprovePlan | None = None,
+        sandbox: SandboxKind | None = None,
+        replay_of: str | None = None,
     ) -> Supervisor:
-        """A new run of the task file, checked; `model` overrides the task's own."""
-        return self._supervisor(task_file, model, Fresh(plan_only=plan_only, approve_plan=approve_plan))
+        """A new run of the task file, checked; `model` overrides the task's own, `sandbox` its sandbox; with
+        `replay_of`, the run plays that run's recorded turns again (its model is their script)."""
+        start = Fresh(plan_only=plan_only, approve_plan=approve_plan, replay_of=replay_of)
+        return self._supervisor(task_file, model, start, sandbox)
 
     def retry(self, run_ref: str, note: str, *, model: str | None = None) -> Supervisor:
         """A new run of the task an earlier run ran, its workers told the person's note; checked as `start` is."""
@@ -74,9 +79,13 @@ class Runner:
         task_file = self._task_file(point.run_id, point.started.task_file)
         return self._supervisor(task_file, model or point.header.model, Resumed(point))
 
-    def check(self, task_file: Path, model: str | None = None) -> tuple[tasks.TaskSpec, ModelChoice]:
+    def check(
+        self, task_file: Path, model: str | None = None, sandbox: SandboxKind | None = None
+    ) -> tuple[tasks.TaskSpec, ModelChoice]:
         """The task and its model, checked as a run needs them; raises the first problem, keeps the warnings."""
         spec = tasks.load(task_file)
+        if sandbox is not None:
+            spec = spec.model_copy(update={"guardrails": spec.guardrails.model_copy(update={"sandbox": sandbox})})
         choice = select_model(spec.model, model, supervisor=spec.supervisor_model, endpoints=spec.models)
         choice.check_script_covers(scripted_agents(spec))
         if problems := example_problems(spec):
@@ -87,8 +96,10 @@ class Runner:
             raise PreflightError(exc.located(task_file)) from None
         return spec, choice
 
-    def _supervisor(self, task_file: Path, model: str | None, start: RunStart) -> Supervisor:
-        spec, choice = self.check(task_file, model)
+    def _supervisor(
+        self, task_file: Path, model: str | None, start: RunStart, sandbox: SandboxKind | None = None
+    ) -> Supervisor:
+        spec, choice = self.check(task_file, model, sandbox)
         source = TaskSource(task_file.read_text(encoding="utf-8"), task_file.resolve())
         return Supervisor(
             spec, choice, source, runs_root=self.runs_dir, start=start, asker=self.asker, on_event=self.on_event

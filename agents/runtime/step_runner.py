@@ -30,6 +30,7 @@ from interns.errors import RunError
 from interns.journal import (
     ApprovalAnswered,
     ApprovalRequested,
+    ContextCompacted,
     Event,
     Notice,
     PolicyDecision,
@@ -86,6 +87,8 @@ class PausedStep:
     answers: list[tuple[ApprovalRequested, ApprovalAnswered]]
     baseline: Snapshot | None
     """The workspace when the step first started, so the step is judged on all of its own work."""
+    compacted: ContextCompacted | None = None
+    """The latest summary of the step's older turns, which its model was sent in their place."""
 
 
 @dataclass
@@ -193,7 +196,7 @@ class StepRunner:
         limits = spec.guardrails.limits
         tools = spec.guardrails.tools_for(step)
         servers = McpServers(servers_for(spec.mcp, step.mcp), withheld=MODEL_KEY_VARIABLES)
-        worker = Worker(step.id, tools, env.model, limits, servers.toolsets, step.model_settings)
+        worker = Worker(step.id, tools, env.model, limits, servers.toolsets, step.model_settings, step.context_tokens)
         view = workspace if isinstance(workspace, InputView) else None
         policy = Policy(spec.guardrails.for_step(step), tools, workspace.path, view)
         max_attempts = spec.review.retries + 1
@@ -202,7 +205,7 @@ class StepRunner:
             prompt, first = self._prompt(step, workspace, done_before), 1
         else:
             prompt, first, baseline = None, paused.attempt, paused.baseline
-            worker.messages = list(paused.messages)
+            worker.restore(paused.messages, paused.compacted)
         if baseline is None:
             # A folder's copy already holds earlier steps' changes: judge only what this step adds to them.
             try:

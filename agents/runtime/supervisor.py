@@ -201,6 +201,7 @@ class Supervisor:
                 base_branch=_base_branch(spec),
                 sandbox=spec.guardrails.sandbox,
                 retry_of=self.start.retry_of,
+                replay_of=self.start.replay_of,
                 supervisor_model=self.model.supervisor.name if self.model.supervisor else None,
                 model_settings=spec.model_settings.sent(),
                 **_outputs_of(spec),

@@ -8,7 +8,17 @@ from typing import Any
 
 import pytest
 
-from benchmarks import journal_index, parallel, prompt_weight, prose_checks, proxy, readiness, run, step_overhead
+from benchmarks import (
+    journal_index,
+    long_run,
+    parallel,
+    prompt_weight,
+    prose_checks,
+    proxy,
+    readiness,
+    run,
+    step_overhead,
+)
 from benchmarks.stats import flatness, interleaved
 from benchmarks.table import BenchResult, Row
 from tests.support.messages_api import PrefixCache
@@ -73,6 +83,15 @@ def test_prompt_weight() -> None:
     assert set(result.raw["tokens"]) == {"ours"}
     assert len(result.raw["cache"]["usages"][0]) == 4  # three tool turns, then the answer
     assert result.rows[-1].unit == "%"
+
+
+def test_long_run() -> None:
+    result = long_run.measure(rounds=1, tool_turns=30, budget=2_000)
+    assert_shape(result, "long_run")
+    assert len(result.raw["start"]["samples_s"]["ours"]) == 1
+    context = result.raw["context"]
+    assert context["compactions"] >= 1 and context["summary_requests"] == context["compactions"]
+    assert len(context["input_tokens"]) == 31  # thirty tool turns, then the answer
 
 
 def test_prose_checks(tmp_path: Path) -> None:
