@@ -108,9 +108,10 @@ async def test_background_children_do_not_outlive_the_command(box: Sandbox, work
 @pytest.mark.skipif(shutil.which("setsid") is None, reason="needs setsid from util-linux")
 async def test_a_detached_child_holding_the_output_open_does_not_hang_the_call(box: Sandbox) -> None:
     started = time.monotonic()
-    result = await box.exec(["sh", "-c", "setsid sleep 2 & echo started"])
+    result = await box.exec(["sh", "-c", "setsid sleep 60 & echo started"])
     assert (result.stdout, result.ok) == ("started\n", True)
-    assert time.monotonic() - started < 1.9
+    # Waiting for the child would take its whole minute; the margin is wide so a loaded machine cannot fail this.
+    assert time.monotonic() - started < 30
 
 
 async def test_cancelling_the_caller_kills_the_command(box: Sandbox, workspace: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from interns.agents.gate.approval import TerminalAsker
-from interns.journal import ApprovalRequested, CommandRun, Notice, PolicyDecision, StepFinished, ToolCall
+from interns.journal import ApprovalRequested, CommandRun, PolicyDecision, StepFinished, ToolCall
 from tests.agents.conftest import BACKENDS, TaskDir
 
 pytestmark = pytest.mark.anyio
@@ -332,7 +332,7 @@ async def test_a_step_may_have_the_network_the_task_denies(
     task_dir: TaskDir, host_server: tuple[int, threading.Event], backend: str
 ) -> None:
     port, connected = host_server
-    probe = f"cat /proc/net/dev; {loopback_probe(port)}"
+    probe = f'cat /proc/net/dev; echo "via=${{HTTPS_PROXY:-nothing}}"; {loopback_probe(port)}'
     attempt = [{"call": {"run": {"command": probe}}}, {"final": "done"}]
     task = task_dir.write(
         {
@@ -344,18 +344,14 @@ async def test_a_step_may_have_the_network_the_task_denies(
     result, events = await task_dir.run(task)
     assert result.status == "succeeded", result.reason
     outputs = {e.step: e.stdout for e in events if isinstance(e, CommandRun) and e.by == "worker"}
-    seen = {
-        step: {line.split(":")[0].strip() for line in text.splitlines() if ":" in line}
+    interfaces = {
+        step: {line.split(":")[0].strip() for line in text.splitlines() if ":" in line and not line.startswith("via=")}
         for step, text in outputs.items()
     }
-    notices = [e.message for e in events if isinstance(e, Notice) and e.step == "online"]
-    assert seen["offline"] == {"lo"}
-    if backend == "bubblewrap":
-        assert "tap0" in seen["online"], "its own network, through slirp4netns"
-    elif notices:  # an engine without a bridge: no network, and the journal says why
-        assert seen["online"] == {"lo"} and "no bridge network" in notices[0]
-    else:
-        assert seen["online"] - {"lo"}
+    # Both sandboxes have only their own loopback; the online one's only way out is the host's proxy.
+    assert interfaces == {"offline": {"lo"}, "online": {"lo"}}
+    assert "via=nothing" in outputs["offline"]
+    assert "via=http://127.0.0.1:3128" in outputs["online"]
     assert "reached" not in outputs["offline"] + outputs["online"], "a network never includes the host's loopback"
     assert not connected.is_set()
 
