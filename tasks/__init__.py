@@ -21,6 +21,7 @@ from interns.tasks.errors import Problem, TaskFileError
 from interns.tasks.graph import find_cycle, plan_levels, topological_order
 from interns.tasks.loader import line_of, load, load_text
 from interns.tasks.mcp import DEFAULT_ASK, McpServer, McpToolRules, servers_for
+from interns.tasks.params import Param, ParamValue, param_values, parse_assignments
 from interns.tasks.schema import json_schema
 from interns.tasks.spec import (
     ALL_TOOLS,
@@ -60,6 +61,8 @@ __all__ = [
     "NoMarkersCheck",
     "NotCopiedCheck",
     "Outputs",
+    "Param",
+    "ParamValue",
     "Preservation",
     "PreservesCheck",
     "Problem",
@@ -76,6 +79,8 @@ __all__ = [
     "line_of",
     "load",
     "load_text",
+    "param_values",
+    "parse_assignments",
     "parse_data",
     "plan_levels",
     "read_schema",

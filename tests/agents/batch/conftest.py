@@ -1,0 +1,84 @@
+"""A notes task that takes its folder as a parameter, folders of notes to run it on, and the `interns` CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+NOTES_TASK = """\
+version: 1
+name: summarise-notes
+goal: Summarise the notes in {{ notes_folder }}.
+params:
+  notes_folder: {type: path, description: the folder of one week's notes}
+  style: {default: plain}
+workspace: {folder: "{{ notes_folder }}"}
+steps:
+  - id: sum
+    instructions: Write a {{ style }} summary of notes.txt to summary.md.
+    tools: [read, write]
+    output: summary.md
+    done_when: ["grep -q ok notes.txt"]
+guardrails: {sandbox: bubblewrap, limits: {turns: 4, minutes: 2}}
+review: {retries: 0, supervisor: false}
+"""
+"""A run passes where the notes say `ok`: so a batch over weeks has rows that pass and rows that fail."""
+
+SCRIPT = {"sum": [{"call": {"write": {"path": "summary.md", "content": "A summary.\n"}}}, {"final": "written"}]}
+
+
+@dataclass
+class NotesBatch:
+    """A task file, its script, a folder of weekly notes folders and a journal root, all under one tmp folder."""
+
+    root: Path
+
+    @property
+    def task(self) -> Path:
+        return self.root / "task.yaml"
+
+    @property
+    def script(self) -> Path:
+        return self.root / "script.yaml"
+
+    @property
+    def runs(self) -> Path:
+        return self.root / "journal"
+
+    def weeks(self, *notes: str) -> list[Path]:
+        """One folder of notes per text, `notes/week-N/notes.txt`."""
+        folders = []
+        for number, text in enumerate(notes, start=1):
+            folder = self.root / "notes" / f"week-{number}"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "notes.txt").write_text(text)
+            folders.append(folder)
+        return folders
+
+    def interns(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        """The `interns` command line in a child process, in the tmp folder, journaling under `runs`."""
+        env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+        env.update(COLUMNS="200", INTERNS_HOME=str(self.runs))
+        return subprocess.run(
+            [sys.executable, "-m", "interns", *args],
+            cwd=self.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+
+@pytest.fixture
+def notes_batch(tmp_path: Path) -> NotesBatch:
+    """The notes task and its script written into tmp_path."""
+    made = NotesBatch(tmp_path)
+    made.task.write_text(NOTES_TASK)
+    made.script.write_text(yaml.safe_dump(SCRIPT))
+    return made
