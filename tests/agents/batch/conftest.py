@@ -24,13 +24,16 @@ steps:
     instructions: Write a {{ style }} summary of notes.txt to summary.md.
     tools: [read, write]
     output: summary.md
-    done_when: ["grep -q ok notes.txt"]
+    done_when: ["grep -q ok notes.txt", "test -s summary.md"]
 guardrails: {sandbox: bubblewrap, limits: {turns: 4, minutes: 2}}
 review: {retries: 0, supervisor: false}
 """
-"""A run passes where the notes say `ok`: so a batch over weeks has rows that pass and rows that fail."""
+"""A run passes where the notes say `ok` and the worker wrote a summary: so a batch over weeks has rows that pass
+and rows that fail, and an eval a model that passes and one that does not."""
 
 SCRIPT = {"sum": [{"call": {"write": {"path": "summary.md", "content": "A summary.\n"}}}, {"final": "written"}]}
+LAZY_SCRIPT = {"sum": [{"final": "Nothing to do."}]}
+"""A model that writes no summary, so its runs fail the task's check."""
 
 
 @dataclass
@@ -81,4 +84,5 @@ def notes_batch(tmp_path: Path) -> NotesBatch:
     made = NotesBatch(tmp_path)
     made.task.write_text(NOTES_TASK)
     made.script.write_text(yaml.safe_dump(SCRIPT))
+    (tmp_path / "lazy.yaml").write_text(yaml.safe_dump(LAZY_SCRIPT))
     return made
