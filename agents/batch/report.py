@@ -23,7 +23,9 @@ def wilson_interval(passed: int, runs: int, z: float = Z_95) -> tuple[float, flo
     rate = passed / runs
     centre = (rate + z * z / (2 * runs)) / (1 + z * z / runs)
     spread = z * math.sqrt(rate * (1 - rate) / runs + z * z / (4 * runs * runs)) / (1 + z * z / runs)
-    return max(0.0, centre - spread), min(1.0, centre + spread)
+    low = 0.0 if passed == 0 else max(0.0, centre - spread)  # exact at the ends, not off by a rounding error
+    high = 1.0 if passed == runs else min(1.0, centre + spread)
+    return low, high
 
 
 class ModelFigures(BaseModel):

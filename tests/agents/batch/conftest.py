@@ -64,18 +64,22 @@ class NotesBatch:
             folders.append(folder)
         return folders
 
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment `interns` runs in: no model keys, a wide terminal, journals under `runs`."""
+        env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+        return {**env, "COLUMNS": "200", "INTERNS_HOME": str(self.runs)}
+
     def interns(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         """The `interns` command line in a child process, in the tmp folder, journaling under `runs`."""
-        env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-        env.update(COLUMNS="200", INTERNS_HOME=str(self.runs))
-        return subprocess.run(
-            [sys.executable, "-m", "interns", *args],
-            cwd=self.root,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
+        argv = [sys.executable, "-m", "interns", *args]
+        return subprocess.run(argv, cwd=self.root, env=self.env, capture_output=True, text=True, timeout=timeout)
+
+    def start(self, *args: str) -> subprocess.Popen[bytes]:
+        """`interns` started in a session of its own (so it and its children can be killed at once), output dropped."""
+        argv = [sys.executable, "-m", "interns", *args]
+        quiet = subprocess.DEVNULL
+        return subprocess.Popen(argv, cwd=self.root, env=self.env, stdout=quiet, stderr=quiet, start_new_session=True)
 
 
 @pytest.fixture
