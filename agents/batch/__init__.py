@@ -1,7 +1,7 @@
 """Batches and evals: one task run once per row (parameter values, a model), so many at a time, here or on Ray."""
 
 from interns.agents.batch.create import new_batch
-from interns.agents.batch.local import LocalExecutor, row_argv
+from interns.agents.batch.local import LocalExecutor, run_args
 from interns.agents.batch.report import EvalReport, ModelFigures, eval_report, wilson_interval
 from interns.agents.batch.review import RowDecision, accept_passed
 from interns.agents.batch.rows import BatchInputError, each_rows, read_rows
@@ -26,7 +26,7 @@ __all__ = [
     "last_log_line",
     "new_batch",
     "read_rows",
-    "row_argv",
+    "run_args",
     "run_batch",
     "wilson_interval",
 ]

@@ -9,14 +9,13 @@ from pathlib import Path
 
 from interns.agents.batch.store import BatchSpec
 
-__all__ = ["LocalExecutor", "row_argv"]
+__all__ = ["LocalExecutor", "run_args"]
 
 
-def row_argv(batch: BatchSpec, index: int, runs_dir: Path) -> list[str]:
-    """The `interns run` command line of one row, its run linked to the row and journaled under `runs_dir`."""
+def run_args(batch: BatchSpec, index: int) -> list[str]:
+    """The arguments of `interns run` for one row, its run linked to the row (the journal root is the caller's)."""
     row = batch.rows[index]
-    argv = [sys.executable, "-m", "interns", "run", batch.task_file, "--runs-dir", str(runs_dir)]
-    argv += ["--batch-row", f"{batch.batch_id}:{index}"]
+    argv = [batch.task_file, "--batch-row", f"{batch.batch_id}:{index}"]
     for name, value in row.params.items():
         argv += ["-p", f"{name}={value}"]
     if row.model is not None:
@@ -36,7 +35,10 @@ class LocalExecutor:
         self.logs.mkdir(parents=True, exist_ok=True)
         with (self.logs / f"row-{index}.log").open("ab") as log:
             child = await asyncio.create_subprocess_exec(
-                *row_argv(batch, index, self.runs_dir), stdin=subprocess.DEVNULL, stdout=log, stderr=log
+                *[sys.executable, "-m", "interns", "run", *run_args(batch, index), "--runs-dir", str(self.runs_dir)],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
             )
             try:
                 await child.wait()

@@ -140,7 +140,7 @@ def _executor(store: BatchStore, spec: BatchSpec) -> Executor:
         return LocalExecutor(store.root, store.folder(spec) / "logs")
     from interns.agents.cluster import RayExecutor
 
-    return RayExecutor(spec.on, store.root, store.folder(spec) / "logs")
+    return RayExecutor(spec.on, store.root, store.folder(spec) / "logs", concurrency=spec.concurrency)
 
 
 def print_row(state: RowState, total: int, kind: str = "batch") -> None:
