@@ -14,7 +14,7 @@ from interns.agents.cluster.messages import WHOLE, Chunk
 from interns.journal import RunIndex
 from interns.journal._files import atomic_write
 from interns.journal.header import HEADER_FILE, read_stored_header, write_header
-from interns.journal.run import INDEX_FILE, RUNS_DIR
+from interns.journal.run import EVENTS_FILE, INDEX_FILE, RUNS_DIR
 
 __all__ = ["JournalSink", "SinkError"]
 
@@ -36,6 +36,8 @@ class JournalSink:
         path = self._target(chunk)
         path.parent.mkdir(parents=True, exist_ok=True)
         if chunk.offset == WHOLE:
+            if chunk.path == HEADER_FILE:  # readers expect a run with a header to have its (maybe empty) events
+                os.close(os.open(path.parent / EVENTS_FILE, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644))
             atomic_write(path, chunk.data)
             if chunk.path == HEADER_FILE:
                 self.index.upsert([read_stored_header(path.parent)])

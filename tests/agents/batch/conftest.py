@@ -22,7 +22,7 @@ workspace: {folder: "{{ notes_folder }}"}
 steps:
   - id: sum
     instructions: Write a {{ style }} summary of notes.txt to summary.md.
-    tools: [read, write]
+    tools: [read, write, run]
     output: summary.md
     done_when: ["grep -q ok notes.txt", "test -s summary.md"]
 guardrails: {sandbox: bubblewrap, limits: {turns: 4, minutes: 2}}
@@ -32,6 +32,8 @@ review: {retries: 0, supervisor: false}
 and rows that fail, and an eval a model that passes and one that does not."""
 
 SCRIPT = {"sum": [{"call": {"write": {"path": "summary.md", "content": "A summary.\n"}}}, {"final": "written"}]}
+SLOW_SCRIPT = {"sum": [{"call": {"run": {"command": "sleep 6"}}}, *SCRIPT["sum"]]}
+"""The good model, taking a few seconds first: long enough to stop a node under it."""
 LAZY_SCRIPT = {"sum": [{"final": "Nothing to do."}]}
 """A model that writes no summary, so its runs fail the task's check."""
 
@@ -70,16 +72,19 @@ class NotesBatch:
         env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
         return {**env, "COLUMNS": "200", "INTERNS_HOME": str(self.runs)}
 
-    def interns(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    def interns(
+        self, *args: str, timeout: float = 400, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """The `interns` command line in a child process, in the tmp folder, journaling under `runs`."""
         argv = [sys.executable, "-m", "interns", *args]
-        return subprocess.run(argv, cwd=self.root, env=self.env, capture_output=True, text=True, timeout=timeout)
+        environ = {**self.env, **(env or {})}
+        return subprocess.run(argv, cwd=self.root, env=environ, capture_output=True, text=True, timeout=timeout)
 
-    def start(self, *args: str) -> subprocess.Popen[bytes]:
+    def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         """`interns` started in a session of its own (so it and its children can be killed at once), output dropped."""
         argv = [sys.executable, "-m", "interns", *args]
-        quiet = subprocess.DEVNULL
-        return subprocess.Popen(argv, cwd=self.root, env=self.env, stdout=quiet, stderr=quiet, start_new_session=True)
+        quiet, environ = subprocess.DEVNULL, {**self.env, **(env or {})}
+        return subprocess.Popen(argv, cwd=self.root, env=environ, stdout=quiet, stderr=quiet, start_new_session=True)
 
 
 @pytest.fixture
@@ -89,4 +94,5 @@ def notes_batch(tmp_path: Path) -> NotesBatch:
     made.task.write_text(NOTES_TASK)
     made.script.write_text(yaml.safe_dump(SCRIPT))
     (tmp_path / "lazy.yaml").write_text(yaml.safe_dump(LAZY_SCRIPT))
+    (tmp_path / "slow.yaml").write_text(yaml.safe_dump(SLOW_SCRIPT))
     return made
