@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 from collections.abc import Iterator
@@ -60,7 +61,7 @@ class RunStore:
             headers = [header for header in headers if header.status == status][:limit]
         return headers
 
-    def batch_runs(self, batch_id: str) -> list[RunHeader]:
+    def batch_runs(self, batch_id: str) -> builtins.list[RunHeader]:
         """The runs of one batch (or eval), oldest first, a "running" one whose writer is gone read as "interrupted"."""
         if not self.runs_dir.is_dir():
             return []

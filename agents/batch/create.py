@@ -46,8 +46,8 @@ def new_batch(
             "\n".join(problems[:50]) + (f"\n... {len(problems) - 50} more" if len(problems) > 50 else "")
         )
     models = [_absolute_model(model) for model in models]
-    for model in dict.fromkeys(models):
-        Runner(store.root).check(task_file, model, rows[0])
+    for model in dict.fromkeys(models):  # on a cluster, each node checks its own sandbox backend
+        Runner(store.root).check(task_file, model, rows[0], backend=on == "local")
     batch_rows = [
         BatchRow(params=_absolute_paths(spec, given), model=model)
         for model in models

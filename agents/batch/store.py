@@ -6,6 +6,7 @@ never rewritten: a row's state is read from the journals, which is also what mak
 
 from __future__ import annotations
 
+import builtins
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -150,9 +151,9 @@ class BatchStore:
         """Where the batch's own files are (its spec, the logs of its rows)."""
         return self.dir / batch.batch_id
 
-    def states(self, batch: BatchSpec) -> list[RowState]:
+    def states(self, batch: BatchSpec) -> builtins.list[RowState]:
         """Every row with its runs, oldest first, read from the run index."""
-        runs: dict[int, list[RunHeader]] = {}
+        runs: dict[int, builtins.list[RunHeader]] = {}
         for header in self.runs.batch_runs(batch.batch_id):
             if header.batch is not None and 0 <= header.batch.row < len(batch.rows):
                 runs.setdefault(header.batch.row, []).append(header)

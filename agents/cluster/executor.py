@@ -8,6 +8,7 @@ of that row's next try; when no node is left, the row does not run, and its log 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -43,7 +44,7 @@ def connect(on: str) -> Any:
         if not ray.is_initialized():
             address = None if on == "ray" else on
             try:
-                ray.init(address=address or "auto", log_to_driver=False, logging_level="WARNING")
+                ray.init(address=address or "auto", log_to_driver=False, logging_level=logging.WARNING)
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 raise RayUnavailable(f"cannot reach the Ray cluster ({on}): {exc}") from None
     return ray

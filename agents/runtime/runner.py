@@ -79,16 +79,23 @@ class Runner:
         return self._supervisor(task_file, model or point.header.model, Resumed(point), given)
 
     def check(
-        self, task_file: Path, model: str | None = None, params: Mapping[str, str] | None = None
+        self,
+        task_file: Path,
+        model: str | None = None,
+        params: Mapping[str, str] | None = None,
+        *,
+        backend: bool = True,
     ) -> tuple[tasks.TaskSpec, ModelChoice]:
-        """The task and its model, checked as a run needs them; raises the first problem, keeps the warnings."""
+        """The task and its model, checked as a run needs them; raises the first problem, keeps the warnings.
+
+        `backend` False leaves the sandbox backend to the machine the run will run on (a cluster node)."""
         spec = tasks.load(task_file, params if params is not None else {})
         choice = select_model(spec.model, model, supervisor=spec.supervisor_model, endpoints=spec.models)
         choice.check_script_covers(scripted_agents(spec))
         if problems := example_problems(spec):
             raise PreflightError(f"{task_file}: " + "\n".join(problems))
         try:
-            self.warnings = preflight(spec)
+            self.warnings = preflight(spec, backend=backend)
         except PreflightError as exc:
             raise PreflightError(exc.located(task_file)) from None
         return spec, choice

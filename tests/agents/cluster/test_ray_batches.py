@@ -68,3 +68,20 @@ def test_a_node_killed_mid_run_leaves_its_run_interrupted_and_the_row_runs_elsew
     assert (figures["finished"], figures["passed"]) == (3, 3)
     assert interrupted[0].run_id not in figures["run_ids"]
     assert figures["run_ids"] == [s.runs[-1].run_id for s in states]
+
+
+def test_nodes_without_the_tasks_sandbox_refuse_the_row_and_nothing_runs_unsandboxed(
+    ray_cluster: LocalCluster, notes_batch: NotesBatch
+) -> None:
+    notes_batch.weeks("ok\n")
+    task = notes_batch.task.read_text().replace("sandbox: bubblewrap", 'sandbox: docker, image: "interns-no-such:0"')
+    notes_batch.task.write_text(task)
+    args = ["batch", "task.yaml", "--each", "notes/*", "-m", "scripted:script.yaml", "--on", "ray"]
+    ran = notes_batch.interns(*args, env={"RAY_ADDRESS": ray_cluster.address})
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    assert "0 of 1 rows passed, 0 done" in ran.stdout
+    refusal = ran.stderr.replace("\n", " ")
+    assert "row 1 did not start: no node of the cluster can run it:" in refusal, ran.stderr
+    assert refusal.count("cannot run a docker sandbox") == 2, "each of the two nodes refused it"
+    assert "interns-no-such:0" in refusal
+    assert not RunStore(notes_batch.runs).list()
