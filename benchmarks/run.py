@@ -23,7 +23,7 @@ from typing import Any
 
 from rich.console import Console
 
-from benchmarks import journal_index, parallel, prompt_weight, readiness, step_overhead
+from benchmarks import batch, journal_index, parallel, prompt_weight, readiness, step_overhead
 from benchmarks.table import BenchResult, Row, at_most, render
 
 RESULTS = Path(__file__).parent / "results"
@@ -66,6 +66,7 @@ def benchmarks(args: argparse.Namespace) -> dict[str, Callable[[], BenchResult]]
         "journal_index": lambda: journal_index.measure(events=args.events, runs=args.runs, rounds=args.rounds),
         "viewer": lambda: viewer(args.viewer_events, args.viewer_repeats),
         "prompt_weight": lambda: prompt_weight.measure(rounds=args.rounds, peer=peer, install_peer=install),
+        "batch": lambda: batch.measure(runs=args.batch_runs, ray=not args.no_ray, store_runs=args.store_runs),
     }
 
 
@@ -88,6 +89,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, help="runs to list (default 10000)")
     parser.add_argument("--viewer-events", type=int, help="events in the viewer's run (default 50000)")
     parser.add_argument("--viewer-repeats", type=int, help="viewer timings (default 5)")
+    parser.add_argument("--batch-runs", type=int, help="runs of the offline example per batch (default 200)")
+    parser.add_argument("--store-runs", type=int, help="runs in the store for the batch listing (default 100000)")
+    parser.add_argument("--no-ray", action="store_true", help="leave the local Ray cluster out of the batch figures")
     parser.add_argument("--no-peer", action="store_true", help="leave mini-swe-agent out")
     parser.add_argument("--no-install", action="store_true", help="use mini-swe-agent only if already installed")
     parser.add_argument("--profile", action="store_true", help="also profile one local worker run (where time goes)")
@@ -111,6 +115,8 @@ DEFAULTS: dict[str, Any] = {
     "runs": 10_000,
     "viewer_events": 50_000,
     "viewer_repeats": 5,
+    "batch_runs": 200,
+    "store_runs": 100_000,
 }
 QUICK: dict[str, Any] = {
     "rounds": 1,
@@ -124,6 +130,8 @@ QUICK: dict[str, Any] = {
     "runs": 200,
     "viewer_events": 2_000,
     "viewer_repeats": 1,
+    "batch_runs": 2,
+    "store_runs": 1_000,
 }
 
 

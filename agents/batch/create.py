@@ -8,8 +8,8 @@ from typing import Literal
 
 from interns import tasks
 from interns.agents.batch.rows import BatchInputError
-from interns.agents.batch.store import BatchRow, BatchSpec, BatchStore
 from interns.agents.runtime.runner import Runner
+from interns.journal.batches import BatchRow, BatchSpec, BatchStore
 
 __all__ = ["new_batch"]
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from interns.agents.batch.store import BatchSpec
+from interns.journal.batches import BatchSpec
 
 __all__ = ["LocalExecutor", "run_args"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from interns.agents.batch.store import BatchSpec, BatchStore, RowState
 from interns.agents.gate import review as gate
+from interns.journal.batches import BatchSpec, BatchStore, RowState
 
 __all__ = ["RowDecision", "accept_passed"]
 

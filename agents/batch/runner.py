@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from interns.agents.batch.store import BatchSpec, BatchStore, RowState
+from interns.journal.batches import BatchSpec, BatchStore, RowState
 
 __all__ = ["Executor", "last_log_line", "run_batch"]
 

@@ -16,7 +16,8 @@ from interns.agents.cli.timeline import STATUS_STYLE
 from interns.agents.gate.visible import visible, visible_markup
 
 if TYPE_CHECKING:
-    from interns.agents.batch import BatchSpec, BatchStore, Executor, RowState
+    from interns.agents.batch import Executor
+    from interns.journal.batches import BatchSpec, BatchStore, RowState
 
 __all__ = ["Concurrency", "On", "batch", "batches", "check_where", "finish", "print_row", "run_rows"]
 
@@ -45,7 +46,8 @@ def batch(
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
 ) -> None:
     """Run a task once per row of parameters, so many at a time; each row is a normal run linked to the batch."""
-    from interns.agents.batch import BatchStore, each_rows, new_batch, read_rows
+    from interns.agents.batch import each_rows, new_batch, read_rows
+    from interns.journal.batches import BatchStore
 
     check_where(on)
     if (params_file is None) == (each is None):
@@ -97,8 +99,8 @@ def batches(
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
 ) -> None:
     """List batches and evals, or show one: a table of its rows (status, cost, time, run); resume or accept it."""
-    from interns.agents.batch import BatchStore
     from interns.agents.batch import accept_passed as accept_rows
+    from interns.journal.batches import BatchStore
 
     store = BatchStore(runs_dir)
     if batch_ref is None:
@@ -178,7 +180,8 @@ def finish(
     exit_on_failure: bool = True,
 ) -> None:
     """Print the rows (an eval: its report too), write them as JSON if asked; exit 1 if a row did not pass."""
-    from interns.agents.batch import eval_report, last_log_line
+    from interns.agents.batch import last_log_line
+    from interns.journal.evals import eval_report
 
     out.print(_rows_table(store, spec, states))
     if spec.kind == "eval":

@@ -13,7 +13,7 @@ from interns.agents.cli.common import DEFAULT_RUNS_DIR, Params, RunsDir, given_p
 from interns.agents.gate.visible import visible_markup
 
 if TYPE_CHECKING:
-    from interns.agents.batch import EvalReport
+    from interns.journal.evals import EvalReport
 
 __all__ = ["eval_task", "print_report"]
 
@@ -34,7 +34,8 @@ def eval_task(
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
 ) -> None:
     """Run a task N times per model; report the pass rate (95% interval), cost, time, tokens and failure reasons."""
-    from interns.agents.batch import BatchStore, new_batch
+    from interns.agents.batch import new_batch
+    from interns.journal.batches import BatchStore
 
     check_where(on)
     store = BatchStore(runs_dir)

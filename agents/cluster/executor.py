@@ -16,11 +16,11 @@ from typing import Any
 
 from interns import tasks
 from interns.agents.batch.local import run_args
-from interns.agents.batch.store import BatchSpec
 from interns.agents.cluster.messages import Chunk, Ended, Refused, Started
 from interns.agents.cluster.node import stream_row
 from interns.agents.cluster.sink import JournalSink
 from interns.errors import EnvironmentProblem
+from interns.journal.batches import BatchSpec
 
 __all__ = ["MAX_ATTEMPTS", "RayExecutor", "RayUnavailable", "connect"]
 

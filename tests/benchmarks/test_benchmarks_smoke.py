@@ -114,3 +114,12 @@ def test_interleaving_and_flatness() -> None:
     samples = interleaved({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, 2)
     assert calls == ["a", "b", "a", "b"] and [len(v) for v in samples.values()] == [2, 2]
     assert flatness([0.001] * 10 + [0.003] * 10)["last_over_first"] == pytest.approx(3.0)
+
+
+def test_batch() -> None:
+    from benchmarks import batch
+
+    result = batch.measure(runs=1, concurrency=(1,), ray=False, store_runs=50)
+    assert_shape(result, "batch")
+    assert [row.benchmark for row in result.rows][:1] == ["batch · local · concurrency=1"]
+    assert result.raw["store"]["runs"] == 50

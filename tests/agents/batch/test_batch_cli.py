@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from interns.agents.batch import BatchStore
 from interns.journal import RunStore
+from interns.journal.batches import BatchStore
 from tests.agents.batch.conftest import NotesBatch
 
 

@@ -6,7 +6,7 @@ import json
 import os
 import signal
 
-from interns.agents.batch import BatchStore
+from interns.journal.batches import BatchStore
 from tests.agents.batch.conftest import NotesBatch
 from tests.agents.processes import wait_for
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from interns.agents.batch import BatchInputError, each_rows, read_rows, wilson_interval
+from interns.agents.batch import BatchInputError, each_rows, read_rows
+from interns.journal.evals import wilson_interval
 
 
 def test_the_wilson_interval_matches_published_values() -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from interns.agents.batch import BatchStore
+from interns.agents.cluster.local import LocalCluster
 from interns.journal import RunFinished, RunStore
+from interns.journal.batches import BatchStore
 from tests.agents.batch.conftest import NotesBatch, notes_batch
-from tests.agents.cluster.conftest import LocalCluster
 from tests.agents.processes import wait_for
 
 __all__ = ["notes_batch"]  # the fixture, shared with the local batch tests

@@ -17,8 +17,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from interns.errors import RunError
-from interns.journal import RunHeader, RunStore
 from interns.journal._files import atomic_write
+from interns.journal.header import RunHeader
+from interns.journal.store import RunStore
 
 __all__ = ["BATCHES_DIR", "BatchNotFound", "BatchRow", "BatchSpec", "BatchStore", "RowState"]
 

@@ -8,7 +8,7 @@ from collections import Counter
 
 from pydantic import BaseModel
 
-from interns.agents.batch.store import BatchSpec, RowState
+from interns.journal.batches import BatchSpec, RowState
 
 __all__ = ["EvalReport", "ModelFigures", "eval_report", "wilson_interval"]
 
