@@ -27,6 +27,7 @@ def test_a_killed_eval_resumes_with_the_rows_not_done_and_counts_each_row_once(n
         os.killpg(started.pid, signal.SIGKILL)  # the batch and the run it has going, as a crash or `kill -9` would
         started.wait()
     [batch] = store.list()
+    wait_for(lambda: store.states(batch)[1].status != "running", timeout=30)  # the killed run's process is gone
     before = store.states(batch)
     assert before[0].status == "succeeded"
     assert before[1].status == "interrupted"
