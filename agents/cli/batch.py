@@ -190,6 +190,9 @@ def finish(
         report = eval_report(spec, states)
         print_report(report)
         text = report.model_dump_json(indent=2)
+        saved = store.folder(spec) / "report.json"  # always kept beside the eval, as of its latest showing
+        saved.write_text(text + "\n", encoding="utf-8")
+        out.print(f"report: {saved}", markup=False)
     else:
         text = json.dumps([_row_data(s) for s in states], indent=2)
     for state in states:

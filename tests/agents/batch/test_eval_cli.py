@@ -14,6 +14,8 @@ def test_an_eval_of_two_models_reports_what_their_journals_say(notes_batch: Note
     ran = notes_batch.interns("eval", "task.yaml", "--runs", "3", *args, "-j", "2", "--json", "eval.json")
     assert ran.returncode == 0, ran.stdout + ran.stderr
     report = json.loads((notes_batch.root / "eval.json").read_text())
+    kept = notes_batch.runs / "batches" / report["batch_id"] / "report.json"
+    assert json.loads(kept.read_text()) == report and f"report: {kept}" in ran.stdout
     good, lazy = report["models"]
     assert good["model"].endswith("script.yaml") and lazy["model"].endswith("lazy.yaml")
     assert (good["finished"], good["passed"], good["pass_rate"]) == (3, 3, 1.0)

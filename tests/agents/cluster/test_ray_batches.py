@@ -82,6 +82,7 @@ def test_nodes_without_the_tasks_sandbox_refuse_the_row_and_nothing_runs_unsandb
     assert "0 of 1 rows passed, 0 done" in ran.stdout
     refusal = ran.stderr.replace("\n", " ")
     assert "row 1 did not start: no node of the cluster can run it:" in refusal, ran.stderr
-    assert refusal.count("cannot run a docker sandbox") == 2, "each of the two nodes refused it"
+    nodes = ray_cluster.alive_nodes()  # two, or one after the test that kills a node
+    assert refusal.count("cannot run a docker sandbox") == nodes >= 1, "each node refused it"
     assert "interns-no-such:0" in refusal
     assert not RunStore(notes_batch.runs).list()
