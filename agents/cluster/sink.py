@@ -11,6 +11,7 @@ import os
 from pathlib import Path, PurePosixPath
 
 from interns.agents.cluster.messages import WHOLE, Chunk
+from interns.errors import RunError
 from interns.journal import RunIndex
 from interns.journal._files import atomic_write
 from interns.journal.header import HEADER_FILE, read_stored_header, write_header
@@ -19,7 +20,7 @@ from interns.journal.run import EVENTS_FILE, INDEX_FILE, RUNS_DIR
 __all__ = ["JournalSink", "SinkError"]
 
 
-class SinkError(ValueError):
+class SinkError(RunError, ValueError):
     """A chunk that names a path outside its run, or a run id that is not one."""
 
 

@@ -39,3 +39,15 @@ def test_check_lists_the_params_and_checks_the_workspace_once_given(notes_batch:
     notes_batch.weeks("ok\n")
     given = notes_batch.interns("check", "task.yaml", "-p", "notes_folder=notes/week-1", "-p", "style=terse")
     assert given.returncode == 0, given.stderr
+
+
+def test_a_retry_runs_the_task_again_with_the_same_values(notes_batch: NotesBatch) -> None:
+    [week] = notes_batch.weeks("ok\n")
+    args = ["run", "task.yaml", "-m", "scripted:script.yaml", "-p", "notes_folder=notes/week-1", "-p", "style=terse"]
+    assert notes_batch.interns(*args).returncode == 0
+    [first] = RunStore(notes_batch.runs).list()
+    retried = notes_batch.interns("review", first.run_id, "--retry", "shorter, please", "--minutes", "1")
+    assert retried.returncode == 0, retried.stdout + retried.stderr
+    newest = RunStore(notes_batch.runs).list(limit=1)[0]
+    assert newest.run_id != first.run_id
+    assert newest.params == {"notes_folder": str(week), "style": "terse"}
