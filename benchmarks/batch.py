@@ -80,6 +80,9 @@ def throughput(runs: int, concurrency: tuple[int, ...], ray: bool) -> tuple[list
                     rows.append(row)
         finally:
             if cluster is not None:
+                import ray
+
+                ray.shutdown()  # first: a driver whose cluster goes away under it ends its own process
                 cluster.stop()
     return rows, raw
 
