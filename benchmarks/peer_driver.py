@@ -3,6 +3,7 @@
 python peer_driver.py steps N WORKDIR   # N `true` steps, trajectory saved; prints per-step seconds as JSON
 python peer_driver.py prompt TASK       # mini-swe-agent's fixed prompt and tool schema for TASK, as JSON
 python peer_driver.py tokens < {"name": "text", ...}   # token counts by offline BPE tokenizers, as JSON
+python peer_driver.py solve < {"task": ..., "workdir": ..., ...}   # one attempt with a real model (solve_rate.py)
 """
 
 from __future__ import annotations
@@ -101,6 +102,65 @@ def count_tokens(texts: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def solve(spec: dict[str, Any]) -> dict[str, Any]:
+    """One attempt at a task: mini-swe-agent's DefaultAgent with its mini.yaml config, its LitellmModel against an
+    OpenAI-compatible server and its LocalEnvironment in `workdir`; what it spent and how it ended, from its
+    trajectory."""
+    from minisweagent.agents.default import DefaultAgent
+    from minisweagent.environments.local import LocalEnvironment
+    from minisweagent.models.litellm_model import LitellmModel  # type: ignore[import-not-found]
+
+    config = _mini_config()
+    model_config = {k: v for k, v in config["model"].items() if k != "model_kwargs"}
+    model_kwargs = {**config["model"].get("model_kwargs", {}), "api_base": spec["base_url"], "api_key": "local"}
+    model = LitellmModel(
+        model_name=f"openai/{spec['model']}",
+        model_kwargs=model_kwargs | spec["settings"],
+        cost_tracking="ignore_errors",  # a local model has no price
+        **model_config,
+    )
+    env_config = config.get("environment", {})
+    env = LocalEnvironment(
+        cwd=spec["workdir"], env={**env_config.get("env", {}), "PATH": spec["path"]}, timeout=spec["command_timeout"]
+    )
+    agent_config = {k: v for k, v in config["agent"].items() if k != "mode"}
+    agent_config.update(
+        step_limit=spec["step_limit"],
+        cost_limit=0,
+        wall_time_limit_seconds=spec["wall_seconds"],
+        output_path=Path(spec["trajectory"]),
+    )
+    agent = DefaultAgent(model, env, **agent_config)
+    started = time.perf_counter()
+    try:
+        result = agent.run(spec["task"])
+        exit_status = result.get("exit_status", "")
+    except Exception as exc:  # the agent saved its trajectory; the harness counts the failure
+        exit_status = type(exc).__name__
+    seconds = time.perf_counter() - started
+    tokens = calls = format_errors = cut_off = 0
+    for message in agent.messages:
+        extra = message.get("extra") or {}
+        response = extra["response"] if isinstance(extra.get("response"), dict) else {}
+        usage = response.get("usage") or {}
+        tokens += int(usage.get("prompt_tokens") or 0) + int(usage.get("completion_tokens") or 0)
+        calls += len(extra.get("actions") or [])
+        if extra.get("interrupt_type") == "FormatError":
+            format_errors += 1
+        choices = response.get("choices")
+        if choices and choices[0].get("finish_reason") == "length":
+            cut_off += 1
+    return {
+        "exit_status": exit_status,
+        "seconds": seconds,
+        "model_calls": agent.n_calls,
+        "tool_calls": calls,
+        "tokens": tokens,
+        "format_errors": format_errors,
+        "cut_off": cut_off,
+    }
+
+
 def main() -> None:
     """Dispatch on the first argument; print the result as JSON."""
     command, *args = sys.argv[1:]
@@ -113,6 +173,8 @@ def main() -> None:
         result = fixed_prompt(args[0])
     elif command == "tokens":
         result = count_tokens(json.load(sys.stdin))
+    elif command == "solve":
+        result = solve(json.load(sys.stdin))
     else:
         raise SystemExit(f"unknown command {command!r}")
     json.dump(result, answer)

@@ -17,7 +17,7 @@ from benchmarks.table import BenchResult, Row, at_least, at_most
 from interns import tasks
 from interns.agents.runtime.supervisor import Supervisor, TaskSource
 from interns.agents.worker.models import DEFAULT_MODEL, select_model
-from tests.support.messages_api import MessagesServer, PrefixCache, messages_server, run_until
+from tests.support.messages_api import MessagesServer, PrefixCache, Respond, messages_server, run_until
 
 TASK = "Fix the failing test in calc.py without editing the tests."
 FIXED_TARGET = 2000
@@ -44,20 +44,27 @@ def write_task(folder: Path) -> Path:
 
 async def run_on_wire(folder: Path, tool_turns: int) -> MessagesServer:
     """Run the task with pydantic-ai's Anthropic model against the local Messages API; what the server saw."""
-    path = write_task(folder)
-    with messages_server(run_until(tool_turns, PrefixCache())) as server:
+    server, _ = await task_on_wire(write_task(folder), run_until(tool_turns, PrefixCache()))
+    return server
+
+
+async def task_on_wire(path: Path, respond: Respond) -> tuple[MessagesServer, str]:
+    """Run the task file with pydantic-ai's Anthropic model against a local Messages API answering with `respond`;
+    what the server saw, and the run's id (journaled beside the task, in `runs/`)."""
+    with messages_server(respond) as server:
         environ = {"ANTHROPIC_API_KEY": "sk-ant-bench-0000000000000000", "ANTHROPIC_BASE_URL": server.url}
         model = select_model(DEFAULT_MODEL, None, environ=environ)
         allowed = pydantic_ai.models.ALLOW_MODEL_REQUESTS
         pydantic_ai.models.ALLOW_MODEL_REQUESTS = True  # the only endpoint is our own loopback server
         try:
             spec = tasks.load(path)
-            result = await Supervisor(spec, model, TaskSource(path.read_text()), runs_root=folder / "runs").run()
+            runs = path.parent / "runs"
+            result = await Supervisor(spec, model, TaskSource(path.read_text()), runs_root=runs).run()
         finally:
             pydantic_ai.models.ALLOW_MODEL_REQUESTS = allowed
     if result.status != "succeeded":
-        raise RuntimeError(f"the prompt benchmark run did not succeed: {result.status} {result.reason}")
-    return server
+        raise RuntimeError(f"the benchmark run on the wire did not succeed: {result.status} {result.reason}")
+    return server, result.run_id
 
 
 def fixed_texts(body: dict[str, Any]) -> dict[str, str]:

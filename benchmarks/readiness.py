@@ -31,7 +31,7 @@ def _quietly(command: list[str]) -> None:
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-async def _first_result(spec: SandboxSpec) -> float:
+async def first_result(spec: SandboxSpec) -> float:
     """Seconds from opening a sandbox to the result of its first `true`; the sandbox is closed afterwards."""
     started = time.perf_counter()
     box = await open_sandbox(spec)
@@ -77,7 +77,7 @@ def _backend(result: BenchResult, backend: BackendName, rounds: int, commands: i
         spec = SandboxSpec(backend=backend, workspace=workspace, image=DEFAULT_IMAGE)
         first_floor, later_floor = _floors(backend, workspace, DEFAULT_IMAGE)
         first = interleaved(
-            {"ours": lambda: asyncio.run(_first_result(spec)), "floor": lambda: timed(lambda: _quietly(first_floor))},
+            {"ours": lambda: asyncio.run(first_result(spec)), "floor": lambda: timed(lambda: _quietly(first_floor))},
             rounds,
         )
         later = asyncio.run(_later_commands(spec, later_floor, commands))

@@ -23,10 +23,24 @@ from typing import Any
 
 from rich.console import Console
 
-from benchmarks import batch, journal_index, parallel, prompt_weight, readiness, step_overhead
+from benchmarks import (
+    batch,
+    journal_index,
+    long_run,
+    parallel,
+    prompt_weight,
+    prose_checks,
+    proxy,
+    readiness,
+    solve_rate,
+    solve_tasks,
+    step_overhead,
+)
 from benchmarks.table import BenchResult, Row, at_most, render
 
 RESULTS = Path(__file__).parent / "results"
+ASKED_FOR_ONLY = {"solve_rate"}
+"""Benchmarks left out of a plain run: the solve rate needs a model server and takes hours with a local model."""
 VIEWER_TARGET_S = 2.0
 
 
@@ -67,7 +81,24 @@ def benchmarks(args: argparse.Namespace) -> dict[str, Callable[[], BenchResult]]
         "viewer": lambda: viewer(args.viewer_events, args.viewer_repeats),
         "prompt_weight": lambda: prompt_weight.measure(rounds=args.rounds, peer=peer, install_peer=install),
         "batch": lambda: batch.measure(runs=args.batch_runs, ray=not args.no_ray, store_runs=args.store_runs),
+        "long_run": lambda: long_run.measure(rounds=args.rounds * 2, tool_turns=args.long_turns),
+        "prose_checks": lambda: prose_checks.measure(args.prose_corpus),
+        "proxy": lambda: proxy.measure(requests=args.floor_commands, rounds=args.rounds),
+        "solve_rate": lambda: solve_rate.measure(
+            attempts=args.attempts,
+            base_url=args.base_url,
+            model=args.model_name,
+            tasks=args.solve_task or None,
+            peer=peer,
+            install_peer=install,
+            on_attempt=_said,
+        ),
     }
+
+
+def _said(attempt: solve_rate.Attempt) -> None:
+    verdict = "solved" if attempt.solved else f"not solved ({attempt.reason})"
+    print(f"  {attempt.agent} on {attempt.task}: {verdict} in {attempt.seconds:.0f} s", file=sys.stderr, flush=True)
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -92,8 +123,22 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--batch-runs", type=int, help="runs of the offline example per batch (default 200)")
     parser.add_argument("--store-runs", type=int, help="runs in the store for the batch listing (default 100000)")
     parser.add_argument("--no-ray", action="store_true", help="leave the local Ray cluster out of the batch figures")
+    parser.add_argument("--long-turns", type=int, help="tool turns of the long run on the Anthropic wire (default 200)")
+    parser.add_argument(
+        "--base-url",
+        default=os.environ.get("INTERNS_BASE_URL_LOCAL"),
+        help="solve_rate: the OpenAI-compatible server both agents use (default: $INTERNS_BASE_URL_LOCAL)",
+    )
+    parser.add_argument("--model-name", default=solve_rate.MODEL, help="solve_rate: the server's model name")
+    parser.add_argument("--attempts", type=int, help="solve_rate: attempts per task and agent (default 5)")
+    parser.add_argument(
+        "--solve-task", action="append", choices=sorted(solve_tasks.TASKS), help="solve_rate: only this task (repeat)"
+    )
     parser.add_argument("--no-peer", action="store_true", help="leave mini-swe-agent out")
     parser.add_argument("--no-install", action="store_true", help="use mini-swe-agent only if already installed")
+    parser.add_argument(
+        "--prose-corpus", type=Path, default=prose_checks.CORPUS, help="a folder of stage pairs for prose_checks"
+    )
     parser.add_argument("--profile", action="store_true", help="also profile one local worker run (where time goes)")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else DEFAULTS
@@ -117,6 +162,8 @@ DEFAULTS: dict[str, Any] = {
     "viewer_repeats": 5,
     "batch_runs": 200,
     "store_runs": 100_000,
+    "long_turns": 200,
+    "attempts": 5,
 }
 QUICK: dict[str, Any] = {
     "rounds": 1,
@@ -132,6 +179,8 @@ QUICK: dict[str, Any] = {
     "viewer_repeats": 1,
     "batch_runs": 2,
     "store_runs": 1_000,
+    "long_turns": 30,
+    "attempts": 1,
 }
 
 
@@ -160,7 +209,7 @@ def main(argv: list[str] | None = None) -> None:
     report: dict[str, Any] = {"machine": machine(), "sizes": {k: getattr(args, k) for k in DEFAULTS}, "results": {}}
     rows: list[Row] = []
     for name, measure in chosen.items():
-        if args.only and name not in args.only:
+        if (args.only and name not in args.only) or (not args.only and name in ASKED_FOR_ONLY):
             continue
         console.print(f"[bold]{name}[/] ...")
         started = time.perf_counter()

@@ -81,6 +81,8 @@ class RunStarted(_Event):
     """The sandbox backend the run's commands ran in."""
     retry_of: str | None = None
     """The run a person sent back with a note, when this run is its retry."""
+    replay_of: str | None = None
+    """The run whose recorded model turns this run plays again (`interns replay`), when it is a replay."""
     outputs_to: str | None = None
     """For a folder whose outputs go elsewhere: the folder accepted outputs are copied to."""
     outputs_files: list[str] = []
@@ -113,6 +115,30 @@ class ModelResponse(_Event):
     usage: Usage = Usage()
     stop_reason: str | None = None
     """Why the model stopped, as its provider said (`end_turn`, `max_tokens`, `refusal`...); None in older runs."""
+
+
+class ContextCompacted(_Event):
+    """A worker's older turns were replaced, in what its model is sent, by a summary the model wrote of them.
+
+    The full conversation stays in `messages/` and in this journal; only the model's view of it is shorter.
+    """
+
+    type: Literal["context_compacted"] = "context_compacted"
+    attempt: int
+    summary: str
+    """The note that stands for the older turns: what was tried, what was learned, what remains."""
+    upto: int
+    """How many messages of the full conversation the note covers (all but the first, the step's prompt)."""
+    turns: int
+    """Model turns the note covers, counted from the step's start."""
+    tokens_before: int
+    """Estimated tokens of the context before the summary."""
+    tokens_after: int
+    """Estimated tokens of the context after it."""
+    budget: int
+    """The context budget, in tokens, that the summary keeps the conversation within."""
+    usage: Usage = Usage()
+    """What writing the summary cost."""
 
 
 class ModelRetried(_Event):
@@ -181,6 +207,12 @@ class RunResumed(_Event):
     """Steps that continue their paused conversation."""
     from_step: str | None = None
     """The step a person went on from (`interns resume --from`): its output kept, the steps after it run again."""
+    by: str = ""
+    """Where a person asked for it: `terminal` or `viewer` (empty in older runs)."""
+    user: str = ""
+    """Who asked: the user name of the process that went on."""
+    host: str = ""
+    """On which machine."""
 
 
 class ToolCall(_Event):
@@ -191,6 +223,8 @@ class ToolCall(_Event):
     args: dict[str, Any]
     ok: bool
     result: str
+    line: int | None = None
+    """For an edit that went through: the line of the file where the snippet it replaced began."""
 
 
 class CommandRun(_Event):
@@ -205,6 +239,28 @@ class CommandRun(_Event):
     timed_out: bool = False
     truncated: bool = False
     by: Literal["worker", "check", "setup"] = "worker"
+
+
+class NetworkConnection(_Event):
+    """A connection a sandbox asked the network proxy for: the host, whether it was allowed and why, bytes each way."""
+
+    type: Literal["network_connection"] = "network_connection"
+    host: str
+    port: int
+    method: str
+    """`CONNECT` for an HTTPS tunnel, else the plain HTTP request's method."""
+    allowed: bool
+    rule: str = ""
+    """The allow or deny pattern that decided; "" when none matched."""
+    reason: str = ""
+    address: str = ""
+    """The address the proxy connected to."""
+    sent: int = 0
+    """Bytes from the sandbox to the host."""
+    received: int = 0
+    """Bytes from the host to the sandbox."""
+    credential: bool = False
+    """Whether the proxy added a credential header."""
 
 
 class CheckResult(_Event):
@@ -222,6 +278,9 @@ class CheckResult(_Event):
     """`command`, or the built-in check's key: `file`, `no_markers`, `preserves`, `not_copied`, `rubric`."""
     findings: list[str] = []
     """What a built-in check found wrong, one item each: a marker, a missing number, a copied passage."""
+    notes: list[str] = []
+    """What a built-in check noted without failing: a correction a stage may make, a fact the judge found kept, with
+    the judge's reason."""
 
 
 class StepRetry(_Event):
@@ -295,6 +354,7 @@ Event = Annotated[
     | MergeResult
     | StepStarted
     | ModelResponse
+    | ContextCompacted
     | ModelRetried
     | PolicyDecision
     | ApprovalRequested
@@ -302,6 +362,7 @@ Event = Annotated[
     | RunResumed
     | ToolCall
     | CommandRun
+    | NetworkConnection
     | CheckResult
     | StepRetry
     | StepFinished

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from interns.errors import EnvironmentProblem
+
+if TYPE_CHECKING:
+    from interns.sandbox.network import Connection, NetworkAccess
 
 BackendName = Literal["bubblewrap", "docker", "local"]
 
@@ -32,7 +35,9 @@ class SandboxSpec:
 
     backend: BackendName
     workspace: Path
-    network: bool = False
+    network: bool | NetworkAccess = False
+    """False: no network; True: the backend's open network (never the host's loopback); a `NetworkAccess`: only the
+    hosts it allows, through a host-side proxy that is the sandbox's one way out."""
     env: Mapping[str, str] = field(default_factory=dict)
     timeout: float = 300.0
     output_limit: int = DEFAULT_OUTPUT_LIMIT
@@ -48,6 +53,8 @@ class SandboxSpec:
     """Megabytes of memory a command may take: per process with bubblewrap and local, the container's with docker."""
     read_only: tuple[tuple[Path, str], ...] = ()
     """(host path, path under the workspace mount) shown read-only over the workspace; bubblewrap and docker only."""
+    on_connection: Callable[[Connection], object] | None = None
+    """Told of every connection the proxy allowed or refused (with a `NetworkAccess` network only)."""
 
 
 @dataclass(frozen=True)

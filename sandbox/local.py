@@ -19,6 +19,12 @@ _PRLIMIT = shutil.which("prlimit")
 """util-linux's prlimit, which sets rlimits and execs the command far faster than starting Python does."""
 
 
+LOCAL_CANNOT_ALLOWLIST = (
+    "the local sandbox cannot hold commands to named hosts: they run on this machine's own network, where any "
+    "program may ignore a proxy. Use the bubblewrap or docker sandbox for a network allowlist."
+)
+
+
 class LocalSandbox:
     """Runs commands directly on the host, in the workspace folder: for trusted tasks only.
 
@@ -35,6 +41,8 @@ class LocalSandbox:
     def __init__(self, spec: SandboxSpec) -> None:
         if not spec.workspace.is_dir():
             raise SandboxUnavailable(f"the workspace {spec.workspace} is not a folder")
+        if not isinstance(spec.network, bool):
+            raise SandboxUnavailable(LOCAL_CANNOT_ALLOWLIST)
         self.spec = spec
         self._root = spec.workspace.resolve()
         # A private HOME, so tools do not read or litter the user's own home.

@@ -21,6 +21,7 @@ from interns.tasks.errors import Problem, TaskFileError
 from interns.tasks.graph import find_cycle, plan_levels, topological_order
 from interns.tasks.loader import line_of, load, load_text
 from interns.tasks.mcp import DEFAULT_ASK, McpServer, McpToolRules, servers_for
+from interns.tasks.network import CredentialRule, NetworkRules
 from interns.tasks.params import Param, ParamValue, param_values, parse_assignments
 from interns.tasks.schema import json_schema
 from interns.tasks.spec import (
@@ -50,6 +51,7 @@ __all__ = [
     "CommandRules",
     "Context",
     "CopyLimit",
+    "CredentialRule",
     "FileCheck",
     "FolderWorkspace",
     "Guardrails",
@@ -58,6 +60,7 @@ __all__ = [
     "McpToolRules",
     "ModelEndpoint",
     "ModelSettingsSpec",
+    "NetworkRules",
     "NoMarkersCheck",
     "NotCopiedCheck",
     "Outputs",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag
 from pydantic_core import PydanticCustomError
 
 from interns.tasks._types import Text, WorkspaceGlob
@@ -55,16 +55,48 @@ class FileCheck(_Check):
         return f"{self.file} matches the schema {self.json_schema.name}"
 
 
-class NoMarkersCheck(_Check):
-    """No `[UNCLEAR: ...]`, `[MISSING?: ...]` or `[ASSUMED: ...]` marker is left; each one found is listed."""
+MarkerKind = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_-]*\??$", max_length=40)]
+"""A marker's word in capitals, as in `[HOOK: ...]`: `HOOK`, `TODO`, `CITE`, `MISSING?`."""
 
-    no_markers: list[WorkspaceGlob] | None
-    """Workspace globs of the files to search; empty: the step's `output`, else every file the step changed."""
+
+class MarkerRules(_Check):
+    """Where to look for markers, and the task's own kinds of marker beside the built-in ones."""
+
+    files: list[WorkspaceGlob] | None = None
+    """Workspace globs of the files to search; default: the step's `output`, else every file the step changed."""
+    kinds: list[MarkerKind] = []
+    """The task's own markers (`HOOK` for `[HOOK: ...]`, `TODO`, `CITE`), counted beside `UNCLEAR`, `MISSING?` and
+    `ASSUMED`; workers are told to leave none of them."""
+
+
+class NoMarkersCheck(_Check):
+    """No `[UNCLEAR: ...]`, `[MISSING?: ...]` or `[ASSUMED: ...]` marker, nor one of the task's own kinds, is left;
+    each one found is listed."""
+
+    no_markers: Annotated[
+        Annotated[list[WorkspaceGlob], Tag("files")]
+        | Annotated[MarkerRules, Tag("rules")]
+        | Annotated[None, Tag("none")],
+        Discriminator(lambda v: "none" if v is None else "rules" if isinstance(v, Mapping | MarkerRules) else "files"),
+    ]
+    """Workspace globs of the files to search (empty: the step's `output`, else every file the step changed), or
+    `{files: [...], kinds: [HOOK, TODO]}` to count the task's own markers too."""
+
+    @property
+    def files(self) -> list[str] | None:
+        """The globs of the files to search, if any are given."""
+        return self.no_markers.files if isinstance(self.no_markers, MarkerRules) else self.no_markers
+
+    @property
+    def marker_kinds(self) -> list[str]:
+        """The task's own kinds of marker (the built-in ones are always counted)."""
+        return self.no_markers.kinds if isinstance(self.no_markers, MarkerRules) else []
 
     def describe(self) -> str:
-        """`no unresolved markers in out.md`."""
-        where = ", ".join(self.no_markers) if self.no_markers else "the output"
-        return f"no unresolved markers in {where}"
+        """`no unresolved markers in out.md`, `no unresolved markers ([HOOK: ...] too) in out.md`."""
+        where = ", ".join(self.files) if self.files else "the output"
+        own = ", ".join(f"[{kind}: ...]" for kind in self.marker_kinds)
+        return f"no unresolved markers{f' ({own} too)' if own else ''} in {where}"
 
 
 class Preservation(_Check):
@@ -76,7 +108,15 @@ class Preservation(_Check):
     """The file that must still hold them; default: the step's `output`."""
     may_drop: list[Text] = []
     """Facts the step may leave out: items as written (`12.5%`, `Acme Corp`) or whole kinds (`numbers`, `names`,
-    `urls`, `quotes`)."""
+    `urls`, `quotes`). A fact changed into another (a number or name that became a different one) is reported
+    whatever this says."""
+    may_correct: bool = False
+    """The step may correct misspelt or misheard names (`fix errors only`): a name the output holds in a close
+    variant (`Kowalsky` → `Kowalski`) is reported as a correction, not a loss, and does not fail the check."""
+    judge: bool = False
+    """Send the facts the heuristics find lost or changed (each with a few lines around it, never the whole text) to
+    the supervisor's model, which says of each whether it is kept, corrected, changed or lost, and why; those it finds
+    kept pass, with its reasons shown. With a scripted model, it plays the turns of `<step>.facts`."""
 
     def describe(self) -> str:
         """`out.md keeps the facts of in.md`."""

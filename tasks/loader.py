@@ -7,6 +7,7 @@ from pathlib import Path
 
 from interns.tasks._check_problems import check_problems
 from interns.tasks._mcp_checks import mcp_problems
+from interns.tasks._network_checks import network_problems
 from interns.tasks._step_checks import step_problems
 from interns.tasks._validation import shown_value, validate
 from interns.tasks._yaml_lines import read_yaml
@@ -83,6 +84,7 @@ def load_text(text: str, path: str | Path, params: Mapping[str, str] | None = No
     problems += [p for p in step_problems(doc, file) if (p.line, p.field) not in at_fault]
     problems += [p for p in mcp_problems(doc, file) if (p.line, p.field) not in at_fault]
     problems += check_problems(doc, file) if not problems else []  # a check is judged once it is well formed
+    problems += network_problems(spec, doc, file) if spec is not None else []
     problems += doc.problems
     if problems or spec is None:
         raise TaskFileError(problems)

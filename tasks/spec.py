@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 from interns.tasks._types import Text, WorkspaceGlob
 from interns.tasks.checks import Check
 from interns.tasks.mcp import McpServer, ServerName
+from interns.tasks.network import CredentialRule, Network, NetworkRules, allows
 from interns.tasks.params import Param, ParamName
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
@@ -21,6 +23,12 @@ ToolName = Literal["read", "write", "edit", "list", "search", "run"]
 SandboxKind = Literal["bubblewrap", "docker", "local"]
 
 ALL_TOOLS: tuple[ToolName, ...] = ("read", "write", "edit", "list", "search", "run")
+
+LOCAL_CANNOT_ALLOWLIST = (
+    "a `local` sandbox cannot hold its commands to named hosts (they share this machine's network): "
+    "use `sandbox: bubblewrap` or `docker`, or set the network to true or false"
+)
+"""Why a task with `sandbox: local` may not have a network allowlist anywhere."""
 
 MAX_RETRIES = 10
 """The most times `review.retries` may send a step back."""
@@ -41,6 +49,8 @@ class RepoWorkspace(_Model):
     """The commit, branch or tag work starts from."""
     setup: list[str] = []
     """Commands run once per run, with network, before any worker starts (e.g. `uv sync`); what they make is reused."""
+    network: Network = True
+    """The network `setup` commands get: `true` (default), `false`, or `{allow: [...]}` hosts only."""
 
 
 class Outputs(_Model):
@@ -59,6 +69,8 @@ class FolderWorkspace(_Model):
     """Path to the folder, relative to the task file."""
     setup: list[str] = []
     """Commands run once per run, with network, before any worker starts; what they make is reused."""
+    network: Network = True
+    """The network `setup` commands get: `true` (default), `false`, or `{allow: [...]}` hosts only."""
     outputs: Outputs | None = None
     """Copy the run's outputs to a folder of their own on accept; without it, accept applies the diff to `folder`."""
 
@@ -150,7 +162,7 @@ class Step(_Model):
     done_when: list[Check] = []
     """Checks run after the worker stops, all of which must pass: shell commands run in the sandbox (exit 0 passes),
     or built-in checks such as `{no_markers: [out.md]}` or `{preserves: {}}`."""
-    network: bool | None = None
+    network: Network | None = None
     """This step's network setting, in place of `guardrails.network`."""
     write: list[WorkspaceGlob] | None = None
     """The paths this step may change, in place of `guardrails.write`; default: its `output`, if it names one."""
@@ -164,6 +176,8 @@ class Step(_Model):
     """Names of the task's MCP servers whose tools this step's worker gets; default: all of them, `[]` for none."""
     model_settings: ModelSettingsSpec | None = None
     """This step's model settings, each in place of the task's own."""
+    context_tokens: int | None = Field(None, ge=2_000, strict=True)
+    """This step's context budget, in place of `guardrails.limits.context_tokens`."""
 
 
 class CommandExamples(_Model):
@@ -211,6 +225,9 @@ class Limits(_Model):
     """The same tool call made this many times in a row is the most; the next ends the step as `stuck`."""
     tokens: int = Field(200_000, ge=1, strict=True)
     """Input plus output tokens per attempt."""
+    context_tokens: int | None = Field(None, ge=2_000, strict=True)
+    """Tokens of conversation a worker's model is sent at most: older tool outputs are masked, then older turns
+    summarized, to stay within it (the full conversation is journaled); default: most of the model's window."""
     cost_usd: float | None = Field(None, gt=0, strict=True, allow_inf_nan=False)
     """Spend per attempt in US dollars, where the model's price is known."""
     minutes: float = Field(20.0, gt=0, strict=True, allow_inf_nan=False)
@@ -232,8 +249,11 @@ class Guardrails(_Model):
 
     sandbox: SandboxKind = "bubblewrap"
     """Where commands run: `bubblewrap` (default), `docker`, or `local` (no isolation, explicit opt-in)."""
-    network: bool = False
-    """Whether commands may reach the network."""
+    network: Network = False
+    """What commands may reach: `false` (nothing), `true` (any host, never this machine), or `{allow: [hosts],
+    deny: [hosts]}`, through a proxy on this machine that is the sandbox's one way out."""
+    credentials: list[CredentialRule] = []
+    """Headers the proxy adds for named hosts (a token the sandbox never sees); they need `network: {allow: ...}`."""
     tools: list[ToolName] = list(ALL_TOOLS)
     """The tools any worker of this task may use; a step's own `tools` can only narrow them."""
     read: list[WorkspaceGlob] = ["**"]
@@ -248,6 +268,31 @@ class Guardrails(_Model):
     """Names of host environment variables passed into the sandbox; nothing else is."""
     image: str | None = None
     """The container image commands run in with `sandbox: docker`; default: the kit's own (`interns sandbox build`)."""
+
+    @model_validator(mode="after")
+    def _network_fits(self) -> Guardrails:
+        """An allowlist needs an isolating sandbox; credentials need an allowlist naming their host, and stay out of
+        the sandbox's environment."""
+        if self.sandbox == "local" and isinstance(self.network, NetworkRules):
+            raise PydanticCustomError("network_rules", LOCAL_CANNOT_ALLOWLIST)
+        for rule in self.credentials:
+            if not isinstance(self.network, NetworkRules):
+                raise PydanticCustomError(
+                    "network_rules", "credentials are added by the network proxy: they need `network: {allow: [...]}`"
+                )
+            if not allows(self.network, rule.host):
+                raise PydanticCustomError(
+                    "network_rules",
+                    "the credential for {host} would never be sent: `network` does not allow {host}",
+                    {"host": rule.host},
+                )
+            if rule.env in self.env:
+                raise PydanticCustomError(
+                    "network_rules",
+                    "{name} is a credential: it must not also be in `env`, which passes it into the sandbox",
+                    {"name": rule.env},
+                )
+        return self
 
     def tools_for(self, step: Step) -> list[ToolName]:
         """The tools a step's worker gets: its own, less any the task's guardrails leave out."""

@@ -14,7 +14,9 @@ from pydantic_ai import Agent
 from pydantic_ai.exceptions import AgentRunError
 
 from interns import prompts
-from interns.agents.checks.facts import find_markers, missing_facts, shared_runs
+from interns.agents.checks.fact_judge import Candidate, judge_facts, with_excerpts
+from interns.agents.checks.facts import find_markers, shared_runs
+from interns.agents.checks.matching import compare_facts, fails
 from interns.agents.policy.globs import matches
 from interns.agents.runtime.context import ContextFile
 from interns.agents.worker.models import ModelChoice
@@ -25,6 +27,7 @@ from interns.tasks import (
     FileCheck,
     NoMarkersCheck,
     NotCopiedCheck,
+    Preservation,
     PreservesCheck,
     RubricCheck,
     parse_data,
@@ -38,7 +41,6 @@ FINDINGS_LIMIT = 40
 """Findings kept per check; a longer list ends with how many more there were."""
 RUBRIC_TEXT_LIMIT = 60_000
 """Characters of work shown to the rubric's judge."""
-_KIND_NAMES = {"numbers": "number", "names": "name", "urls": "URL", "quotes": "quote"}
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ class BuiltinResult:
     findings: list[str]
     output: str = ""
     usage: Usage = field(default_factory=Usage)
+    notes: list[str] = field(default_factory=list)
+    """What it noted without failing: corrections a stage may make, facts a judge found kept, with its reasons."""
 
 
 class RubricVerdict(BaseModel):
@@ -87,14 +91,14 @@ class RubricVerdict(BaseModel):
 async def run_builtin(
     check: BuiltinCheck, sandbox: Sandbox, scope: CheckScope, record: Callable[[Event], Any]
 ) -> BuiltinResult:
-    """Run one built-in check; only a rubric calls a model (its turns journaled under the step)."""
+    """Run one built-in check; only a rubric and the facts' judge call a model (their turns journaled by step)."""
     match check:
         case FileCheck():
             return await _file(check, sandbox)
         case NoMarkersCheck():
             return await _no_markers(check, sandbox, scope)
         case PreservesCheck():
-            return await _preserves(check, sandbox, scope)
+            return await _preserves(check, sandbox, scope, record)
         case NotCopiedCheck():
             return await _not_copied(check, sandbox, scope)
         case RubricCheck():
@@ -122,13 +126,15 @@ async def _file(check: FileCheck, sandbox: Sandbox) -> BuiltinResult:
 
 
 async def _no_markers(check: NoMarkersCheck, sandbox: Sandbox, scope: CheckScope) -> BuiltinResult:
-    texts, problems = await _read_all(sandbox, _targets(check.no_markers, scope))
-    found = [f"{file.path}:{m.line}: {m.text}" for file in texts for m in find_markers(file.text)]
+    texts, problems = await _read_all(sandbox, _targets(check.files, scope))
+    found = [f"{file.path}:{m.line}: {m.text}" for file in texts for m in find_markers(file.text, check.marker_kinds)]
     summary = f"{len(found)} unresolved marker(s)" if found else f"no markers in {len(texts)} file(s)"
     return _result(problems + found, summary)
 
 
-async def _preserves(check: PreservesCheck, sandbox: Sandbox, scope: CheckScope) -> BuiltinResult:
+async def _preserves(
+    check: PreservesCheck, sandbox: Sandbox, scope: CheckScope, record: Callable[[Event], Any]
+) -> BuiltinResult:
     rules = check.rules
     source, target = rules.input or scope.input, rules.output or scope.output
     if source is None or target is None:
@@ -138,12 +144,59 @@ async def _preserves(check: PreservesCheck, sandbox: Sandbox, scope: CheckScope)
     if problems or more:
         return BuiltinResult(False, problems + more)
     result = "\n".join(file.text for file in outputs)
-    found, total = [], 0
+    failing: list[tuple[str, Candidate]] = []
+    notes: list[str] = []
     for file in inputs:
-        missing = missing_facts(file.text, result, rules.may_drop)
-        total += len(missing)
-        found += [f"{file.path}:{f.line}: {_KIND_NAMES[f.kind]} {f.text!r} is missing from {target}" for f in missing]
-    return _result(found, f"{total} fact(s) of {source} missing from {target}" if total else "every fact kept")
+        # with several inputs a name from one is no news in the output because another lacks it
+        for change in compare_facts(file.text, result, rules.may_drop, rules.may_correct, added=len(inputs) == 1):
+            where = outputs[0].path if change.status == "added" and len(outputs) == 1 else file.path
+            line = f"{where}:{change.fact.line}: {change.describe(target)}"
+            if fails(change):
+                failing.append((line, with_excerpts(change, result if change.status == "added" else file.text, result)))
+            elif change.status == "corrected":
+                notes.append(line)
+    findings, usage = [line for line, _ in failing], Usage()
+    if rules.judge and failing:
+        findings, judged, usage = await _judged(failing, rules, scope, record)
+        notes += judged
+    summary = f"{len(findings)} fact(s) of {source} lost or changed in {target}" if findings else "every fact kept"
+    if notes:
+        summary += f"; {len(notes)} note(s):\n" + "\n".join(notes)
+    outcome = _result(findings, summary)
+    return BuiltinResult(outcome.passed, outcome.findings, outcome.output, usage, notes)
+
+
+async def _judged(
+    failing: list[tuple[str, Candidate]], rules: Preservation, scope: CheckScope, record: Callable[[Event], Any]
+) -> tuple[list[str], list[str], Usage]:
+    """The findings that stand after the judge, the notes on those it let pass (with its reasons), and its usage."""
+    if scope.model is None:
+        return [line for line, _ in failing] + ["no model is set up to judge the facts"], [], Usage()
+    verdicts, usage, error = await judge_facts(
+        [item for _, item in failing],
+        scope.model,
+        f"{scope.step}.facts" if scope.step else "facts",
+        may_correct=rules.may_correct,
+        step=scope.step,
+        attempt=scope.attempt,
+        record=record,
+    )
+    if error:
+        return [line for line, _ in failing], [f"the judge gave no verdict, so the heuristics' stand: {error}"], usage
+    findings: list[str] = []
+    notes: list[str] = []
+    for index, (line, item) in enumerate(failing):
+        verdict = verdicts.get(index)
+        if verdict is None:
+            findings.append(f"{line} (the judge said nothing of it)")
+            continue
+        said = f"{line}; the judge: {verdict.verdict}, {verdict.reason.strip()}"
+        fact = item.change.fact
+        dropped = {fact.kind, fact.text.lower(), fact.key.lower()} & {d.strip().lower() for d in rules.may_drop}
+        passes = verdict.verdict == "kept" or (verdict.verdict == "corrected" and rules.may_correct)
+        passes = passes or (verdict.verdict == "lost" and bool(dropped) and item.change.status != "added")
+        (notes if passes else findings).append(said)
+    return findings, notes, usage
 
 
 async def _not_copied(check: NotCopiedCheck, sandbox: Sandbox, scope: CheckScope) -> BuiltinResult:

@@ -8,12 +8,13 @@ from typing import Any, Literal
 
 from interns.agents.checks.no_tests import ran_no_test
 from interns.agents.checks.prose import CheckScope, run_builtin
+from interns.agents.policy.globs import matches
 from interns.agents.tracing.spans import traced_exec
 from interns.journal import CheckResult, CommandRun, Event, Usage
 from interns.sandbox import ExecResult, Sandbox
 from interns.tasks import Check, check_kind, describe_check
 
-__all__ = ["CheckOutcome", "command_run", "run_checks"]
+__all__ = ["CheckOutcome", "command_run", "output_check", "run_checks"]
 
 FEEDBACK_LIMIT = 6_000
 """Characters of a failing check's output sent back to the worker (the tail, where the error usually is)."""
@@ -34,6 +35,30 @@ class CheckOutcome:
     """What a built-in check found wrong: each marker, missing fact or copied passage, for the worker to fix."""
     usage: Usage = field(default_factory=Usage)
     """What a rubric's judge spent."""
+
+
+def output_check(
+    output: str | None, written: Sequence[str], *, step: str | None, record: Callable[[Event], Any]
+) -> CheckOutcome | None:
+    """Whether a step wrote the `output` it declares (a path or glob among the paths it added or changed), journaled
+    as a check of its own; None for a step that declares none. A step that did not write it does not succeed."""
+    if output is None:
+        return None
+    passed = any(matches(path, [output]) is not None for path in written)
+    described, findings = f"{output} written", [] if passed else [f"{output}: not written"]
+    summary = f"{output} was written" if passed else f"the step declares the output {output} and did not write it"
+    record(
+        CheckResult(
+            step=step,
+            command=described,
+            passed=passed,
+            exit_code=0 if passed else 1,
+            output=summary,
+            kind="output",
+            findings=findings,
+        )
+    )
+    return CheckOutcome(described, passed, 0 if passed else 1, False, summary, "output", tuple(findings))
 
 
 def command_run(
@@ -82,6 +107,7 @@ async def run_checks(
                     output=found.output,
                     kind=kind,
                     findings=found.findings,
+                    notes=found.notes,
                 )
             )
             outcomes.append(outcome)

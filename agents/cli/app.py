@@ -1,8 +1,8 @@
 """The `interns` command line: the app, its commands registered in the order a person meets them, and `main`.
 
-Each command lives in a module of its own (`check`, `run`, `show`, `review`, `init`, `resume`, `view`, `stats`,
-`batch`, `eval`, `sandbox`); errors raised on purpose reach `main`, which prints them and exits with the code of
-who must act.
+Each command lives in a module of its own (`check`, `run`, `show`, `review`, `init`, `resume`, `replay`, `view`,
+`stats`, `batch`, `eval`, `sandbox`); errors raised on purpose reach `main`, which prints them and exits with the code
+of who must act.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from interns.agents.cli.check import check, schema
 from interns.agents.cli.common import err, exit_code_of, out
 from interns.agents.cli.eval import eval_task
 from interns.agents.cli.init import init, new
+from interns.agents.cli.replay import replay
 from interns.agents.cli.resume import approve, resume
 from interns.agents.cli.review import review
 from interns.agents.cli.run import run
@@ -68,6 +69,9 @@ app.command(short_help="Make a folder of commented task files, one for each kind
 app.command(short_help="Start a task from a worked example: interns new NAME --from EXAMPLE.")(new)
 app.command(short_help="Answer what a paused run waits for: approve, or --deny WHY.")(approve)
 app.command(short_help="Go on with a run that paused, was interrupted or was cancelled.")(resume)
+app.command(short_help="Play a run's recorded turns against the current or a changed task file; say what differs.")(
+    replay
+)
 app.command(short_help="Review runs in a browser: plan, timeline, diffs, costs; accept or reject.")(view)
 app.command(short_help="Per task: runs, cost, review minutes and the time saved.")(stats)
 app.command(short_help="Run a task once per row of params (--params FILE or --each GLOB).")(batch)

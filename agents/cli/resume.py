@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import getpass
 import hashlib
-import socket
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -24,26 +22,14 @@ from interns.agents.cli.common import (
     run_with_progress,
     runner_for,
 )
-from interns.agents.gate import review as review_gate
+from interns.agents.gate.approvals import answer_requests, ready_to_resume
+from interns.agents.gate.review import GateError
 from interns.agents.gate.visible import visible
-from interns.journal import ApprovalAnswered, RunLookupError, RunStillGoing, RunStore, reopen_run
-
-if TYPE_CHECKING:
-    from interns.agents.runtime.resume import ResumePoint
+from interns.journal import RunStillGoing, RunStore
 
 __all__ = ["approve", "resume"]
 
-
-def _point(store: RunStore, run_ref: str, from_step: str | None = None) -> ResumePoint:
-    from interns.agents.runtime.resume import CannotResume, resume_point  # the runtime, loaded only when a run goes on
-
-    try:
-        point = resume_point(store, run_ref, from_step)
-    except (RunLookupError, CannotResume) as exc:
-        raise fail(str(exc)) from None
-    if (decision := review_gate.decision_of(store.dir(point.run_id))) is not None:
-        raise fail(f"run {point.run_id} was {decision.decision} by a person; it cannot go on")
-    return point
+By = Annotated[str, typer.Option("--by", hidden=True, help="Where the person asked (the viewer says so).")]
 
 
 def approve(
@@ -60,47 +46,22 @@ def approve(
 
     The answers are journaled; `interns resume RUN` then goes on, and the worker sees each answer.
     """
-    store = RunStore(runs_dir)
     try:
-        header = store.load(run_ref)
-    except RunLookupError as exc:
+        answered = answer_requests(RunStore(runs_dir), run_ref, deny=deny, calls=call, by="terminal")
+    except GateError as exc:
         raise fail(str(exc)) from None
-    if header.status != "awaiting_approval":  # asked first: a finished run cannot go on, and that is not the point
-        raise fail(f"run {header.run_id} is {header.status}, not awaiting_approval: nothing to answer")
-    point = _point(store, header.run_id)
-    waiting = [r for r in point.waiting if not call or r.call_id in call]
-    if unknown := sorted(set(call or []) - {r.call_id for r in point.waiting}):
-        raise fail(f"run {point.run_id} has no unanswered request {', '.join(unknown)}")
-    if not waiting:
-        out.print(f"Nothing in run {point.run_id} waits for an answer; go on with: {PROG} resume {point.run_id}")
+    run_id = answered.run_id
+    if not answered.answered:
+        out.print(f"Nothing in run {run_id} waits for an answer; go on with: {PROG} resume {run_id}")
         return
-    try:
-        journal = reopen_run(runs_dir, point.run_id, resume=False)
-    except RunStillGoing as exc:
-        raise fail(str(exc)) from None
-    verb = "denied" if deny is not None else "approved"
-    try:
-        for request in waiting:
-            journal.record(
-                ApprovalAnswered(
-                    step=request.step,
-                    call_id=request.call_id,
-                    approved=deny is None,
-                    reason=deny or "",
-                    by="terminal",
-                    user=getpass.getuser(),
-                    host=socket.gethostname(),
-                )
-            )
-            shown = f"{verb}: step {request.step}: {request.tool} {request.target}  ({request.rule})"
-            out.print(visible(shown, one_line=True), markup=False)
-    finally:
-        journal.detach()
-    left = len(point.waiting) - len(waiting)
-    if left:
-        out.print(f"{left} more request(s) wait; answer them with: {PROG} approve {point.run_id}", markup=False)
+    verb = "approved" if answered.approved else "denied"
+    for request in answered.answered:
+        shown = f"{verb}: step {request.step}: {request.tool} {request.target}  ({request.rule})"
+        out.print(visible(shown, one_line=True), markup=False)
+    if answered.left:
+        out.print(f"{answered.left} more request(s) wait; answer them with: {PROG} approve {run_id}", markup=False)
     else:
-        out.print(f"go on with: {PROG} resume {point.run_id}", markup=False)
+        out.print(f"go on with: {PROG} resume {run_id}", markup=False)
 
 
 def resume(
@@ -117,6 +78,7 @@ def resume(
         str | None, typer.Option("--model", "-m", help="The model to go on with; default: the run's own.")
     ] = None,
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
+    by: By = "terminal",
 ) -> None:
     """Go on with a run that paused for approval, was interrupted (killed) or was cancelled.
 
@@ -125,16 +87,15 @@ def resume(
     With --from STEP any finished run goes on from that step: after you edit its output in the run's worked copy,
     the steps that need it run again on your version.
     """
-    store = RunStore(runs_dir)
-    point = _point(store, run_ref, from_step)
-    if point.waiting:
-        listed = "\n  ".join(visible(f"step {r.step}: {r.tool} {r.target}", one_line=True) for r in point.waiting)
-        raise fail(
-            f"run {point.run_id} still waits for answers:\n  {listed}\nanswer with: {PROG} approve {point.run_id}"
-        )
+    if by not in ("terminal", "viewer"):
+        raise fail("--by is terminal or viewer")
+    try:
+        point = ready_to_resume(RunStore(runs_dir), run_ref, from_step)
+    except GateError as exc:
+        raise fail(str(exc)) from None
     task_file = Path(point.started.task_file)
     runner = runner_for(runs_dir)
-    supervisor = runner.resume(point.run_id, from_step=from_step, model=model)
+    supervisor = runner.resume(point.run_id, from_step=from_step, model=model, by=by)
     print_warnings(runner)
     if point.started.task_file and task_file.exists():
         from interns.agents.runtime.redaction import run_redactor

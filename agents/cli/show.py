@@ -2,34 +2,47 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, cast, get_args
+from typing import Annotated, cast, get_args
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from interns.agents.cli.common import (
     DEFAULT_RUNS_DIR,
     EXIT_CANCELLED,
+    PROG,
     RunRef,
     RunsDir,
     err,
     fail,
     out,
 )
+from interns.agents.cli.summary import ONLY_KINDS, failure_of_run, next_step, only, print_failure, print_summary
 from interns.agents.cli.timeline import STATUS_STYLE, event_line, usage_text
 from interns.agents.gate import review as review_gate
 from interns.agents.gate.visible import visible, visible_json, visible_markup
-from interns.journal import Event, PlanMade, RunLookupError, RunStatus, RunStore, UnknownEvent
-
-if TYPE_CHECKING:
-    pass
+from interns.journal import (
+    Event,
+    ModelResponse,
+    PlanMade,
+    RunHeader,
+    RunLookupError,
+    RunStatus,
+    RunStore,
+    UnknownEvent,
+    Usage,
+)
 
 __all__ = ["list_runs", "show"]
 
 RUN_STATUSES: tuple[str, ...] = get_args(RunStatus)
+ONLY_NAMES = ", ".join(ONLY_KINDS)
 
 
 def list_runs(
@@ -51,7 +64,9 @@ def list_runs(
     table = Table(box=None, pad_edge=False)
     for column in ("run", "status", "review", "started", "took", "tokens", "cost", "model"):
         right = column in ("took", "tokens", "cost")
-        table.add_column(column, justify="right" if right else "left", no_wrap=column in ("run", "started"))
+        whole = column in ("run", "status", "started")  # never cut: a narrow terminal folds the model instead
+        width = max(len(s) for s in RUN_STATUSES) if column == "status" else None
+        table.add_column(column, justify="right" if right else "left", no_wrap=whole, min_width=width, overflow="fold")
     for h in headers:
         table.add_row(
             h.run_id,
@@ -77,13 +92,25 @@ def show(
     by_step: Annotated[
         bool, typer.Option("--by-step", help="Fold the timeline by step, in the plan's order, instead of by time.")
     ] = False,
+    summary: Annotated[
+        bool, typer.Option("--summary", help="Only a line per step (attempts, refusals, last check) and the failure.")
+    ] = False,
+    only_kinds: Annotated[
+        str | None,
+        typer.Option("--only", metavar="KINDS", help=f"Only these kinds of event, comma-separated: {ONLY_NAMES}."),
+    ] = None,
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
 ) -> None:
-    """Print the timeline of one run: steps, model turns, tool calls, policy decisions, commands and checks."""
-    from interns.agents.cli.follow import follow_events
+    """Print the timeline of one run: steps, model turns, tool calls, policy decisions, commands and checks.
 
+    On a terminal, a timeline longer than the screen goes through a pager ($PAGER, else less).
+    """
     if by_step and follow:
         raise fail("--by-step needs the whole run; use --step STEP with --follow to watch one step")
+    try:
+        keep = only(only_kinds) if only_kinds else None
+    except ValueError as exc:
+        raise fail(str(exc)) from None
     store = RunStore(runs_dir)
     try:
         header = store.load(run_ref)
@@ -94,6 +121,34 @@ def show(
         for event in store.events(header.run_id):
             sys.stdout.write(visible_json(event.model_dump_json()) + "\n")
         return
+
+    def print_run() -> None:
+        _print_run(header, store, summary=summary, keep=keep, lines=lines, steps=steps, by_step=by_step, follow=follow)
+        # Read again after following: the run may have ended, or paused, meanwhile.
+        if hint := next_step(store.load(header.run_id) if follow else header, runs_dir, PROG):
+            out.print(visible(f"\n{hint}"), style="bold", markup=False)
+
+    if out.is_terminal and not follow:
+        with out.capture() as captured:
+            print_run()
+        _page(captured.get())
+    else:
+        print_run()
+
+
+def _print_run(
+    header: RunHeader,
+    store: RunStore,
+    *,
+    summary: bool,
+    keep: Callable[[Event | UnknownEvent], bool] | None,
+    lines: int,
+    steps: list[str] | None,
+    by_step: bool = False,
+    follow: bool = False,
+) -> None:
+    from interns.agents.cli.follow import follow_events
+
     model = f"{header.model} (scripted, not a real model)" if header.scripted else header.model
     goal = header.goal.strip().splitlines()[0] if header.goal.strip() else ""
     out.print(f"run {header.run_id}", style="bold", markup=False)
@@ -103,6 +158,9 @@ def show(
     status = STATUS_STYLE.get(header.status, "default")
     out.print(f"  status    [{status}]{header.status}[/] {visible_markup(header.reason)}")
     out.print(f"  usage     {usage_text(header.usage)}\n", markup=False)
+    if summary:
+        print_summary(out, store, header.run_id)
+        return
     if follow:
         events: Iterable[Event | UnknownEvent] = follow_events(
             store.dir(header.run_id) / "events.jsonl", lambda: store.load(header.run_id).status == "running"
@@ -114,7 +172,10 @@ def show(
         raise fail(f"run {header.run_id} has no step {', '.join(unknown)}; its steps are: {known}")
     if steps:
         events = (e for e in events if e.step is None or e.step in steps or _merge_of(e.step, steps))
+    if keep is not None:
+        events = (e for e in events if keep(e))
     shown: Iterable[Event | UnknownEvent | _Heading] = _folded_by_step(list(events)) if by_step else events
+    spent = Usage()
     try:
         for item in shown:
             if isinstance(item, _Heading):
@@ -122,6 +183,10 @@ def show(
                 out.print(f"\n── {title} " + "─" * max(0, 64 - len(title)), style="bold cyan", markup=False)
                 continue
             line = event_line(item, detail=lines)
+            if follow and isinstance(item, ModelResponse):
+                spent = spent + item.usage
+                if isinstance(line, Text):
+                    line.append(f"  run so far: {usage_text(spent)}", style="bold dim")
             if line is not None:
                 out.print(line)
     except KeyboardInterrupt:
@@ -129,6 +194,25 @@ def show(
     diff = store.dir(header.run_id) / "final.diff"
     if diff.exists() and diff.stat().st_size:
         out.print(visible(f"\nfinal diff: {diff}"), markup=False)
+    ended_badly = header.status not in ("succeeded", "running")
+    if not follow and ended_badly and (failure := failure_of_run(store, header.run_id)):
+        out.print("")
+        print_failure(out, failure)
+
+
+def _page(text: str) -> None:
+    """Show `text` as it was rendered for this terminal: through a pager when it is longer than the screen."""
+    if text.count("\n") < out.height:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    # The person's own pager, as git uses it; less keeps the colours (R) and the screen (X).
+    command = os.environ.get("PAGER") or "less"
+    env = os.environ | {"LESS": os.environ.get("LESS", "FRX")}
+    try:
+        subprocess.run(command, shell=True, input=text.encode("utf-8", "replace"), env=env, check=False)
+    except OSError:
+        sys.stdout.write(text)
 
 
 @dataclass(frozen=True)

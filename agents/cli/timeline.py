@@ -15,10 +15,12 @@ from interns.journal import (
     ApprovalRequested,
     CheckResult,
     CommandRun,
+    ContextCompacted,
     Event,
     MergeResult,
     ModelResponse,
     ModelRetried,
+    NetworkConnection,
     Notice,
     PlanMade,
     PolicyDecision,
@@ -169,6 +171,11 @@ def event_line(event: Event | UnknownEvent, *, detail: int = 0) -> RenderableTyp
             if calls:
                 line.append(f"{' ' if said else ''}→ {calls}", style="blue")
             line.append(f"  ({event.usage.total_tokens:,} tokens)", style="dim")
+        case ContextCompacted():
+            line.append(f"[{event.step}] ", style="cyan")
+            line.append(f"context compacted: {event.turns} earlier turns summarized", style="magenta")
+            line.append(f" ({event.tokens_before:,} → {event.tokens_after:,} tokens of {event.budget:,})", style="dim")
+            body = event.summary
         case ModelRetried():
             line.append(f"[{event.step}] " if event.step else "[supervisor] ", style="cyan")
             wait = f" after {event.wait_seconds:g} s" if event.wait_seconds is not None else ""
@@ -198,6 +205,15 @@ def event_line(event: Event | UnknownEvent, *, detail: int = 0) -> RenderableTyp
             body = (event.stdout + ("\n" + event.stderr if event.stderr else "")).strip()
             if event.truncated:
                 body += "\n[the output was longer; only its start was kept]"
+        case NetworkConnection():
+            line.append(f"[{event.step or 'setup'}] ", style="cyan")
+            line.append("net allowed " if event.allowed else "net REFUSED ", style="green" if event.allowed else "red")
+            line.append(f"{event.method} {event.host}:{event.port}")
+            if event.allowed:
+                added = ", credential added" if event.credential else ""
+                line.append(f"  by '{event.rule}'{added}, {event.sent:,} B up, {event.received:,} B down", style="dim")
+            else:
+                line.append(f"  {event.reason}", style="dim")
         case CheckResult():
             line.append(f"[{event.step or 'task'}] ", style="cyan")
             line.append(
@@ -206,7 +222,9 @@ def event_line(event: Event | UnknownEvent, *, detail: int = 0) -> RenderableTyp
             line.append(event.command)
             if event.kind != "command":  # a command's output is shown under its own CommandRun
                 body = "\n".join(event.findings) or event.output
-            if body and not event.passed:  # what a built-in check found is shown even in the live view
+                if event.notes and event.passed:  # corrections, and the judge's reasons for what it let pass
+                    body = "\n".join(event.notes)
+            if body and (not event.passed or event.notes):  # what a built-in check found shows even in the live view
                 shown = fold(body, max(detail, FINDINGS_SHOWN))
                 return Group(line, Padding(Text(shown), (0, 0, 0, 11), expand=False))
         case StepRetry():

@@ -12,15 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from interns.agents.gate.files import LandingError, land
-from interns.agents.gate.folder_result import folder_result
-from interns.agents.gate.outputs import copy_to, find_outputs, plan_copy
 from interns.agents.gate.visible import visible
-from interns.agents.runtime.workspaces import START_SNAPSHOT
 from interns.errors import RunError
 from interns.journal import RunHeader, RunStarted, RunStore
 from interns.journal.run import REVIEW_FILE
-from interns.sandbox.workspace.snapshot import Snapshot
 
 __all__ = [
     "GateError",
@@ -138,6 +133,9 @@ def copy_outputs(run_dir: Path, source: Path, dest: Path, patterns: list[str], *
 
     A file already at `dest` with other content is a person's work: without `force` nothing is copied.
     """
+    from interns.agents.gate.files import LandingError  # the landing code loads only to land work
+    from interns.agents.gate.outputs import copy_to, find_outputs, plan_copy
+
     found = find_outputs(run_dir / "workspace", source, patterns)
     left_out = f"; left out (only regular files are copied): {_named(found.left_out)}" if found.left_out else ""
     if not found.files:
@@ -162,6 +160,11 @@ def _named(paths: list[str]) -> str:
 def _land_in_folder(run_dir: Path, folder: Path) -> str:
     """Put the run's changes from its worked copy into the folder it copied, if the folder still has those files
     as the run found them."""
+    from interns.agents.gate.files import LandingError, land  # the landing code loads only to land work
+    from interns.agents.gate.folder_result import folder_result
+    from interns.agents.runtime.workspaces import START_SNAPSHOT
+    from interns.sandbox.workspace.snapshot import Snapshot
+
     work, start = run_dir / "workspace", run_dir / START_SNAPSHOT
     if not start.is_file():
         raise GateError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import git
@@ -65,6 +66,10 @@ def preflight(spec: TaskSpec, *, backend: bool = True) -> list[str]:
             check_backend(spec.guardrails.sandbox, image=spec.guardrails.image)
     except SandboxUnavailable as exc:
         raise PreflightError(str(exc)) from None
+    for rule in spec.guardrails.credentials:
+        if not os.environ.get(rule.env):
+            message = f"{rule.env} is not set in this environment: the proxy has no value to add for {rule.host}"
+            raise PreflightError(message, ("guardrails", "credentials"))
     if spec.guardrails.sandbox == "local":
         warnings.append("guardrails.sandbox is 'local': commands run on this machine with no isolation")
     return warnings

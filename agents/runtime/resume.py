@@ -12,6 +12,7 @@ from interns.errors import RunError
 from interns.journal import (
     ApprovalAnswered,
     ApprovalRequested,
+    ContextCompacted,
     PlanMade,
     RunHeader,
     RunStarted,
@@ -52,6 +53,8 @@ class ResumePoint:
     """The step a person chose to go on from, its output kept as it is now."""
     cut_off: dict[str, Snapshot | None] = field(default_factory=dict)
     """Steps that started and never finished, with the snapshot they started from: they start again, judged on it."""
+    by: str = "terminal"
+    """Where the person who asked the run to go on did so: `terminal` or `viewer`."""
 
     @property
     def run_id(self) -> str:
@@ -66,6 +69,8 @@ class _StepTrail:
     attempt: int = 0
     finished: StepFinished | None = None
     requests: list[ApprovalRequested] = field(default_factory=list)
+    compacted: ContextCompacted | None = None
+    """The latest summary of the step's older turns."""
 
 
 def resume_point(store: RunStore, ref: str, from_step: str | None = None) -> ResumePoint:
@@ -91,7 +96,12 @@ def resume_point(store: RunStore, ref: str, from_step: str | None = None) -> Res
         elif isinstance(event, PlanMade):
             plan = [Step.model_validate(step) for step in event.steps]
         elif isinstance(event, StepStarted) and event.step:
-            trails[event.step] = _StepTrail(attempt=event.attempt)
+            # A later attempt, or one going on after a pause, has the same conversation, and so the same summary.
+            same = event.step in trails and (event.resumed or event.attempt > 1)
+            kept = trails[event.step].compacted if same else None
+            trails[event.step] = _StepTrail(attempt=event.attempt, compacted=kept)
+        elif isinstance(event, ContextCompacted) and event.step in trails:
+            trails[event.step].compacted = event
         elif isinstance(event, StepFinished) and event.step in trails:
             trails[event.step].finished = event
         elif isinstance(event, ApprovalRequested) and event.step in trails:
@@ -118,6 +128,7 @@ def resume_point(store: RunStore, ref: str, from_step: str | None = None) -> Res
                 messages=_messages(run_dir, step),
                 answers=[(r, answers[r.call_id]) for r in trail.requests if r.call_id in answers],
                 baseline=_baseline(run_dir, step, needed=True),
+                compacted=trail.compacted,
             )
     return point
 

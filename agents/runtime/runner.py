@@ -21,6 +21,7 @@ from interns.agents.runtime.starts import ApprovePlan, Fresh, Resumed, RunStart
 from interns.agents.runtime.supervisor import RunResult, Supervisor, TaskSource
 from interns.agents.worker.models import ModelChoice, select_model
 from interns.journal import BatchLink, Event, RunStore
+from interns.tasks.spec import SandboxKind
 
 __all__ = ["DEFAULT_RUNS_DIR", "Runner", "resume_run", "retry_run", "run_task", "scripted_agents"]
 
@@ -50,12 +51,15 @@ class Runner:
         approve_plan: ApprovePlan | None = None,
         params: Mapping[str, str] | None = None,
         batch: BatchLink | None = None,
+        sandbox: SandboxKind | None = None,
+        replay_of: str | None = None,
     ) -> Supervisor:
         """A new run of the task file, checked; `model` overrides the task's own, `params` are `-p` values as given,
-        `batch` links the run to the batch row it is."""
+        `batch` links the run to the batch row it is, `sandbox` overrides its sandbox; with `replay_of`, the run
+        plays that run's recorded turns again (its model is their script)."""
         given = dict(params or {})
-        start = Fresh(plan_only=plan_only, approve_plan=approve_plan, batch=batch)
-        return self._supervisor(task_file, model, start, given)
+        start = Fresh(plan_only=plan_only, approve_plan=approve_plan, batch=batch, replay_of=replay_of)
+        return self._supervisor(task_file, model, start, given, sandbox)
 
     def retry(self, run_ref: str, note: str, *, model: str | None = None) -> Supervisor:
         """A new run of the task an earlier run ran, its workers told the person's note; checked as `start` is."""
@@ -68,9 +72,12 @@ class Runner:
         start = Fresh(feedback=note, retry_of=header.run_id, batch=header.batch)
         return self._supervisor(task_file, choice, start, given_as_text(header.params))
 
-    def resume(self, run_ref: str, *, from_step: str | None = None, model: str | None = None) -> Supervisor:
-        """The run that stopped going on (from `from_step`, when given); checked as `start` is."""
+    def resume(
+        self, run_ref: str, *, from_step: str | None = None, model: str | None = None, by: str = "terminal"
+    ) -> Supervisor:
+        """The run that stopped going on (from `from_step`, when given), asked for at `by`; checked as `start` is."""
         point = resume_point(RunStore(self.runs_dir), run_ref, from_step)
+        point.by = by
         if point.waiting:
             listed = "\n  ".join(f"step {r.step}: {r.tool} {r.target}" for r in point.waiting)
             raise CannotResume(f"run {point.run_id} still waits for answers:\n  {listed}")
@@ -84,12 +91,16 @@ class Runner:
         model: str | None = None,
         params: Mapping[str, str] | None = None,
         *,
+        sandbox: SandboxKind | None = None,
         backend: bool = True,
     ) -> tuple[tasks.TaskSpec, ModelChoice]:
         """The task and its model, checked as a run needs them; raises the first problem, keeps the warnings.
 
-        `backend` False leaves the sandbox backend to the machine the run will run on (a cluster node)."""
+        `sandbox` overrides the task's sandbox; `backend` False leaves the sandbox backend to the machine the run
+        will run on (a cluster node)."""
         spec = tasks.load(task_file, params if params is not None else {})
+        if sandbox is not None:
+            spec = spec.model_copy(update={"guardrails": spec.guardrails.model_copy(update={"sandbox": sandbox})})
         choice = select_model(spec.model, model, supervisor=spec.supervisor_model, endpoints=spec.models)
         choice.check_script_covers(scripted_agents(spec))
         if problems := example_problems(spec):
@@ -100,8 +111,15 @@ class Runner:
             raise PreflightError(exc.located(task_file)) from None
         return spec, choice
 
-    def _supervisor(self, task_file: Path, model: str | None, start: RunStart, params: dict[str, str]) -> Supervisor:
-        spec, choice = self.check(task_file, model, params)
+    def _supervisor(
+        self,
+        task_file: Path,
+        model: str | None,
+        start: RunStart,
+        params: dict[str, str],
+        sandbox: SandboxKind | None = None,
+    ) -> Supervisor:
+        spec, choice = self.check(task_file, model, params, sandbox=sandbox)
         if isinstance(start, Fresh):
             start = replace(start, params=tasks.param_values(spec.params, params))
         source = TaskSource(task_file.read_text(encoding="utf-8"), task_file.resolve())

@@ -50,6 +50,11 @@ class RunStart(Protocol):
         ...
 
     @property
+    def replay_of(self) -> str | None:
+        """The run whose recorded turns this one plays again."""
+        ...
+
+    @property
     def plan_only(self) -> bool:
         """Whether the run stops once it has a plan."""
         ...
@@ -91,6 +96,8 @@ class Fresh:
     """A person's note to every worker (a retry's reason)."""
     retry_of: str | None = None
     """The run this one retries."""
+    replay_of: str | None = None
+    """The run whose recorded model turns this one plays again."""
     plan_only: bool = False
     """Write the plan and stop before any step runs."""
     approve_plan: ApprovePlan | None = None
@@ -122,6 +129,7 @@ class Resumed:
     """Where the stopped run goes on, read from its journal."""
     feedback: str = ""
     retry_of: str | None = None
+    replay_of: str | None = None
     plan_only: bool = False
     approve_plan: ApprovePlan | None = None  # a resumed run keeps the plan it has
     params: Mapping[str, ParamValue] = field(default_factory=dict)  # a resumed run keeps its header

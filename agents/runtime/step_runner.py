@@ -13,12 +13,13 @@ from pydantic_ai.messages import ModelMessage, ModelMessagesTypeAdapter
 
 from interns import prompts
 from interns.agents.checks.prose import CheckScope
-from interns.agents.checks.runner import CheckOutcome, run_checks
+from interns.agents.checks.runner import CheckOutcome, output_check, run_checks
 from interns.agents.gate.approval import Asker
 from interns.agents.policy.changes import judge_changes
 from interns.agents.policy.decisions import Policy
 from interns.agents.policy.withheld import MODEL_KEY_VARIABLES, sandbox_env
 from interns.agents.runtime.context import exemplar_files, workspace_files
+from interns.agents.runtime.network import journal_connections, sandbox_network
 from interns.agents.runtime.reviewer import DIFF_LIMIT, review_step
 from interns.agents.tracing.spans import end_span, step_span
 from interns.agents.worker.agent import Worker
@@ -29,6 +30,7 @@ from interns.errors import RunError
 from interns.journal import (
     ApprovalAnswered,
     ApprovalRequested,
+    ContextCompacted,
     Event,
     Notice,
     PolicyDecision,
@@ -45,7 +47,7 @@ from interns.sandbox.workspace.scratch import ScratchCopy, make_scratch_copy
 from interns.sandbox.workspace.snapshot import Snapshot
 from interns.sandbox.workspace.tree_diff import render_diff
 from interns.sandbox.workspace.tree_scan import TreeTooLarge, shown
-from interns.tasks import Check, Step, TaskSpec, servers_for
+from interns.tasks import Check, NetworkRules, Step, TaskSpec, servers_for
 
 __all__ = ["SNAPSHOT_BLOBS", "PausedStep", "RunEnv", "StepResult", "StepRunner", "snapshot_file"]
 """Host variables that never enter a sandbox, even when a task names them."""
@@ -85,6 +87,8 @@ class PausedStep:
     answers: list[tuple[ApprovalRequested, ApprovalAnswered]]
     baseline: Snapshot | None
     """The workspace when the step first started, so the step is judged on all of its own work."""
+    compacted: ContextCompacted | None = None
+    """The latest summary of the step's older turns, which its model was sent in their place."""
 
 
 @dataclass
@@ -113,15 +117,21 @@ class StepRunner:
         self.env = env
 
     def sandbox_spec(
-        self, workspace: Workspace | ScratchCopy, *, step: Step | None = None, network: bool | None = None
+        self,
+        workspace: Workspace | ScratchCopy,
+        *,
+        step: Step | None = None,
+        network: bool | NetworkRules | None = None,
     ) -> SandboxSpec:
         """The sandbox a step's commands run in, under the step's guardrails; `network` overrides theirs."""
         guardrails = self.env.spec.guardrails if step is None else self.env.spec.guardrails.for_step(step)
         env = sandbox_env(guardrails.env)
+        setting = guardrails.network if network is None else network
         return SandboxSpec(
             backend=guardrails.sandbox,
             workspace=workspace.path,
-            network=guardrails.network if network is None else network,
+            network=sandbox_network(setting, guardrails.credentials, guardrails.sandbox),
+            on_connection=journal_connections(self.env.record, None if step is None else step.id),
             env=env,
             timeout=guardrails.limits.command_seconds,
             run_id=self.env.run_id,
@@ -186,7 +196,7 @@ class StepRunner:
         limits = spec.guardrails.limits
         tools = spec.guardrails.tools_for(step)
         servers = McpServers(servers_for(spec.mcp, step.mcp), withheld=MODEL_KEY_VARIABLES)
-        worker = Worker(step.id, tools, env.model, limits, servers.toolsets, step.model_settings)
+        worker = Worker(step.id, tools, env.model, limits, servers.toolsets, step.model_settings, step.context_tokens)
         view = workspace if isinstance(workspace, InputView) else None
         policy = Policy(spec.guardrails.for_step(step), tools, workspace.path, view)
         max_attempts = spec.review.retries + 1
@@ -195,7 +205,7 @@ class StepRunner:
             prompt, first = self._prompt(step, workspace, done_before), 1
         else:
             prompt, first, baseline = None, paused.attempt, paused.baseline
-            worker.messages = list(paused.messages)
+            worker.restore(paused.messages, paused.compacted)
         if baseline is None:
             # A folder's copy already holds earlier steps' changes: judge only what this step adds to them.
             try:
@@ -336,6 +346,9 @@ class StepRunner:
             model=self.env.model,
         )
         checks = await self.checks_on_a_copy(workspace, step.done_when, step, scope)
+        written = [change.path for change in changes if change.kind != "deleted"]
+        if (output := output_check(step.output, written, step=step.id, record=self.env.record)) is not None:
+            checks = [output, *checks]
         checks_usage = sum((c.usage for c in checks), Usage())  # a rubric's judge is a model too
         failed = [c for c in checks if not c.passed]
         if failed:

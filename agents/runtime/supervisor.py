@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -201,6 +203,7 @@ class Supervisor:
                 base_branch=_base_branch(spec),
                 sandbox=spec.guardrails.sandbox,
                 retry_of=self.start.retry_of,
+                replay_of=self.start.replay_of,
                 supervisor_model=self.model.supervisor.name if self.model.supervisor else None,
                 model_settings=spec.model_settings.sent(),
                 **_outputs_of(spec),
@@ -224,7 +227,13 @@ class Supervisor:
         self.journal = journal = reopen_run(self.runs_root, point.run_id, resume=True, redactor=redactor)
         after = point.header.status
         resumed = RunResumed(
-            after=after, done=sorted(point.done), resumed=sorted(point.paused), from_step=point.from_step
+            after=after,
+            done=sorted(point.done),
+            resumed=sorted(point.paused),
+            from_step=point.from_step,
+            by=point.by,
+            user=getpass.getuser(),
+            host=socket.gethostname(),
         )
         self.record(resumed)
         return journal
@@ -266,12 +275,12 @@ class Supervisor:
         return ""
 
     async def _setup(self, space: FolderSpace | RepoSpace, runner: StepRunner) -> None:
-        """Run `workspace.setup` once, with network, before any model call; a failing command ends the run."""
+        """Run `workspace.setup` once, with its network, before any model call; a failing command ends the run."""
         commands = self.spec.workspace.setup
         if not commands:
             return
         workspace = await asyncio.to_thread(space.setup_workspace)
-        sandbox = await open_sandbox(runner.sandbox_spec(workspace, network=True))
+        sandbox = await open_sandbox(runner.sandbox_spec(workspace, network=self.spec.workspace.network))
         for message in getattr(sandbox, "notices", ()):  # what the backend could not give, e.g. a network
             self.record(Notice(level="warning", message=message))
         try:

@@ -38,6 +38,25 @@ def views_inputs(spec: TaskSpec) -> bool:
     return isinstance(ws, FolderWorkspace) and ws.outputs is not None and spec.guardrails.sandbox in VIEWING_BACKENDS
 
 
+def output_folders(spec: TaskSpec) -> frozenset[str]:
+    """The folders a run's outputs go into, as far as the task names them: each step's `output` and each
+    `workspace.outputs` glob, up to its first wildcard (`raw` for `raw/draft_*.md`; nothing for `**/draft.md`)."""
+    ws = spec.workspace
+    patterns = [step.output for step in spec.steps if step.output is not None]
+    if isinstance(ws, FolderWorkspace) and ws.outputs is not None:
+        patterns += ws.outputs.files
+    folders = set()
+    for pattern in patterns:
+        literal = []
+        for part in pattern.split("/")[:-1]:
+            if any(char in part for char in "*?["):
+                break
+            literal.append(part)
+        if literal:
+            folders.add("/".join(literal))
+    return frozenset(folders)
+
+
 class RunSpace(Protocol):
     """The workspaces of one run."""
 
@@ -230,7 +249,7 @@ def open_space(spec: TaskSpec, run_id: str, run_dir: Path) -> FolderSpace | Repo
     if isinstance(ws, FolderWorkspace):
         dest = run_dir / "workspace"
         if views_inputs(spec):
-            return FolderSpace(InputView.create(ws.folder, dest))
+            return FolderSpace(InputView.create(ws.folder, dest, output_folders(spec)))
         copy = FolderCopy.create(ws.folder, dest)
         # What the run starts from, as it was copied: an accept lands a change only where the folder still holds it.
         Snapshot.of_folder(copy.path).save(run_dir / START_SNAPSHOT)
@@ -249,8 +268,9 @@ def reopen_space(spec: TaskSpec, run_id: str, run_dir: Path, base_commit: str | 
         copy = run_dir / "workspace"
         if not copy.is_dir():
             raise FileNotFoundError(f"the run's worked copy {copy} is gone; it cannot be resumed")
-        kind = InputView if views_inputs(spec) else FolderCopy
-        return FolderSpace(kind(source=ws.folder.resolve(), path=copy.resolve()))
+        if views_inputs(spec):
+            return FolderSpace(InputView(ws.folder.resolve(), copy.resolve(), output_folders(spec)))
+        return FolderSpace(FolderCopy(source=ws.folder.resolve(), path=copy.resolve()))
     if base_commit is None:
         raise ValueError(f"run {run_id} did not journal the commit it started from; it cannot be resumed")
     root = run_dir / "worktrees"

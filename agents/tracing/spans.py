@@ -13,9 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from opentelemetry import baggage, context, trace
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # OpenTelemetry itself loads only where a span is made: a listing or a check never needs it
+    from opentelemetry import trace
     from opentelemetry.sdk.trace import TracerProvider
 
     from interns.agents.tracing.export import RedactingExporter
@@ -137,14 +136,19 @@ def end_span(span: trace.Span, status: str, attempts: int | None = None, reason:
     if reason:
         span.set_attribute("interns.reason", reason)
     if status in _FAILED_STATUSES:
-        span.set_status(trace.StatusCode.ERROR, reason or status)
+        from opentelemetry.trace import StatusCode
+
+        span.set_status(StatusCode.ERROR, reason or status)
 
 
 @contextmanager
 def _span(name: str, attributes: dict[str, str | bool], carried: dict[str, str]) -> Iterator[trace.Span]:
     """A span made current with `carried` added to the baggage; a non-recording span when tracing is off."""
+    from opentelemetry import baggage, context
+    from opentelemetry.trace import INVALID_SPAN
+
     if _active is None:
-        yield trace.INVALID_SPAN
+        yield INVALID_SPAN
         return
     ctx = context.get_current()
     for key, value in carried.items():

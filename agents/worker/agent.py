@@ -17,11 +17,12 @@ from pydantic_ai.toolsets import AbstractToolset, FunctionToolset
 from pydantic_ai.usage import RequestUsage, UsageLimits
 
 from interns import prompts
+from interns.agents.worker.context import CompactedContext, Compactor, context_budget, digest
 from interns.agents.worker.models import ModelChoice
 from interns.agents.worker.retries import recording_retries
 from interns.agents.worker.tools import WorkerDeps, worker_tools
 from interns.agents.worker.turns import CallLedger, StepStuck, guarded
-from interns.journal import Event, ModelResponse, ToolCall, Usage
+from interns.journal import ContextCompacted, Event, ModelResponse, ToolCall, Usage
 from interns.sandbox import SandboxUnavailable
 from interns.tasks import Limits, ModelSettingsSpec
 
@@ -102,11 +103,18 @@ class Worker:
         limits: Limits,
         toolsets: Sequence[AbstractToolset[WorkerDeps]] = (),
         settings: ModelSettingsSpec | None = None,
+        context_tokens: int | None = None,
     ) -> None:
         self.step_id = step_id
         self.limits = limits
+        self.model = model
         self.messages: list[ModelMessage] = []
+        """The full conversation, as the journal's `messages/` keeps it; the model is sent the compactor's view."""
         self.ledger = CallLedger(limits.calls_per_turn, limits.repeated_calls)
+        budget = context_budget(model.name, context_tokens or limits.context_tokens)
+        self.compactor = Compactor(step_id, budget, self._summarize)
+        self._journal: tuple[Callable[[Event], Any], int] = (lambda event: None, 0)
+        """Where the current attempt journals, and its number, for the summaries written during it."""
         self.agent: Agent[WorkerDeps, str | DeferredToolRequests] = Agent(
             model.for_agent(step_id),
             deps_type=WorkerDeps,
@@ -116,7 +124,32 @@ class Worker:
             model_settings=model.settings_for(step_id, settings),
             retries=2,
             name=step_id,
+            capabilities=[CompactedContext(self.compactor)],
         )
+
+    def restore(self, messages: list[ModelMessage], compacted: ContextCompacted | None) -> None:
+        """Go on from a conversation saved before, with the summary its model was last sent, if any."""
+        self.messages = list(messages)
+        if compacted is not None:
+            self.compactor.restore(compacted)
+
+    async def _summarize(self, previous: str, transcript: str, older: Sequence[ModelMessage]) -> tuple[str, Usage]:
+        """The model's note on older turns of this step: what was tried, what was learned, what remains."""
+        name = f"{self.step_id}.summary"
+        if self.model.script is not None and not self.model.script.agents.get(name):
+            return digest(older), Usage()  # a script with no summaries of its own gets the calls listed
+        agent: Agent[None, str] = Agent(
+            self.model.for_agent(name),
+            output_type=str,
+            instructions=prompts.render("context_summary"),
+            model_settings=self.model.settings_for(name),
+            name=name,
+        )
+        result = await agent.run(prompts.render("context_summary_request", previous=previous, transcript=transcript))
+        responses = [m for m in result.new_messages() if isinstance(m, PaiModelResponse)]
+        # Journaled as the step's own turns, as a review's are, so the run's totals count what summaries cost.
+        record, attempt = self._journal
+        return result.output, sum((journal_response(r, self.step_id, attempt, record) for r in responses), Usage())
 
     async def attempt(
         self, prompt: str | None, deps: WorkerDeps, answers: DeferredToolResults | None = None
@@ -141,6 +174,8 @@ class Worker:
         """The attempt itself, its model requests' retries journaled for this step."""
         spent = Usage()
         self.ledger.reset()
+        self._journal = (deps.record, deps.attempt)
+        self.compactor.begin()
         # Going on after a pause, the first tool calls are those of the last response already journaled.
         responses = [m for m in self.messages if isinstance(m, PaiModelResponse)]
         already = responses[-1] if answers is not None and responses else None
@@ -165,7 +200,8 @@ class Worker:
                             elif Agent.is_model_request_node(node):
                                 journal_refused_calls(node.request, self.step_id, deps.record)
                     finally:
-                        self.messages = list(run.all_messages())
+                        self.messages = self.compactor.conversation(run.all_messages())
+                        spent = spent + self.compactor.take_usage()  # summaries written on the way
                         # A response that crossed a token or cost limit is in the history but never reached the
                         # tools: it was billed all the same, so it is journaled and counted.
                         now = [m for m in self.messages if isinstance(m, PaiModelResponse)]

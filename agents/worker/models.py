@@ -10,8 +10,6 @@ from typing import Any, cast
 
 from pydantic_ai.exceptions import UserError
 from pydantic_ai.models import Model, infer_model
-from pydantic_ai.models.anthropic import AnthropicModel, AnthropicModelSettings
-from pydantic_ai.providers.anthropic import AnthropicProvider
 from pydantic_ai.settings import ModelSettings
 
 from interns.agents.worker.retries import watched_client
@@ -105,8 +103,8 @@ class ModelChoice:
 
 
 def is_supervisors(agent: str) -> bool:
-    """Whether the agent is one of the supervisor's own: the planner, a step's review, a rubric's judge."""
-    return agent in ("plan", "rubric") or agent.endswith((".review", ".rubric"))
+    """Whether the agent is one of the supervisor's own: the planner, a step's review, a rubric's or facts' judge."""
+    return agent in ("plan", "rubric", "facts") or agent.endswith((".review", ".rubric", ".facts"))
 
 
 def select_model(
@@ -168,6 +166,11 @@ def _select(
 
 def _anthropic(name: str, env: Mapping[str, str]) -> ModelChoice:
     """Anthropic with its key (and any ANTHROPIC_BASE_URL) from `env`, and prompt caching on."""
+    # Imported here, as every provider's SDK is: the Anthropic SDK takes most of a second to import, and a scripted
+    # run, a listing or a check never needs it.
+    from pydantic_ai.models.anthropic import AnthropicModel, AnthropicModelSettings
+    from pydantic_ai.providers.anthropic import AnthropicProvider
+
     client = watched_client()
     provider = AnthropicProvider(
         api_key=env["ANTHROPIC_API_KEY"], base_url=env.get("ANTHROPIC_BASE_URL") or None, http_client=client
@@ -200,6 +203,9 @@ def _on_endpoint(name: str, model_name: str, endpoint: ModelEndpoint, env: Mappi
     if endpoint.api_key_env and not key:
         raise ModelSetupError(f"The model {name!r} needs {endpoint.api_key_env}, which is not set.")
     if endpoint.api == "anthropic":
+        from pydantic_ai.models.anthropic import AnthropicModel
+        from pydantic_ai.providers.anthropic import AnthropicProvider
+
         client = watched_client()
         provider = AnthropicProvider(api_key=key or "none", base_url=endpoint.base_url, http_client=client)
         return ModelChoice(name=name, _model=AnthropicModel(model_name, provider=provider), _clients=[client])

@@ -12,7 +12,8 @@ A turn has optional `text`, then either tool calls (`call: {tool: args}` or `cal
 `final` answer that ends the agent's run: a text, or a mapping for an agent with structured output (the supervisor's
 plan, a review verdict). An agent's turns are played in order across all its requests — across retries of a step,
 and across the separate reviews of a step (`<step>.review`) — so a script can fail a check on the first attempt and
-fix it on the second. A script that runs out answers with a final text saying so.
+fix it on the second. A script that runs out answers with a final text saying so. When a step's context is
+summarized, `<step>.summary` plays the summaries, if the script has any; else the summarized calls are listed.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_ai.messages import FinishReason, ModelMessage, ModelResponse, TextPart, ToolCallPart
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
+from interns.agents.worker.context import SUMMARIZED_TURNS
 from interns.errors import TaskError
 
 __all__ = ["STOP_REASONS", "Script", "ScriptError", "Turn", "load_script", "scripted_model"]
@@ -122,8 +124,11 @@ def scripted_model(script: Script, agent: str) -> FunctionModel:
 
     def play(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         nonlocal played
-        # A conversation resumed in a new process already holds the turns played before it paused.
-        played = max(played, sum(isinstance(m, ModelResponse) for m in messages))
+        # A conversation resumed in a new process already holds the turns played before it paused, some of them
+        # perhaps summarized into a note that says how many. Counted once: every later request adds one turn, and
+        # counting a long conversation again on each would make every step slower than the last.
+        if played == 0:
+            played = sum(_turns_in(m) for m in messages)
         index, played = played, played + 1
         if index >= len(turns):
             why = "has no turns for" if not turns else "has no more turns for"
@@ -131,6 +136,14 @@ def scripted_model(script: Script, agent: str) -> FunctionModel:
         return _stopped(_response(turns[index], agent, index, info), turns[index].stop)
 
     return FunctionModel(play, model_name=f"scripted:{script.path.name}:{agent}")
+
+
+def _turns_in(message: ModelMessage) -> int:
+    """The model turns a message is or stands for: 1 for a response, a summary's count for the request holding it."""
+    if isinstance(message, ModelResponse):
+        return 1
+    summarized = (message.metadata or {}).get(SUMMARIZED_TURNS, 0)
+    return summarized if isinstance(summarized, int) else 0
 
 
 def _stopped(response: ModelResponse, stop: str | None) -> ModelResponse:

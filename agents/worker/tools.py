@@ -99,8 +99,10 @@ async def _ask(ctx: RunContext[WorkerDeps], tool: str, decision: Decision) -> tu
     return ("allow" if answer.approved else "deny"), f"{decision.reason}; {answer.reason}"
 
 
-def _journal_call(ctx: RunContext[WorkerDeps], tool: str, args: dict[str, Any], ok: bool, result: str) -> str:
-    ctx.deps.record(ToolCall(step=ctx.deps.step, tool=tool, args=args, ok=ok, result=clip(result, 4_000)))
+def _journal_call(
+    ctx: RunContext[WorkerDeps], tool: str, args: dict[str, Any], ok: bool, result: str, line: int | None = None
+) -> str:
+    ctx.deps.record(ToolCall(step=ctx.deps.step, tool=tool, args=args, ok=ok, result=clip(result, 4_000), line=line))
     return result
 
 
@@ -185,7 +187,8 @@ async def _edit_file(ctx: RunContext[WorkerDeps], target: str, old: str, new: st
         await ctx.deps.sandbox.write_file(target, text.replace(old, new, 1).encode())
     except OSError as exc:
         return _journal_call(ctx, "edit", args, False, f"Cannot write {target}: {exc.strerror or exc}")
-    return _journal_call(ctx, "edit", args, True, f"Edited {target}.")
+    line = text[: text.index(old)].count("\n") + 1  # for the reviewer: the edit's diff shows the file's line numbers
+    return _journal_call(ctx, "edit", args, True, f"Edited {target}.", line)
 
 
 async def list_files(ctx: RunContext[WorkerDeps], path: str = ".", depth: int = 3) -> str:

@@ -1,4 +1,5 @@
-"""The review actions a viewer may offer: accept, reject and retry, carried out by whoever starts the viewer."""
+"""The actions a viewer may offer, carried out by whoever starts the viewer: a person's review (accept, reject,
+retry) of a run that ended, and their answers (approve, deny) to a run that paused, and going on with it (resume)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from interns.errors import RunError
 
 
 class ActionRefused(RunError):
-    """A review action that could not be carried out; the message says why, and is shown to the person."""
+    """An action that could not be carried out; the message says why, and is shown to the person."""
 
 
 class ReviewActions(Protocol):
-    """What `interns review` does with a run, offered to the viewer without the viewer knowing how it is done.
+    """What `interns review`, `approve` and `resume` do with a run, offered to the viewer without it knowing how.
 
     Each method returns a message for the person, or raises `ActionRefused` with one.
     """
@@ -27,4 +28,16 @@ class ReviewActions(Protocol):
 
     def retry(self, run_id: str, note: str) -> str:
         """Run the task again with the note as feedback for its workers."""
+        ...
+
+    def approve(self, run_id: str, call: str | None) -> str:
+        """Say yes to the request `call` the paused run waits on (None: to every one)."""
+        ...
+
+    def deny(self, run_id: str, reason: str, call: str | None) -> str:
+        """Say no to the request `call` (None: to every one), saying why; the worker is told."""
+        ...
+
+    def resume(self, run_id: str) -> str:
+        """Go on with the run that paused, was interrupted or was cancelled, in the background."""
         ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,16 @@ def diff_stats(path: Path, cached: DiffStats | None = None) -> DiffStats:
     return stats
 
 
+def _shifted(line: str, shift: int) -> str:
+    """A hunk header moved down `shift` lines (a snippet's numbers made the file's); any other line as it is."""
+    match = HUNK.match(line) if shift else None
+    if match is None:
+        return line
+    old, old_len, new, new_len = match.groups()
+    start = f"@@ -{int(old) + shift}{old_len or ''} +{int(new) + shift}{new_len or ''} @@"
+    return start + line[match.end() :]
+
+
 def _path_of(header: str) -> str:
     """The new path in a `diff --git a/X b/Y` line (Y), good enough for display."""
     rest = header[len("diff --git ") :].strip()
@@ -95,8 +106,12 @@ def diff_text(path: Path, limit: int = DIFF_TEXT_LIMIT) -> dict[str, Any]:
     }
 
 
-def edit_diff(tool: str, args: dict[str, Any]) -> str:
-    """A unified diff of one write or edit call as the worker made it: the snippet replaced, or the file written."""
+HUNK = re.compile(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@")
+
+
+def edit_diff(tool: str, args: dict[str, Any], line: int | None = None) -> str:
+    """A unified diff of one write or edit call as the worker made it: the snippet replaced (numbered from `line`,
+    where it began in the file, when known), or the file written."""
     path = str(args.get("path") or "?")
     head = f"diff --git a/{path} b/{path}\n"
     if tool == "edit":
@@ -104,7 +119,8 @@ def edit_diff(tool: str, args: dict[str, Any]) -> str:
         lines = difflib.unified_diff(
             old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{path}", f"b/{path}", n=3
         )
-        body = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+        shift = line - 1 if isinstance(line, int) and line > 0 else 0
+        body = "".join(_shifted(text, shift) if text.endswith("\n") else _shifted(text, shift) + "\n" for text in lines)
         return head + body
     content = str(args.get("content") or "")
     rows = content.splitlines()

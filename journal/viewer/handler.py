@@ -21,6 +21,7 @@ from interns.journal.viewer.diffs import diff_text
 from interns.journal.viewer.evals import eval_view
 from interns.journal.viewer.pages import page, read_event, step_edits
 from interns.journal.viewer.scan import RUN_LEVEL
+from interns.journal.viewer.search import FOUND_LIMIT, refusals_like, search_run
 
 if TYPE_CHECKING:
     from interns.journal.viewer.server import ViewerServer
@@ -37,7 +38,8 @@ SECURITY_HEADERS = {
 }
 KEY_PARAMETER = "key"
 """The query parameter of the printed link that carries the viewer's key."""
-ACTIONS = ("accept", "reject", "retry")
+ACTIONS = ("accept", "reject", "retry", "approve", "deny", "resume")
+NEEDS_A_NOTE = {"reject": "to reject a run", "retry": "to retry a run", "deny": "to deny a request"}
 BODY_LIMIT = 64_000
 STEP_RUN_LEVEL = "_run"
 """How the API names the events that belong to no step."""
@@ -72,7 +74,7 @@ class Handler(BaseHTTPRequestHandler):
         self._answer(self._get)
 
     def do_POST(self) -> None:
-        """The review actions."""
+        """The actions: accept, reject, retry, approve, deny, resume."""
         self._answer(self._post)
 
     def _answer(self, route: Any) -> None:
@@ -175,6 +177,14 @@ class Handler(BaseHTTPRequestHandler):
                 event = read_event(scan, int(n), clip=False)
                 step = event.get("step") if isinstance(event.get("step"), str) else None
                 self._send_json(event | {"step_key": step or STEP_RUN_LEVEL})
+            case ["api", "runs", ref, "search"] if RUN_ID.match(ref):
+                scan = views.scan(views.store.resolve(ref))
+                limit = min(_number(query.get("limit"), FOUND_LIMIT) or FOUND_LIMIT, FOUND_LIMIT)
+                self._send_json(search_run(scan, query.get("q", ""), query.get("kind") or None, limit))
+            case ["api", "runs", ref, "refusals"] if RUN_ID.match(ref):
+                scan = views.scan(views.store.resolve(ref))
+                group = (query.get("tool", ""), query.get("target", ""), query.get("rule", ""))
+                self._send_json({"lines": refusals_like(scan, *group)})
             case ["api", "runs", ref, "diff"] if RUN_ID.match(ref):
                 self._send_json(diff_text(views.store.dir(ref) / "final.diff"))
             case ["api", "runs", ref, "steps", step, "changes"] if RUN_ID.match(ref):
@@ -199,23 +209,28 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json({"error": "the request is too large"}, HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
             return
         body = json.loads(self.rfile.read(length) or b"{}")
-        note = str(body.get("note") or "").strip() if isinstance(body, dict) else ""
+        fields = body if isinstance(body, dict) else {}
+        note = str(fields.get("note") or "").strip()
+        call = str(fields["call"]) if fields.get("call") else None
         actions = self.viewer.actions
         if actions is None:
             self._send_json({"error": "this viewer was started without review actions"}, HTTPStatus.NOT_IMPLEMENTED)
             return
         run_id = self.viewer.views.store.resolve(ref)
-        if action in ("reject", "retry") and not note:
-            self._send_json({"error": f"to {action} a run, say why in a note"}, HTTPStatus.BAD_REQUEST)
+        if action in NEEDS_A_NOTE and not note:
+            self._send_json({"error": f"{NEEDS_A_NOTE[action]}, say why in a note"}, HTTPStatus.BAD_REQUEST)
             return
+        carry_out = {
+            "accept": lambda: actions.accept(run_id),
+            "reject": lambda: actions.reject(run_id, note),
+            "retry": lambda: actions.retry(run_id, note),
+            "approve": lambda: actions.approve(run_id, call),
+            "deny": lambda: actions.deny(run_id, note, call),
+            "resume": lambda: actions.resume(run_id),
+        }[action]
         try:
             with self.viewer.action_lock:  # one decision at a time: two clicks must not both land
-                if action == "accept":
-                    message = actions.accept(run_id)
-                elif action == "reject":
-                    message = actions.reject(run_id, note)
-                else:
-                    message = actions.retry(run_id, note)
+                message = carry_out()
         except ActionRefused as exc:
             self._send_json({"ok": False, "error": str(exc)}, HTTPStatus.CONFLICT)
             return

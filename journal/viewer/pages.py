@@ -16,6 +16,8 @@ PAGE_LIMIT = 500
 """The most events one page may hold."""
 CLIP_CHARS = 12_000
 """A string longer than this is sent with its middle left out; the event's own URL has all of it."""
+EDIT_TOOLS = ("write", "edit")
+"""The tools whose calls change a file, shown as diffs."""
 EVENT_BYTES_LIMIT = 8_000_000
 """The most bytes of one event line read back, however long it is."""
 
@@ -55,10 +57,19 @@ def read_event(scan: RunScan, n: int, *, clip: bool = True) -> dict[str, Any]:
     if not isinstance(data, dict):
         return unreadable | {"error": "not a JSON object"}
     data = upgrade_event(data, scan.version)
+    if data.get("type") == "tool_call" and data.get("ok") and data.get("tool") in EDIT_TOOLS:
+        data["diff"] = _edit_of(data)
     clipped: list[str] = []
     if clip:
         data = {key: _clip(value, key, clipped) for key, value in data.items()}
     return data | {"n": n, "clipped": clipped}
+
+
+def _edit_of(event: dict[str, Any]) -> str:
+    """A write or edit tool call as a diff, numbered as the file is where the edit says where it began."""
+    args = event["args"] if isinstance(event.get("args"), dict) else {}
+    line = event.get("line")
+    return edit_diff(str(event.get("tool")), args, line if type(line) is int else None)
 
 
 def _clip(value: Any, where: str, clipped: list[str]) -> Any:
@@ -134,7 +145,7 @@ def step_edits(scan: RunScan, step: str) -> list[dict[str, Any]]:
                 "tool": event.get("tool"),
                 "path": str(args.get("path") or "?"),
                 "attempt": track.attempt_of_line[index] if index < len(track.attempt_of_line) else 0,
-                "diff": edit_diff(str(event.get("tool")), args),
+                "diff": event.get("diff") or _edit_of(event),
             }
         )
     return changes

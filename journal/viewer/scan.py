@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from interns.journal.formats import upgrade_event
+from interns.journal.viewer.findings import failure_of
 from interns.journal.viewer.tally import Tally, whole
 
 RUN_LEVEL = ""
@@ -22,6 +23,12 @@ RUN_LEVEL = ""
 KEPT_PROBLEMS = 200
 """Distinct denials and approvals (by tool, target and rule) kept for the run page; all of them are counted."""
 READ_CHUNK = 1 << 20
+KEPT_TURNS = 300
+"""Model turns of one step kept for the waterfall; all of them are counted in the tallies."""
+KEPT_PATHS = 10_000
+"""Paths whose writing steps are kept for the final diff."""
+SENT_BACK_WIDTH = 200
+"""Characters kept of the first line of the feedback an attempt was sent back with."""
 
 
 @dataclass
@@ -47,6 +54,16 @@ class StepTrack:
     """The attempt each of those events belongs to (0 before the first attempt)."""
     edits: array[int] = field(default_factory=lambda: array("L"))
     """Line numbers of the step's file writes and edits that went through."""
+    check_run: int | None = None
+    """Line number of the last command a check ran."""
+    failure: dict[str, Any] | None = None
+    """The last check that failed, as `findings.failure_of` tells it."""
+    sent_back: list[str] = field(default_factory=list)
+    """Why each attempt was sent back: the first line of its feedback (two when the first ends with a colon)."""
+    last_check: dict[str, Any] | None = None
+    """The step's last check: what it was, whether it passed, and its line."""
+    turns: list[dict[str, Any]] = field(default_factory=list)
+    """The step's first model turns (up to `KEPT_TURNS`): when, tokens in and out, cache reads, cost, line."""
 
 
 class RunScan:
@@ -72,6 +89,8 @@ class RunScan:
         self.started: dict[str, Any] = {}
         self.finished: dict[str, Any] = {}
         self.kinds: dict[str, int] = {}
+        self.changed_by: dict[str, list[str]] = {}
+        """The steps whose workers wrote or edited each path with their file tools (a command's changes are not)."""
 
     @property
     def count(self) -> int:
@@ -162,6 +181,8 @@ class RunScan:
         if isinstance(usage, dict):
             for tally in self._tallies(step):
                 tally.spend.add(usage)
+            if step.id and len(step.turns) < KEPT_TURNS:
+                step.turns.append(_turn(n, data.get("ts"), usage))
 
     def _on_policy(self, step: StepTrack, data: dict[str, Any], n: int) -> None:
         verdict, asked = data.get("verdict"), bool(data.get("asked"))
@@ -185,7 +206,7 @@ class RunScan:
             kept[key] |= {field: data.get(field) for field in fields}
 
     def _on_approval_requested(self, step: StepTrack, data: dict[str, Any], n: int) -> None:
-        fields = ("tool", "target", "rule", "reason")
+        fields = ("call_id", "tool", "target", "rule", "reason")
         self.waiting[str(data.get("call_id"))] = {"n": n, "step": step.id or None, **{k: data.get(k) for k in fields}}
         step.status = "awaiting_approval"
 
@@ -195,14 +216,26 @@ class RunScan:
     def _on_tool(self, step: StepTrack, data: dict[str, Any], n: int) -> None:
         if data.get("ok") and data.get("tool") in ("write", "edit"):
             step.edits.append(n)
+            args = data.get("args")
+            path = args.get("path") if isinstance(args, dict) else None
+            if isinstance(path, str) and step.id and len(self.changed_by) < KEPT_PATHS:
+                steps = self.changed_by.setdefault(path.removeprefix("./"), [])
+                if step.id not in steps:
+                    steps.append(step.id)
 
     def _on_command(self, step: StepTrack, data: dict[str, Any], n: int) -> None:
         failed = data.get("exit_code") != 0 or bool(data.get("timed_out"))
+        if data.get("by") == "check":
+            step.check_run = n
         for tally in self._tallies(step):
             tally.commands += 1
             tally.failed_commands += failed
 
     def _on_check(self, step: StepTrack, data: dict[str, Any], n: int) -> None:
+        if not data.get("passed"):
+            step.failure = failure_of(data, n, step.check_run)
+        fields = {"command": str(data.get("command") or ""), "kind": str(data.get("kind") or "command")}
+        step.last_check = {"n": n, "passed": bool(data.get("passed"))} | fields
         for tally in self._tallies(step):
             if data.get("passed"):
                 tally.checks_passed += 1
@@ -210,6 +243,10 @@ class RunScan:
                 tally.checks_failed += 1
 
     def _on_retry(self, step: StepTrack, data: dict[str, Any], n: int) -> None:
+        lines = [line.strip() for line in str(data.get("feedback") or "").splitlines() if line.strip()]
+        # "The check failed:" says little without the line that follows it.
+        said = " ".join(lines[:2]) if lines and lines[0].endswith(":") else (lines[0] if lines else "")
+        step.sent_back.append(said[:SENT_BACK_WIDTH] or "(no feedback)")
         for tally in self._tallies(step):
             tally.retries += 1
 
@@ -238,6 +275,19 @@ _HANDLERS = {
     "step_finished": RunScan._on_step_finished,
     "run_finished": RunScan._on_run_finished,
 }
+
+
+def _turn(n: int, ts: object, usage: dict[str, Any]) -> dict[str, Any]:
+    """One model turn for the waterfall: when, tokens in and out, cache reads, cost, and its line."""
+    cost = usage.get("cost_usd")
+    return {
+        "n": n,
+        "ts": ts if isinstance(ts, str) else None,
+        "in": whole(usage.get("input_tokens")),
+        "out": whole(usage.get("output_tokens")),
+        "cached": whole(usage.get("cache_read_tokens")),
+        "cost": cost if isinstance(cost, int | float) else None,
+    }
 
 
 def _check_text(check: object) -> str:

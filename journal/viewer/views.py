@@ -18,7 +18,12 @@ from interns.journal.store import RunStore
 from interns.journal.viewer.diffs import DiffStats, diff_stats
 from interns.journal.viewer.scan import RUN_LEVEL, RunScan
 
-LIVE_STATUSES = ("running", "awaiting_approval")
+LIVE_STATUSES = ("running",)
+"""A run whose writer is alive; one marked running whose process is gone reads as "interrupted" (`read_header`)."""
+UNDECIDABLE_STATUSES = ("running", "interrupted", "awaiting_approval")
+"""Runs no one can accept, reject or retry yet: they are going, or they stopped before their end."""
+RESUMABLE_STATUSES = ("awaiting_approval", "interrupted", "cancelled")
+"""Runs `interns resume` can go on with (the gate has the last word)."""
 SCANS_KEPT = 256
 """Runs whose scan stays in memory; the least recently used beyond that is dropped and rescanned when asked for."""
 
@@ -33,8 +38,13 @@ def review_of(run_dir: Path) -> dict[str, Any] | None:
 
 
 def awaits_review(header: RunHeader, review: dict[str, Any] | None) -> bool:
-    """Whether the run has ended and no one has decided about it yet."""
-    return review is None and header.status not in (*LIVE_STATUSES, "interrupted")
+    """Whether a person can still accept the run: it succeeded and no one has decided about it yet."""
+    return review is None and header.status == "succeeded"
+
+
+def decidable(header: RunHeader, review: dict[str, Any] | None) -> bool:
+    """Whether a person can still decide about the run (accept, reject or retry): it ended and no one has yet."""
+    return review is None and header.status not in UNDECIDABLE_STATUSES
 
 
 class RunViews:
@@ -128,6 +138,8 @@ class RunViews:
             "denials": tally["denials"],
             "approvals": tally["approvals"],
             "waiting": len(scan.waiting),
+            "steps": _progress(scan),
+            "retry_of": scan.started.get("retry_of") if isinstance(scan.started.get("retry_of"), str) else None,
             "events": scan.count,
             "review": review,
             "awaiting_review": awaits_review(header, review),
@@ -150,6 +162,9 @@ class RunViews:
             "review": review,
             "awaiting_review": awaits_review(header, review),
             "can_accept": header.status == "succeeded" and review is None,
+            "can_decide": decidable(header, review),
+            "can_answer": header.status == "awaiting_approval" and review is None and bool(scan.waiting),
+            "can_resume": header.status in RESUMABLE_STATUSES and review is None and not scan.waiting,
             "live": live,
             "plan": {"source": scan.plan_source, "steps": steps},
             "run_events": len(scan.steps[RUN_LEVEL].lines),
@@ -159,7 +174,8 @@ class RunViews:
             "denied": _most_first(scan.denied.values()),
             "approved": _most_first(scan.approved.values()),
             "waiting": list(scan.waiting.values()),
-            "diff": diff.as_dict(),
+            "diff": diff.as_dict() | {"changed_by": _changed_by(scan, diff)},
+            "failure": _failure(scan, header),
             "finished_event": {key: scan.finished.get(key) for key in ("status", "reason", "failed_step")}
             if scan.finished
             else None,
@@ -169,8 +185,10 @@ class RunViews:
     def _step(scan: RunScan, step_id: str, run_status: str) -> dict[str, Any]:
         step = scan.steps[step_id]
         status = step.status
-        if run_status not in LIVE_STATUSES and status in ("running", "pending"):
-            status = "unfinished" if status == "running" else "not run"
+        if run_status not in LIVE_STATUSES and status == "running":
+            status = "unfinished"
+        elif run_status not in (*LIVE_STATUSES, "awaiting_approval") and status == "pending":
+            status = "not run"  # a paused run's pending steps may still run: it goes on once answered
         return {
             "id": step.id,
             "planned": step.planned,
@@ -186,8 +204,34 @@ class RunViews:
             "finished": step.finished,
             "events": len(step.lines),
             "edits": len(step.edits),
+            "sent_back": step.sent_back,
+            "turns": step.turns,
+            "last_check": step.last_check,
             "tally": step.tally.as_dict(),
         }
+
+
+def _changed_by(scan: RunScan, diff: DiffStats) -> dict[str, list[str]]:
+    """For each file of the final diff, the steps whose workers wrote or edited it with their file tools."""
+    return {str(f["path"]): scan.changed_by.get(str(f["path"]), []) for f in diff.files}
+
+
+def _progress(scan: RunScan) -> dict[str, int]:
+    """How many of the run's steps succeeded, of how many it has."""
+    steps = [step for key, step in scan.steps.items() if key != RUN_LEVEL]
+    return {"done": sum(step.status == "succeeded" for step in steps), "total": len(steps)}
+
+
+def _failure(scan: RunScan, header: RunHeader) -> dict[str, Any] | None:
+    """The failing check behind a run that did not succeed: of its failed step, else of the first step that failed."""
+    if header.status in ("succeeded", *LIVE_STATUSES):
+        return None
+    failed = [header.failed_step] if header.failed_step in scan.steps else []
+    failed += [key for key, step in scan.steps.items() if step.status in ("failed", "limit_exceeded", "stuck")]
+    for key in [*failed, RUN_LEVEL]:
+        if (found := scan.steps[key].failure) is not None:
+            return found | {"step": key or None}
+    return None
 
 
 def _most_first(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

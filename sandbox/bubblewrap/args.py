@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from interns.sandbox.base import WORKSPACE_MOUNT
+from interns.sandbox.network.environment import CA_BUNDLE_NAME, SYSTEM_CA_BUNDLE
+from interns.sandbox.network.forwarder import SOCKET_DIR
 
 SANDBOX_UID = 1000
 SANDBOX_GID = 1000
@@ -120,6 +122,7 @@ def bwrap_command(
     sized_tmpfs: bool = False,
     read_only: Sequence[tuple[Path, str]] = (),
     network_fds: tuple[int, int] | None = None,
+    proxy_dir: tuple[Path, bool] | None = None,
 ) -> list[str]:
     """The full bwrap command line that runs argv over `workspace`; the environment is passed by the caller.
 
@@ -129,6 +132,8 @@ def bwrap_command(
     `read_only` binds host paths read-only over places in the workspace (bwrap makes their mount points in it).
     The network namespace is always the sandbox's own, never the host's: `network_fds` (info fd, block fd) make bwrap
     report its child's pid and wait before the command starts, while the network is attached (`outbound`).
+    `proxy_dir` (the proxy's socket folder, whether it holds a CA bundle) is shown read-only at SOCKET_DIR; with a
+    bundle, it also stands in for the system's.
     """
     args = [bwrap, "--unshare-all"]
     if network_fds is not None:
@@ -154,5 +159,9 @@ def bwrap_command(
     args += ["--bind", str(workspace), WORKSPACE_MOUNT]
     for host_path, inside in read_only:
         args += ["--ro-bind", str(host_path), sandbox_path(inside)]
+    if proxy_dir is not None:
+        args += ["--ro-bind", str(proxy_dir[0]), SOCKET_DIR]
+        if proxy_dir[1]:
+            args += ["--ro-bind", str(proxy_dir[0] / CA_BUNDLE_NAME), SYSTEM_CA_BUNDLE]
     args += ["--remount-ro", "/", "--chdir", sandbox_path(cwd)]
     return [*args, "--", *argv]

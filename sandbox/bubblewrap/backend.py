@@ -16,6 +16,8 @@ from interns.sandbox.bubblewrap.outbound import Outbound, outbound, require_slir
 from interns.sandbox.confinement.host import HostConfinement, notice
 from interns.sandbox.confinement.pids_cgroup import pids_cgroup
 from interns.sandbox.exec_files import CommandSandbox
+from interns.sandbox.network import NetworkAccess, proxy_env, wrap_argv
+from interns.sandbox.network.authority import proxy_for
 from interns.sandbox.process import ProcessResult, clean_env, run_process
 
 INSTALL_HINT = (
@@ -103,7 +105,8 @@ def filter_fd(program: bytes | None) -> Iterator[int | None]:
 class BubblewrapSandbox(CommandSandbox):
     """Runs commands with bwrap: a network namespace of its own, read-only system, only the workspace writable.
 
-    With `spec.network` a command reaches out through slirp4netns, never through the host's loopback.
+    With `spec.network` True a command reaches out through slirp4netns, never through the host's loopback; with a
+    `NetworkAccess` it has no interface but its loopback, where a forwarder relays to this sandbox's proxy.
 
     Behind the namespaces, where the host has them: resource limits, Landlock keeping writes to the
     workspace, /tmp and HOME, a seccomp filter, and for root a pids cgroup per command.
@@ -114,9 +117,16 @@ class BubblewrapSandbox(CommandSandbox):
         self._workspace = spec.workspace.resolve()
         self._layout = HostLayout.probe()
         self._bwrap, self._user_namespace = check_bubblewrap(spec, self._layout, locate=locate)
-        self._slirp = require_slirp4netns() if spec.network else None
+        self._slirp = require_slirp4netns() if spec.network is True else None
         self._sized_tmpfs = _bwrap_has_option(self._bwrap, "--size")
-        self.confinement = self._working_confinement(HostConfinement.probe())
+        self._proxy = proxy_for(spec) if isinstance(spec.network, NetworkAccess) else None
+        self._proxy_started = False
+        try:
+            self.confinement = self._working_confinement(HostConfinement.probe())
+        except BaseException:
+            if self._proxy is not None:
+                self._proxy.discard()
+            raise
 
     def _working_confinement(self, offered: HostConfinement) -> HostConfinement:
         """The offered layers, minus those that fail to start a `true` here (each dropped with a notice)."""
@@ -172,17 +182,19 @@ class BubblewrapSandbox(CommandSandbox):
         seccomp_fd: int | None,
         network_fds: tuple[int, int] | None = None,
     ) -> list[str]:
+        confined = confinement.confined(self.spec, argv, user_namespace=self._user_namespace)
         return bwrap_command(
             self._bwrap,
             self._layout,
             workspace=self._workspace,
-            argv=confinement.confined(self.spec, argv, user_namespace=self._user_namespace),
+            argv=confined if self._proxy is None else wrap_argv(confined),
             cwd=cwd,
             user_namespace=self._user_namespace,
             seccomp_fd=seccomp_fd,
             sized_tmpfs=self._sized_tmpfs,
             read_only=self.spec.read_only,
             network_fds=network_fds,
+            proxy_dir=None if self._proxy is None else (self._proxy.socket_dir, self._proxy.ca_bundle is not None),
         )
 
     async def _run(
@@ -196,6 +208,10 @@ class BubblewrapSandbox(CommandSandbox):
         output_limit: int,
     ) -> ProcessResult:
         # The environment reaches the command through bwrap's own, so values stay off the command line.
+        if self._proxy is not None and not self._proxy_started:
+            self._proxy_started = True
+            await self._proxy.start()
+        through_proxy = None if self._proxy is None else proxy_env(ca_bundle=self._proxy.ca_bundle is not None)
         try:
             async with pids_cgroup(self.confinement.pids_parent, self.spec.processes) as group:
                 with filter_fd(self.confinement.seccomp) as fd:
@@ -204,7 +220,7 @@ class BubblewrapSandbox(CommandSandbox):
                         command = self.command(argv, cwd, seccomp_fd=fd, network_fds=network_fds)
                         running = run_process(
                             group.wrap(command) if group else command,
-                            env=clean_env(SANDBOX_HOME, self.spec.env, env),
+                            env=clean_env(SANDBOX_HOME, through_proxy, self.spec.env, env),
                             stdin=stdin,
                             timeout=self.spec.timeout if timeout is None else timeout,
                             output_limit=output_limit,
@@ -215,7 +231,9 @@ class BubblewrapSandbox(CommandSandbox):
             raise SandboxUnavailable(f"bubblewrap ({self._bwrap}) could not start: {exc}") from exc
 
     async def aclose(self) -> None:
-        """Nothing to release: every command's namespaces end with it."""
+        """Stop the proxy, if any: every command's namespaces end with it."""
+        if self._proxy is not None:
+            await self._proxy.aclose()
 
 
 async def _with_network(running: Awaitable[ProcessResult], net: Outbound) -> ProcessResult:

@@ -17,6 +17,8 @@ from interns.sandbox.docker.container import container_env, container_options, n
 from interns.sandbox.docker.engine import DEFAULT_IMAGE, connect, engine_errors, missing_image_message
 from interns.sandbox.docker.exec import MARKER_VARIABLE, ExecSession, wrapper_command
 from interns.sandbox.exec_files import CommandSandbox
+from interns.sandbox.network import PORT, NetworkAccess, ProxyServer, proxy_env
+from interns.sandbox.network.authority import proxy_for
 from interns.sandbox.process import TIMEOUT_EXIT_CODE, ProcessResult
 
 if TYPE_CHECKING:
@@ -47,8 +49,16 @@ def _in_background(work: Callable[[], object]) -> None:
 class DockerSandbox(CommandSandbox):
     """Runs commands in a container: no network (unless asked), read-only root, only the workspace writable."""
 
-    def __init__(self, spec: SandboxSpec, client: docker.DockerClient, container_id: str, user: str) -> None:
+    def __init__(
+        self,
+        spec: SandboxSpec,
+        client: docker.DockerClient,
+        container_id: str,
+        user: str,
+        proxy: ProxyServer | None = None,
+    ) -> None:
         self.spec = spec
+        self._proxy = proxy
         self._client, self._api = client, client.api
         self.container_id = container_id
         self._user = user
@@ -59,15 +69,24 @@ class DockerSandbox(CommandSandbox):
     @classmethod
     async def open(cls, spec: SandboxSpec) -> DockerSandbox:
         """Start the step's container over spec.workspace (off the event loop) and check that it runs commands."""
-        starting = asyncio.ensure_future(asyncio.to_thread(cls._start, spec))
+        proxy = proxy_for(spec) if isinstance(spec.network, NetworkAccess) else None
+        if proxy is not None:
+            await proxy.start()
+        starting = asyncio.ensure_future(asyncio.to_thread(cls._start, spec, proxy))
         try:
             return await asyncio.shield(starting)
         except asyncio.CancelledError:  # the container may still come up: remove it when it does
             starting.add_done_callback(_remove_when_started)
+            if proxy is not None:
+                asyncio.ensure_future(proxy.aclose())  # noqa: RUF006 (nothing may wait here: the caller is cancelled)
+            raise
+        except BaseException:
+            if proxy is not None:
+                await proxy.aclose()
             raise
 
     @classmethod
-    def _start(cls, spec: SandboxSpec) -> DockerSandbox:
+    def _start(cls, spec: SandboxSpec, proxy: ProxyServer | None = None) -> DockerSandbox:
         workspace = spec.workspace.resolve()
         if not workspace.is_dir():
             raise SandboxUnavailable(f"the workspace {spec.workspace} is not a folder")
@@ -81,20 +100,23 @@ class DockerSandbox(CommandSandbox):
                     config = client.api.inspect_image(image).get("Config") or {}
                 except docker.errors.ImageNotFound:
                     raise SandboxUnavailable(missing_image_message(image)) from None
-            env = container_env(config.get("Env"), spec.env)
-            mode, network_notice = network_mode(client, spec.network)
-            options = container_options(spec, image, workspace, env, network_mode=mode)
+            through_proxy = None if proxy is None else proxy_env(ca_bundle=proxy.ca_bundle is not None)
+            env = container_env(config.get("Env"), {**(through_proxy or {}), **spec.env})
+            mode, network_notice = network_mode(client, spec.network is True)
+            options = container_options(spec, image, workspace, env, network_mode=mode, proxy=proxy)
             with engine_errors("creating the step's container"):
                 container = client.containers.create(**options)
         except BaseException:
             client.close()
             raise
-        box = cls(spec, client, str(container.id), options["user"])
+        box = cls(spec, client, str(container.id), options["user"], proxy)
         box.notices = (network_notice,) if network_notice else ()
         try:
             with engine_errors("starting the step's container"):
                 container.start()
             box._probe(image)
+            if proxy is not None:
+                box._wait_for_forwarder(image)
         except BaseException:
             box._remove()
             raise
@@ -111,6 +133,24 @@ class DockerSandbox(CommandSandbox):
             detail = (result.stderr or result.stdout).decode("utf-8", errors="replace").strip()
             raise SandboxUnavailable(
                 f"the docker image {image} cannot run commands (exit {result.exit_code}): {detail}"
+            )
+
+    def _wait_for_forwarder(self, image: str) -> None:
+        """Wait until the container's forwarder listens, so the first command's requests find it."""
+        wait = (
+            "import socket, time\n"
+            "for _ in range(200):\n"
+            f"    try: socket.create_connection(('127.0.0.1', {PORT}), 1).close(); break\n"
+            "    except OSError: time.sleep(0.05)\n"
+            "else: raise SystemExit(1)\n"
+        )
+        argv = ["python3", "-I", "-c", wait]
+        session = self._session(argv, cwd=None, env=None, stdin=None, limit=30.0, output_limit=4096)
+        result = session.run()
+        if result.exit_code != 0:
+            raise SandboxUnavailable(
+                f"the docker image {image} cannot run the network forwarder (it needs python3 for an allowlisted "
+                f"network): {(result.stderr or result.stdout).decode('utf-8', errors='replace').strip()}"
             )
 
     @property
@@ -216,6 +256,8 @@ class DockerSandbox(CommandSandbox):
             return
         self._closed = True
         await asyncio.shield(asyncio.to_thread(self._remove))
+        if self._proxy is not None:
+            await self._proxy.aclose()
 
 
 def _ignore_outcome(future: asyncio.Future[Any]) -> None:

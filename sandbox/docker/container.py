@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from interns.sandbox.base import WORKSPACE_MOUNT, SandboxSpec, SandboxUnavailable
 from interns.sandbox.bubblewrap.args import SANDBOX_HOME
 from interns.sandbox.docker.engine import engine_errors, owner_labels
+from interns.sandbox.network import SOCKET_DIR, ProxyServer, serve_argv
+from interns.sandbox.network.environment import SYSTEM_CA_BUNDLE
 from interns.sandbox.process import clean_env
 
 if TYPE_CHECKING:
@@ -44,26 +46,41 @@ def container_env(image_env: Sequence[str] | None, spec_env: Mapping[str, str]) 
 
 
 def container_options(
-    spec: SandboxSpec, image: str, workspace: Path, env: Mapping[str, str], *, network_mode: str = "none"
+    spec: SandboxSpec,
+    image: str,
+    workspace: Path,
+    env: Mapping[str, str],
+    *,
+    network_mode: str = "none",
+    proxy: ProxyServer | None = None,
 ) -> dict[str, Any]:
-    """Keyword arguments of `containers.create` for a step's container over `workspace`."""
+    """Keyword arguments of `containers.create` for a step's container over `workspace`.
+
+    With a `proxy`, the container's own process is the forwarder from its loopback to the proxy's socket, whose
+    folder is mounted read-only (its CA bundle, when there is one, over the system's too).
+    """
     from docker.types import Ulimit
 
     owner = workspace.stat()
     memory, file_size = spec.memory_mb * MB, spec.file_size_mb * MB
     slug = re.sub(r"[^a-zA-Z0-9_.-]+", "-", spec.run_id).strip("-.") or "sandbox"
+    volumes = {
+        str(workspace): {"bind": WORKSPACE_MOUNT, "mode": "rw"},
+        **{str(host): {"bind": posixpath.join(WORKSPACE_MOUNT, at), "mode": "ro"} for host, at in spec.read_only},
+    }
+    if proxy is not None:
+        volumes[str(proxy.socket_dir)] = {"bind": SOCKET_DIR, "mode": "ro"}
+        if proxy.ca_bundle is not None:
+            volumes[str(proxy.ca_bundle)] = {"bind": SYSTEM_CA_BUNDLE, "mode": "ro"}
     return {
         "image": image,
-        "command": ["sh", "-c", KEEPALIVE],
+        "command": ["sh", "-c", KEEPALIVE] if proxy is None else serve_argv(),
         "name": f"interns-{slug[:60]}-{secrets.token_hex(3)}",
         "init": True,  # reaps the orphans of killed commands
         "user": f"{owner.st_uid}:{owner.st_gid}",  # files come back owned by the workspace's owner
         "environment": dict(env),
         "working_dir": WORKSPACE_MOUNT,
-        "volumes": {
-            str(workspace): {"bind": WORKSPACE_MOUNT, "mode": "rw"},
-            **{str(host): {"bind": posixpath.join(WORKSPACE_MOUNT, at), "mode": "ro"} for host, at in spec.read_only},
-        },
+        "volumes": volumes,
         "read_only": True,
         "tmpfs": {
             "/tmp": f"rw,exec,nosuid,nodev,size={TMP_SIZE},mode=1777",

@@ -8,7 +8,17 @@ from typing import Any
 
 import pytest
 
-from benchmarks import journal_index, parallel, prompt_weight, readiness, run, step_overhead
+from benchmarks import (
+    journal_index,
+    long_run,
+    parallel,
+    prompt_weight,
+    prose_checks,
+    proxy,
+    readiness,
+    run,
+    step_overhead,
+)
 from benchmarks.stats import flatness, interleaved
 from benchmarks.table import BenchResult, Row
 from tests.support.messages_api import PrefixCache
@@ -75,6 +85,35 @@ def test_prompt_weight() -> None:
     assert result.rows[-1].unit == "%"
 
 
+def test_long_run() -> None:
+    result = long_run.measure(rounds=1, tool_turns=30, budget=2_000)
+    assert_shape(result, "long_run")
+    assert len(result.raw["start"]["samples_s"]["ours"]) == 1
+    context = result.raw["context"]
+    assert context["compactions"] >= 1 and context["summary_requests"] == context["compactions"]
+    assert len(context["input_tokens"]) == 31  # thirty tool turns, then the answer
+
+
+def test_prose_checks(tmp_path: Path) -> None:
+    (tmp_path / "one.yaml").write_text(
+        "stages:\n  - {name: notes, text: 'We paid $380 to Anna Kowalski.'}\n"
+        "  - {name: smooth, text: 'Anna Kowalski was paid $380.'}\n"
+        "planted:\n  - {stage: smooth, kind: number, from: '$380', to: 'a fee'}\n"
+    )
+    result = prose_checks.measure(tmp_path)
+    assert_shape(result, "prose_checks")
+    assert (result.raw["words"], result.raw["pairs"], result.raw["plants_by_hand"]) == (6, 1, 1)
+    assert result.raw["plants_mechanical"] == 4, "each of two facts deleted and changed"
+
+
+def test_a_plant_whose_text_is_not_in_its_stage_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "one.yaml").write_text(
+        "stages: [{name: a, text: x}, {name: b, text: y}]\nplanted: [{stage: b, kind: name, from: z, to: w}]\n"
+    )
+    with pytest.raises(ValueError, match="planted text 'z' is not in stage b"):
+        prose_checks.load(tmp_path)
+
+
 def test_the_harness_writes_every_sample(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "figures.json"
     run.main(["--quick", "--only", "prompt_weight", "--no-peer", "--out", str(out)])
@@ -123,3 +162,11 @@ def test_batch() -> None:
     assert_shape(result, "batch")
     assert [row.benchmark for row in result.rows][:1] == ["batch · local · concurrency=1"]
     assert result.raw["store"]["runs"] == 50
+
+
+def test_proxy() -> None:
+    result = proxy.measure(requests=2, rounds=1, packages=1)
+    assert_shape(result, "proxy")
+    if "http_request_s" in result.raw:
+        assert [len(result.raw["https_request_s"][v]) for v in ("proxy", "direct")] == [2, 2]
+        assert [len(result.raw["pip_install_s"][v]) for v in ("proxy", "direct")] == [1, 1]

@@ -14,6 +14,7 @@ from tests.agents.cli.test_cli import interns
 EXAMPLES = Path(__file__).parents[2] / "examples"
 
 OUTPUTS = {
+    "dictation-to-post": ["published/raw/post.md"],
     "notes-to-blog-post": ["drafts/post.md"],
     "weekly-report": ["reports/report.md"],
     "meta-review": ["meta/meta-review.md"],
@@ -70,3 +71,20 @@ def test_show_folds_the_timeline_by_step_and_picks_one_step(tmp_path: Path) -> N
 
     one = interns("show", "last", "--step", "verify", cwd=tmp_path).stdout
     assert "[verify]" in one and "[draft]" not in one and "[fix]" not in one and "run succeeded" in one
+
+
+def test_the_dictation_pipeline_lists_corrections_and_the_judge_s_verdicts(tmp_path: Path) -> None:
+    example = run_example(tmp_path, "dictation-to-post")
+    events = list(RunStore(tmp_path / ".interns").events("last"))
+    checks = {(e.step, e.passed): e for e in events if isinstance(e, CheckResult) and e.kind == "preserves"}
+    assert checks["fix", True].notes == [
+        "raw/speech.txt:3: name 'LLM' was corrected to 'vLLM' in raw/draft_v1_fixed.md",
+        "raw/speech.txt:5: name 'Tomasz Nowack' was corrected to 'Tomasz Nowak' in raw/draft_v1_fixed.md",
+    ]
+    assert "the judge: kept, 'In the third quarter' is Q3 written out." in checks["smooth", True].notes[0]
+    caught = checks["structure", False].findings
+    assert "URL 'https://github.com/example/home-llm-bench' is missing" in caught[0] and "judge: lost" in caught[0]
+    assert "name 'Tuesday'" in caught[1] and "judge: changed" in caught[1]
+    post = (example / "published" / "raw" / "post.md").read_text()
+    assert "https://github.com/example/home-llm-bench" in post and "Tuesday" not in post and "[HOOK" not in post
+    assert sorted(p.name for p in (example / "notes" / "raw").iterdir()) == ["speech.txt"], "drafts stay in the run"

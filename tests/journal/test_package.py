@@ -9,7 +9,7 @@ from interns import journal
 PUBLIC = {
     # events
     "CheckResult", "CommandRun", "Event", "EventAdapter", "FinalStatus", "ModelResponse", "ModelRetried", "Notice",
-    "PolicyDecision",
+    "PolicyDecision", "NetworkConnection", "ContextCompacted",
     "MergeResult", "PlanMade", "ReviewVerdict", "RunFinished", "RunStarted", "RunStatus", "StepFinished", "StepRetry",
     "StepStarted", "StepStatus", "ToolCall", "ApprovalRequested", "ApprovalAnswered", "BatchLink", "RunResumed",
     "UnknownEvent", "Usage", "Verdict", "parse_event",

@@ -105,6 +105,8 @@ class Attack:
     """Whether the journal shows the attempt."""
     known_local: str = ""
     """Why the local backend, which does not isolate, lets this through by design; empty when it must not."""
+    only: tuple[str, ...] = ()
+    """The backends this attack runs on; empty for all. (A local sandbox refuses some guardrails before any run.)"""
 
     def task(self, backend: str) -> dict[str, Any]:
         """The task file's content for this attack on the backend."""

@@ -7,6 +7,7 @@ import pytest
 from interns.journal import RunFinished
 from tests.agents.conftest import BACKENDS, TaskDir
 from tests.security.attack import Attack, Seen
+from tests.security.cases_allowlist import ALLOWLIST_ATTACKS
 from tests.security.cases_changes import CHANGE_ATTACKS
 from tests.security.cases_commands import COMMAND_ATTACKS
 from tests.security.cases_git import GIT_ATTACKS
@@ -29,6 +30,7 @@ ATTACKS = [
     *GIT_ATTACKS,
     *GITPUSH_ATTACKS,
     *LOOPBACK_ATTACKS,
+    *ALLOWLIST_ATTACKS,
     *REDACTION_ATTACKS,
     *CHANGE_ATTACKS,
 ]
@@ -38,6 +40,8 @@ def _params() -> list[object]:
     params: list[object] = []
     for attack in ATTACKS:
         for backend in BACKENDS:
+            if attack.only and backend not in attack.only:
+                continue
             params.append(pytest.param(attack, backend, id=f"{attack.name}-{backend}"))
     return params
 

@@ -38,6 +38,8 @@ def test_the_exported_names_are_the_intended_ones() -> None:
             "NotCopiedCheck",
             "CopyLimit",
             "RubricCheck",
+            "NetworkRules",
+            "CredentialRule",
             "MARKER_KINDS",
             "check_kind",
             "describe_check",

@@ -103,7 +103,9 @@ const Diffs = (() => {
   function render(text, options = {}) {
     const files = parse(text);
     if (!files.length) return h("p", { class: "muted" }, options.empty || "No changes.");
-    return h("div", { class: "diff-files" }, files.map((file, i) => fileBlock(file, (options.offset || 0) + i, options.extra)));
+    const id = (i) => (typeof options.offset === "string" ? `${options.offset}-${i}` : (options.offset || 0) + i);
+    const extra = (file) => (typeof options.extra === "function" ? options.extra(file) : options.extra);
+    return h("div", { class: "diff-files" }, files.map((file, i) => fileBlock(file, id(i), extra(file))));
   }
 
   return { parse, render, colour };

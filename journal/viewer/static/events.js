@@ -8,7 +8,7 @@ const Events = (() => {
   const OUTPUT_TOOL = "final_result";
 
   /** Output in a dark block, its first lines only until "show all" is clicked. */
-  function output(text, { light = false, stderr = "" } = {}) {
+  function output(text, { light = false, stderr = "", tail = false } = {}) {
     const full = (text || "").replace(/\s+$/, "");
     const err = (stderr || "").replace(/\s+$/, "");
     const lines = full ? full.split("\n") : [];
@@ -17,6 +17,10 @@ const Events = (() => {
     if (!total) return null;
     const pre = h("pre", { class: `out${light ? " light" : ""}` });
     const fill = (limit) => {
+      if (tail && limit < total) { // the end of the output, where a runner reports what failed
+        pre.replaceChildren(`… ${plural(total - limit, "line")} before\n`, [...lines, ...errLines].slice(-limit).join("\n"));
+        return;
+      }
       const shown = lines.slice(0, limit);
       const errShown = errLines.slice(0, Math.max(0, limit - shown.length));
       pre.replaceChildren(shown.join("\n"), shown.length && errShown.length ? "\n" : "",
@@ -57,6 +61,28 @@ const Events = (() => {
     if (usage.cache_read_tokens) parts.push(`${tokens(usage.cache_read_tokens)} cached`);
     if (usage.cost_usd !== null && usage.cost_usd !== undefined) parts.push(cost(usage.cost_usd));
     return parts.join(" · ");
+  }
+
+  /** A check as written: a command (shown as one), or a built-in check's key and what it looks at (no `$`). */
+  function checkWhat(check) {
+    const builtin = check.kind && check.kind !== "command";
+    const text = check.command || check.check || "";
+    return builtin
+      ? h("span", { class: "check-what" }, text.startsWith(check.kind) ? null : [h("span", { class: "check-kind" }, check.kind), " "], text)
+      : h("span", { class: "cmd" }, check.command || check.check || "");
+  }
+
+  function findingsList(findings, more) {
+    if (!findings || !findings.length) return null;
+    return h("ul", { class: "findings" }, findings.map((f) => h("li", {}, String(f))), more ? h("li", { class: "muted" }, `and ${more} more`) : null);
+  }
+
+  /** What a check said: a failing one's output open (folded when long), a passing one's behind a click. */
+  function checkOutput(ev) {
+    const what = ev.kind === "rubric" ? `the rubric's reasoning (verdict: ${ev.passed ? "pass" : "fail"})`
+      : ev.kind && ev.kind !== "command" ? "what the check found" : "the output the worker is sent back with";
+    if (ev.passed) return h("details", {}, h("summary", {}, what), output(ev.output, { light: true }));
+    return h("div", { class: "check-output" }, h("div", { class: "small muted" }, what), output(ev.output, { light: true, tail: true }));
   }
 
   function row(ev, kind, cls, ...body) {
@@ -116,6 +142,9 @@ const Events = (() => {
           (ev.resumed || []).length ? h("div", { class: "small muted" }, `continuing: ${ev.resumed.join(", ")}`) : null);
       case "tool_call": {
         const target = callLabel({ tool: ev.tool, args: ev.args });
+        if (ev.ok && ev.diff) // a file the worker wrote or edited: the change itself, numbered as the file is
+          return row(ev, ev.tool, "k-edit", h("div", { class: "edit-diff" }, Diffs.render(ev.diff, { offset: `edit-${ev.n}` })),
+            !ev.line && ev.tool === "edit" ? h("div", { class: "small muted" }, "numbered from the snippet: this journal does not say where in the file it was") : null);
         // A command's outcome and a refusal have rows of their own; a tool that failed otherwise is worth a look.
         const quiet = ev.ok || ev.tool === "run" || String(ev.result || "").startsWith("Refused by policy");
         return row(ev, ev.ok ? "result" : "tool failed", quiet ? "quiet k-result" : "k-tool-failed",
@@ -133,10 +162,16 @@ const Events = (() => {
           output(ev.stdout, { stderr: ev.stderr }),
           ev.truncated ? h("div", { class: "small muted" }, "The output was longer; only its start was kept.") : null);
       }
+      case "network_connection":
+        return row(ev, ev.allowed ? "network" : "refused", ev.allowed ? "k-command" : "k-denied",
+          h("div", {}, h("b", {}, `${ev.method} ${ev.host}:${ev.port}`),
+            h("span", { class: "small muted" }, ev.allowed
+              ? ` — allowed by '${ev.rule}'${ev.credential ? ", credential added" : ""}; ${ev.sent} B up, ${ev.received} B down`
+              : ` — refused: ${ev.reason}`)));
       case "check_result":
-        return row(ev, "check", "k-check",
-          h("div", {}, badge(ev.passed ? "passed" : "failed", ev.passed ? "passed" : "FAILED"), " ", h("span", { class: "cmd" }, ev.command)),
-          !ev.passed && ev.output ? h("details", {}, h("summary", {}, "the output the worker is sent back with"), output(ev.output, { light: true })) : null);
+        return row(ev, "check", "k-check", h("div", {}, badge(ev.passed ? "passed" : "failed", ev.passed ? "passed" : "FAILED"), " ", checkWhat(ev)),
+          ev.passed ? null : findingsList(ev.findings),
+          ev.output ? checkOutput(ev) : null);
       case "step_retry":
         return row(ev, "sent back", "k-retry", `Sent back for attempt ${ev.attempt}`,
           h("details", {}, h("summary", {}, "the feedback"), output(ev.feedback, { light: true })));
@@ -174,5 +209,5 @@ const Events = (() => {
     }
   }
 
-  return { render, output, usageText, callLabel };
+  return { render, output, usageText, callLabel, checkWhat, findingsList };
 })();

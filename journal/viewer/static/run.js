@@ -5,6 +5,7 @@
 (() => {
   const { h, fill, api, post, tokens, cost, duration, between, when, badge, reviewBadge, plural, label } = Interns;
   const RUN_LEVEL = "_run";
+  const ALL_STEPS = "_all"; // every event of the run, in order
   const PAGE = 150;
   const runId = decodeURIComponent(location.pathname.split("/")[2] || "");
   const base = `/api/runs/${encodeURIComponent(runId)}`;
@@ -16,10 +17,12 @@
 
   // The page's parts, made once and filled as the summary changes.
   const head = h("section", { class: "card run-head", id: "run-head" });
+  const story = h("section", { class: "card story", id: "story" });
   const figures = h("section", { class: "figures", id: "figures" });
   const attention = h("div", { id: "attention" });
   const plan = h("section", { class: "card", id: "plan" });
   const changed = h("section", { class: "card", id: "changed" });
+  const costs = h("section", { class: "card", id: "costs" });
   const tabs = h("nav", { class: "tabs", id: "tabs" });
   const panel = h("section", { id: "panel" });
   const stepbar = h("div", { class: "stepbar", id: "stepbar" });
@@ -44,14 +47,29 @@
     const steps = s.plan.steps;
     const done = steps.filter((st) => st.status === "succeeded").length;
     if (run.status === "succeeded")
-      return h("div", { class: "outcome ok" }, `Succeeded: ${done} of ${plural(steps.length, "step")} done, ${plural(s.diff.file_count, "file")} changed.`);
-    if (run.status === "awaiting_approval")
-      return h("div", { class: "outcome" }, "Paused: a worker waits for a person to approve a call. Answer with ",
-        h("code", {}, `interns approve ${run.run_id}`), " (or ", h("code", {}, "--deny \"why\""), "), then go on with ",
-        h("code", {}, `interns resume ${run.run_id}`), ".");
-    if (s.live) return h("div", { class: "outcome" }, `Running: ${done} of ${plural(steps.length, "step")} done so far.`);
+      return h("div", { class: "outcome ok", id: "outcome" }, `Succeeded: ${done} of ${plural(steps.length, "step")} done, ${plural(s.diff.file_count, "file")} changed.`);
+    if (state.resuming && !s.live && s.can_resume)
+      return h("div", { class: "outcome", id: "outcome" }, "Going on: the run's continuation is starting…");
+    if (run.status === "awaiting_approval" && s.waiting.length)
+      return h("div", { class: "outcome", id: "outcome" }, "Paused: a worker waits for a person to approve a call. Answer ",
+        actionsOffered(s) ? "below, or with " : "with ", h("code", {}, `interns approve ${run.run_id}`),
+        " (or ", h("code", {}, "--deny \"why\""), "), then go on with ", h("code", {}, `interns resume ${run.run_id}`), ".");
+    if (s.can_resume)
+      return h("div", { class: "outcome", id: "outcome" }, `${capital(label(run.status))}${run.reason ? ": " + run.reason : ""}. `,
+        "It can go on where it stopped: ", actionsOffered(s) ? "press Resume, or run " : "run ", h("code", {}, `interns resume ${run.run_id}`), ".");
+    if (s.live) return h("div", { class: "outcome", id: "outcome" }, `Running: ${done} of ${plural(steps.length, "step")} done so far.`);
     const where = run.failed_step ? ` at step ${run.failed_step}` : "";
-    return h("div", { class: "outcome bad" }, `${capital(label(run.status))}${where}${run.reason ? ": " + run.reason : "."}`);
+    return h("div", { class: "outcome bad", id: "outcome" }, `${capital(label(run.status))}${where}${run.reason ? ": " + run.reason : "."}`,
+      s.failure ? failureDetail(s.failure) : null);
+  }
+
+  /** The check that failed the run: what it is, links to it and its command, its findings and its output's telling lines. */
+  function failureDetail(f) {
+    return h("div", { class: "failure", id: "failure" },
+      h("div", {}, "The check that failed", f.step ? ` in ${f.step}` : "", ": ", Events.checkWhat(f), " ",
+        eventLink(f.n, `the check #${f.n}`), f.command_n ? [" · ", eventLink(f.command_n, `its command #${f.command_n}`)] : null),
+      Events.findingsList(f.findings, f.more_findings),
+      f.excerpt ? h("pre", { class: "out light excerpt" }, f.excerpt) : null);
   }
 
   const capital = (text) => text.charAt(0).toUpperCase() + text.slice(1);
@@ -66,8 +84,10 @@
       ["sandbox", s.started.sandbox || "–"], ["workspace", run.workspace + (s.started.base_branch ? ` @ ${s.started.base_branch}` : "")],
       ["started", when(run.started)], ["took", duration(took) + (s.live ? " so far" : "")],
     ];
+    const retriedAs = s.review && /^retried as ([A-Za-z0-9][\w.-]*)/.exec(String(s.review.detail || ""))?.[1];
     const decision = s.review
-      ? h("div", { class: "message ok", id: "decision" }, `${capital(label(s.review.decision))} ${when(s.review.at)}${s.review.note ? ` — “${s.review.note}”` : ""}${s.review.detail ? `\n${s.review.detail}` : ""}`)
+      ? h("div", { class: "message ok", id: "decision" }, `${capital(label(s.review.decision))} ${when(s.review.at)}${s.review.note ? ` — “${s.review.note}”` : ""}${s.review.detail ? `\n${s.review.detail}` : ""}`,
+        retriedAs ? h("div", {}, "retried as ", h("a", { id: "retried-as", href: `/runs/${encodeURIComponent(retriedAs)}` }, retriedAs)) : null)
       : null;
     fill(head, 
       h("div", { class: "title" }, h("h1", {}, run.task), badge(run.status), reviewBadge(s),
@@ -81,27 +101,35 @@
       state.message && !(state.message.ok && s.review) ? h("div", { class: `message ${state.message.ok ? "ok" : "bad"}`, id: "action-message" }, state.message.text) : null);
   }
 
+  const actionsOffered = (s) => Interns.actionsOn && s.actions;
+  const DECISIONS = { accept: "can_decide", reject: "can_decide", retry: "can_decide", resume: "can_resume" };
+
   function actionButtons(s) {
-    if (!Interns.actionsOn || !s.actions || !s.awaiting_review) return h("div", { class: "actions" });
+    if (!actionsOffered(s) || !(s.can_decide || s.can_resume)) return h("div", { class: "actions" });
     const open = (which) => () => { state.decide = state.decide === which ? null : which; state.message = null; renderHead(state.summary); };
     return h("div", { class: "actions", id: "actions" },
-      h("button", { class: "btn primary", id: "accept", type: "button", disabled: !s.can_accept,
-        title: s.can_accept ? "land the run's work" : "only a run that succeeded can be accepted", onclick: open("accept") }, "Accept"),
-      h("button", { class: "btn danger", id: "reject", type: "button", onclick: open("reject") }, "Reject…"),
-      h("button", { class: "btn", id: "retry", type: "button", onclick: open("retry") }, "Retry with a note…"));
+      s.can_resume ? h("button", { class: "btn primary", id: "resume", type: "button", disabled: !!state.resuming,
+        title: "go on where the run stopped, as interns resume does", onclick: open("resume") }, "Resume…") : null,
+      s.can_decide ? [
+        h("button", { class: "btn primary", id: "accept", type: "button", disabled: !s.can_accept,
+          title: s.can_accept ? "land the run's work" : "only a run that succeeded can be accepted", onclick: open("accept") }, "Accept"),
+        h("button", { class: "btn danger", id: "reject", type: "button", onclick: open("reject") }, "Reject…"),
+        h("button", { class: "btn", id: "retry", type: "button", onclick: open("retry") }, "Retry with a note…")] : null);
   }
 
   function decidePanel(s) {
-    if (!state.decide || !s.awaiting_review) return null;
+    if (!state.decide || !s[DECISIONS[state.decide]]) return null;
     const where = s.started.base_branch ? `merges the run's branch into ${s.started.base_branch} in ${s.run.workspace}` : `applies the run's diff to ${s.run.workspace}`;
     const note = h("textarea", { id: "note", placeholder: state.decide === "reject" ? "Why? The note is kept with the run." : "What should the next attempt do differently? Its workers see this note." });
-    const go = h("button", { class: `btn ${state.decide === "accept" ? "primary" : ""}`, id: "confirm", type: "button" },
-      { accept: "Yes, accept and land it", reject: "Reject the run", retry: "Retry with this note" }[state.decide]);
+    const bare = state.decide === "accept" || state.decide === "resume";
+    const go = h("button", { class: `btn ${bare ? "primary" : ""}`, id: "confirm", type: "button" },
+      { accept: "Yes, accept and land it", reject: "Reject the run", retry: "Retry with this note", resume: "Yes, go on" }[state.decide]);
     go.addEventListener("click", async () => {
       go.disabled = true;
       try {
         const result = await post(`${base}/${state.decide}`, { note: note.value });
         state.message = { ok: true, text: result.message };
+        if (state.decide === "resume") state.resuming = Date.now();
         state.decide = null;
       } catch (error) {
         state.message = { ok: false, text: error.message };
@@ -110,8 +138,32 @@
       await refresh();
     });
     return h("div", { class: "decide", id: "decide" },
-      state.decide === "accept" ? h("div", {}, `Accepting ${where}.`) : note,
+      state.decide === "accept" ? h("div", {}, `Accepting ${where}.`)
+        : state.decide === "resume" ? h("div", {}, "Going on starts the run's continuation in the background on this machine, as ",
+          h("code", {}, `interns resume ${s.run.run_id}`), " would: finished steps are kept, a paused step goes on with the answers given.")
+        : note,
       h("div", { class: "actions" }, go, h("button", { class: "btn", type: "button", onclick: () => { state.decide = null; renderHead(state.summary); } }, "Cancel")));
+  }
+
+  // ---- what happened, first: one line per step ----
+  function storyLine(st) {
+    const parts = [];
+    if (st.attempts) parts.push(h("span", {}, plural(st.attempts, "attempt")));
+    const why = st.sent_back.map((reason, i) => h("li", {}, `attempt ${i + 1} sent back: `, h("span", { class: "said" }, reason)));
+    if (st.tally.denials) parts.push(h("span", { class: "flag-bad" }, `${plural(st.tally.denials, "refusal")}`));
+    if (st.last_check) parts.push(h("span", {}, "last check ", badge(st.last_check.passed ? "passed" : "failed", st.last_check.passed ? "passed" : "failed"), " ", Events.checkWhat(st.last_check)));
+    if (st.status === "awaiting_approval") parts.push(h("span", { class: "flag-warn" }, "waits for a person"));
+    const reason = st.reason && st.status !== "succeeded" ? h("div", { class: "small said" }, st.reason.split("\n")[0].slice(0, 300)) : null;
+    return h("li", { dataset: { step: st.id, status: st.status } },
+      h("button", { class: "btn link story-step", type: "button", onclick: () => selectStep(st.id, true) }, h("span", { class: `dot s-${st.status}` }), st.id),
+      badge(st.status), h("span", { class: "story-parts" }, parts.flatMap((p, i) => (i ? [" · ", p] : [p]))), reason,
+      why.length ? h("ul", { class: "sent-back" }, why) : null);
+  }
+
+  function renderStory(s) {
+    const steps = s.plan.steps;
+    fill(story, h("h2", {}, "What happened"),
+      steps.length ? h("ol", { class: "story-steps" }, steps.map(storyLine)) : h("p", { class: "muted" }, "No step has started."));
   }
 
   // ---- figures: cost, tokens, steps, blocked, checks, changes ----
@@ -150,14 +202,56 @@
       d.count > 1 ? h("span", { class: "times" }, `×${Interns.numberFormat.format(d.count)}`) : null,
       h("span", { class: "muted" }, steps), h("b", {}, `${d.tool} `), h("span", { class: "blocked-what" }, d.target),
       ` — ${d.reason} `, h("span", { class: "small muted" }, `(${d.rule}${note ? "; " + note : ""}) `),
-      eventLink(d.n, d.count > 1 ? `first #${d.n}` : `#${d.n}`));
+      eventLink(d.n, d.count > 1 ? `first #${d.n}` : `#${d.n}`), d.count > 1 ? Find.refusalGroup(base, d, goToEvent) : null);
+  }
+
+  // ---- answering a paused run: approve, or deny with a reason, each request or all at once ----
+  const answering = { call: undefined, error: null };
+
+  async function answer(kind, call, reason) {
+    try {
+      const result = await post(`${base}/${kind}`, { call, note: reason });
+      state.message = { ok: true, text: result.message };
+      Object.assign(answering, { call: undefined, error: null });
+    } catch (error) {
+      answering.error = error.message;
+    }
+    await refresh();
+  }
+
+  function denyForm(call) {
+    const reason = h("textarea", { class: "deny-reason", placeholder: "Why not? The worker is told this reason." });
+    const go = h("button", { class: "btn danger confirm-deny", type: "button" }, call ? "Deny this call" : "Deny every call");
+    go.addEventListener("click", () => { go.disabled = true; answer("deny", call, reason.value); });
+    return h("div", { class: "decide deny-form" }, reason,
+      h("div", { class: "actions" }, go, h("button", { class: "btn", type: "button", onclick: () => { answering.call = undefined; renderAttention(state.summary); } }, "Cancel")),
+      answering.error ? h("div", { class: "message bad", id: "answer-error" }, answering.error) : null);
+  }
+
+  function answerButtons(call) {
+    const key = call || "";
+    return h("span", { class: "actions answer" },
+      h("button", { class: "btn primary approve", type: "button", dataset: { call: key }, onclick: (e) => { e.target.disabled = true; answer("approve", call, ""); } }, call ? "Approve" : "Approve all"),
+      h("button", { class: "btn danger deny", type: "button", dataset: { call: key }, onclick: () => { answering.call = key; answering.error = null; renderAttention(state.summary); } }, call ? "Deny…" : "Deny all…"));
+  }
+
+  function waitingCard(s) {
+    const can = actionsOffered(s) && s.can_answer;
+    const several = s.waiting.length > 1;
+    return h("section", { class: "card attention warn", id: "waiting" },
+      h("div", { class: "row" }, h("h2", {}, `Waiting for a person: ${plural(s.waiting.length, "call")}`), can && several ? answerButtons(null) : null),
+      can && several && answering.call === "" ? denyForm(null) : null,
+      h("ul", {}, s.waiting.map((w) => h("li", { dataset: { call: w.call_id } },
+        `[${w.step || "run"}] `, h("b", {}, `${w.tool} `), h("span", { class: "blocked-what" }, w.target), ` — ${w.reason || ""} `,
+        h("span", { class: "small muted" }, `(${w.rule}) `), eventLink(w.n),
+        can ? answerButtons(w.call_id) : null,
+        can && answering.call === w.call_id ? denyForm(w.call_id) : null))),
+      can || !s.can_answer ? null : h("p", { class: "small muted" }, "Answer with ", h("code", {}, `interns approve ${s.run.run_id}`), " (this viewer was started without actions)."));
   }
 
   function renderAttention(s) {
     const parts = [];
-    if (s.waiting.length)
-      parts.push(h("section", { class: "card attention warn", id: "waiting" }, h("h2", {}, "Waiting for a person"),
-        h("ul", {}, s.waiting.map((w) => h("li", {}, `[${w.step || "run"}] `, h("b", {}, `${w.tool} `), h("span", { class: "blocked-what" }, w.target), ` — ${w.reason || ""} `, eventLink(w.n))))));
+    if (s.waiting.length) parts.push(waitingCard(s));
     if (!s.denied.length)
       parts.push(h("section", { class: "card", id: "blocked" }, h("h2", {}, "What was blocked"),
         h("p", { class: "muted" }, s.totals.commands + (s.kinds.tool_call || 0) ? "Nothing: every call and command passed the policy." : "Nothing yet.")));
@@ -253,29 +347,63 @@
         h("tbody", {}, rows)));
   }
 
+  /** Which steps' workers wrote the file with their tools ("by a command" when none did). */
+  function changedBy(path) {
+    const steps = state.summary?.diff.changed_by?.[path] || [];
+    return h("span", { class: "small muted changed-by" }, steps.length ? `by ${steps.join(", ")}` : "by a command");
+  }
+
   function renderChanged(s) {
     const d = s.diff;
     fill(changed, h("h2", {}, "What changed"),
       d.file_count
-        ? h("ul", { class: "files" }, d.files.map((f, i) => h("li", {}, h("a", { class: "path", href: `?tab=diff#file-${i}` }, f.path), h("span", { class: "plus" }, `+${f.added}`), h("span", { class: "minus" }, `−${f.removed}`))))
-        : h("p", { class: "muted" }, s.live ? "The final diff is written when the run ends." : "The run left no changes."),
+        ? h("ul", { class: "files" }, d.files.map((f, i) => h("li", {}, h("a", { class: "path", href: `?tab=diff#file-${i}` }, f.path), changedBy(f.path), h("span", { class: "plus" }, `+${f.added}`), h("span", { class: "minus" }, `−${f.removed}`))))
+        : h("p", { class: "muted" }, s.live || s.can_answer || s.can_resume ? "The final diff is written when the run ends." : "The run left no changes."),
       d.file_count > d.files.length ? h("p", { class: "small muted" }, `and ${d.file_count - d.files.length} more files`) : null);
+  }
+
+  // ---- where the time and money went, and this run against another ----
+  const other = { id: params.get("compare"), summary: null, asked: false };
+
+  async function renderCosts(s) {
+    other.id ||= s.started.retry_of;
+    if (other.id && !other.asked) {
+      other.asked = true;
+      other.summary = await api(`/api/runs/${encodeURIComponent(other.id)}`).catch(() => null);
+    }
+    const labels = other.id === s.started.retry_of ? ["this retry", "the original"] : ["this run", other.id];
+    fill(costs, h("h2", {}, "Where the time and money went"), Costs.waterfall(s, (id) => selectStep(id, true)),
+      other.summary ? [h("h3", { class: "compare-title" }, other.id === s.started.retry_of ? "Against the run it retried" : `Against ${other.id}`),
+        Costs.compare(s, other.summary, labels)] : null);
   }
 
   // ---- tabs ----
   function renderTabs(s) {
     const tab = (id, text, extra) => h("button", { class: `tab${state.tab === id ? " active" : ""}`, id: `tab-${id}`, type: "button", onclick: () => selectTab(id) }, text, extra || null);
-    const stepName = state.step === RUN_LEVEL ? "the run" : state.step;
+    const stepName = state.step === RUN_LEVEL || state.step === ALL_STEPS ? "the run" : state.step;
     fill(tabs, tab("timeline", "Timeline"), tab("changes", `Edits in ${stepName}`), tab("diff", "Final diff", s.diff.file_count ? h("span", { class: "badge" }, String(s.diff.file_count)) : null));
   }
 
   function renderStepbar(s) {
     const chip = (key, name, status, count) => h("button", { class: `chip${state.step === key ? " active" : ""}`, type: "button", dataset: { step: key }, onclick: () => selectStep(key, false) },
       h("span", { class: `dot s-${status}` }), name, h("span", { class: "count" }, fmt(count)));
-    fill(stepbar, chip(RUN_LEVEL, "run", s.run.status, s.run_events), s.plan.steps.map((st) => chip(st.id, st.id, st.status, st.events)));
+    fill(stepbar, chip(ALL_STEPS, "all steps", s.run.status, s.events), chip(RUN_LEVEL, "run", s.run.status, s.run_events),
+      s.plan.steps.map((st) => chip(st.id, st.id, st.status, st.events)));
+  }
+
+  /** `[` and `]`: the previous or next step, in the bar's order. */
+  function stepBy(delta) {
+    const keys = [ALL_STEPS, RUN_LEVEL, ...state.summary.plan.steps.map((st) => st.id)];
+    const at = keys.indexOf(state.step);
+    if (state.tab === "diff") state.tab = "timeline";
+    selectStep(keys[(at + delta + keys.length) % keys.length], false);
   }
 
   function renderStepHead(s) {
+    if (state.step === ALL_STEPS) {
+      fill(stepHead, h("div", { class: "row" }, h("h3", {}, "Every event"), h("span", { class: "muted small" }, `all ${fmt(s.events)} of them, in the order they were written`)));
+      return;
+    }
     if (state.step === RUN_LEVEL) {
       fill(stepHead, h("div", { class: "row" }, h("h3", {}, "The run itself"), h("span", { class: "muted small" }, "its start, plan, merges, notices and end; each step's work is under the step")));
       return;
@@ -293,6 +421,8 @@
       st.reason ? h("div", { class: "outcome bad" }, st.reason) : st.summary ? h("div", { class: "outcome ok said" }, st.summary) : null);
   }
 
+  let finder = null;
+
   function renderPanel() {
     const s = state.summary;
     renderTabs(s);
@@ -300,7 +430,10 @@
     renderStepHead(s);
     if (state.tab === "diff") fill(panel, diffView);
     else if (state.tab === "changes") fill(panel, stepbar, stepHead, changesView);
-    else fill(panel, stepbar, stepHead, h("div", { class: "filters" }, h("label", {}, quietBox, " show allowed calls and tool results")), timeline);
+    else {
+      finder ||= Find.panel(base, s.kinds, goToEvent);
+      fill(panel, stepbar, stepHead, h("div", { class: "filters" }, h("label", {}, quietBox, " show allowed calls and tool results")), finder, timeline);
+    }
   }
 
   function selectTab(id) {
@@ -366,7 +499,8 @@
     const fresh = after === undefined && before === undefined;
     if (tl.loading && !fresh) return;
     tl.loading = true;
-    const query = new URLSearchParams({ step: key, limit: String(PAGE) });
+    const query = new URLSearchParams({ limit: String(PAGE) });
+    if (key !== ALL_STEPS) query.set("step", key);
     if (after !== undefined) query.set("after", after);
     if (before !== undefined) query.set("before", before);
     if (around !== undefined) query.set("around", around);
@@ -407,7 +541,7 @@
 
   // ---- the step's own edits, and the final diff ----
   async function loadChanges() {
-    if (state.step === RUN_LEVEL) {
+    if (state.step === RUN_LEVEL || state.step === ALL_STEPS) {
       fill(changesView, h("p", { class: "muted" }, "Pick a step to see the edits its worker made."));
       return;
     }
@@ -423,13 +557,30 @@
     }
   }
 
+  /** The diff's files as a tree of folders, each file a link to its block below. */
+  function fileTree(files) {
+    if (files.length < 2) return null;
+    const root = { dirs: new Map(), files: [] };
+    files.forEach((file, i) => {
+      const parts = (file.path || "?").split("/");
+      let node = root;
+      for (const dir of parts.slice(0, -1)) node = node.dirs.get(dir) || node.dirs.set(dir, { dirs: new Map(), files: [] }).get(dir);
+      node.files.push({ name: parts[parts.length - 1], file, i });
+    });
+    const list = (node) => h("ul", {},
+      [...node.dirs].sort(([a], [b]) => a.localeCompare(b)).map(([name, child]) => h("li", { class: "dir" }, h("span", {}, `${name}/`), list(child))),
+      node.files.map(({ name, file, i }) => h("li", {}, h("a", { href: `#file-${i}` }, name), " ", h("span", { class: "plus" }, `+${file.added}`), " ", h("span", { class: "minus" }, `−${file.removed}`))));
+    return h("nav", { class: "card file-tree", id: "file-tree" }, h("h3", {}, `${files.length} files`), list(root));
+  }
+
   async function loadDiff() {
     fill(diffView, h("p", { class: "muted" }, "Loading the diff…"));
     try {
       const data = await api(`${base}/diff`);
       fill(diffView, 
         data.truncated ? h("p", { class: "note" }, `The diff is ${plural(data.size, "byte")}; its start is shown. The whole of it is in ${data.path}.`) : null,
-        data.exists ? Diffs.render(data.text, { empty: "The final diff is empty: the run changed nothing." })
+        data.exists ? fileTree(Diffs.parse(data.text)) : null,
+        data.exists ? Diffs.render(data.text, { empty: "The final diff is empty: the run changed nothing.", extra: (file) => changedBy(file.path) })
           : h("p", { class: "muted" }, state.summary.live ? "The final diff is written when the run ends." : "This run has no final diff."));
       const target = location.hash.startsWith("#file-") && document.querySelector(location.hash);
       if (target) { target.open = true; target.scrollIntoView(); }
@@ -479,34 +630,38 @@
     const before = state.summary;
     state.summary = s;
     renderHead(s);
+    renderStory(s);
     renderFigures(s);
     renderAttention(s);
     renderPlan(s);
     renderChanged(s);
+    renderCosts(s);
     renderTabs(s);
     renderStepbar(s);
     if (state.tab !== "diff") renderStepHead(s);
     if (before && before.run.status !== s.run.status && state.tab === "diff") loadDiff();
     if (before && !tl.moreAfter && !tl.loading && tl.key === state.step) {
-      const count = state.step === RUN_LEVEL ? s.run_events : s.plan.steps.find((x) => x.id === state.step)?.events || 0;
+      const count = state.step === ALL_STEPS ? s.events : state.step === RUN_LEVEL ? s.run_events : s.plan.steps.find((x) => x.id === state.step)?.events || 0;
       if (count > tl.first + tl.shown) loadTimeline(state.step, { after: tl.lastN });
       else updatePagers(count);
     }
-    pollTimer = setTimeout(refresh, s.live ? 1000 : 15000);
+    if (state.resuming && (s.live || !s.can_resume || Date.now() - state.resuming > 60000)) state.resuming = null; // it went on
+    pollTimer = setTimeout(refresh, s.live || state.resuming ? 1000 : 15000);
   }
 
   function defaultStep(s) {
     const steps = s.plan.steps;
+    // The step that matters: the failed one, else one that waits or runs, else one that was sent back.
     const failed = s.run.failed_step || steps.find((st) => ["failed", "unfinished", "awaiting_approval", "running"].includes(st.status))?.id;
-    return failed || steps.find((st) => st.events)?.id || RUN_LEVEL;
+    return failed || steps.find((st) => st.attempts > 1)?.id || steps.find((st) => st.events)?.id || RUN_LEVEL;
   }
 
   async function start() {
     await refresh();
     if (!state.summary) return;
     const s = state.summary;
-    if (!state.step || (state.step !== RUN_LEVEL && !s.plan.steps.some((st) => st.id === state.step))) state.step = defaultStep(s);
-    fill(app, head, figures, h("div", { class: "two" }, attention, changed), plan, tabs, panel);
+    if (!state.step || (![RUN_LEVEL, ALL_STEPS].includes(state.step) && !s.plan.steps.some((st) => st.id === state.step))) state.step = defaultStep(s);
+    fill(app, head, story, figures, h("div", { class: "two" }, attention, changed), plan, costs, tabs, panel);
     renderPlan(s);
     renderPanel();
     const hash = /^#event-(\d+)$/.exec(location.hash);
@@ -522,5 +677,6 @@
     });
   }
 
+  Find.keys(stepBy);
   start();
 })();

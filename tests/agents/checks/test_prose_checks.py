@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 
 from interns.agents.cli.timeline import event_line
-from interns.journal import CheckResult, Event, ModelResponse, StepRetry
+from interns.journal import CheckResult, Event, ModelResponse, StepRetry, StepStarted
 from tests.agents.conftest import TaskDir
 
 pytestmark = pytest.mark.anyio
@@ -229,3 +229,160 @@ def test_check_prints_each_check_and_run_wants_turns_for_each_rubric(task_dir: T
     assert "done when: test -s summary.md; no unresolved markers in the output; rubric: Short." in checked.stdout
     assert ran.returncode != 0
     assert "no turns for summarise.rubric" in ran.stderr
+
+
+DICTATION = (
+    'okay so um we ran llama 3 with 8 billion parameters on Mondays, Anna Kowalsky said "measure first" and the\n'
+    'cost was 380 dollars [UNCLEAR: "Deb" or "Beth"?] for the Cloud Code trial.\n'
+)
+FIXED = (
+    'Okay, so we ran Llama 3 8B on Monday. Anna Kowalski said "measure first", and the cost was $380 for the\n'
+    "Claude Code trial.\n"
+)
+
+
+async def test_a_faithful_fix_errors_stage_passes_with_its_corrections_listed(task_dir: TaskDir) -> None:
+    task = task_dir.write(
+        stage(checks=[{"preserves": {"may_correct": True}}], review={"retries": 0}),
+        {"summarise": writes(FIXED)},
+        files={"notes.md": DICTATION},
+    )
+
+    result, events = await task_dir.run(task)
+
+    assert result.status == "succeeded", result.reason
+    (check,) = checks_of(events, "preserves")
+    assert check.passed and check.findings == []
+    assert "notes.md:1: name 'Anna Kowalsky' was corrected to 'Anna Kowalski' in summary.md" in check.output
+    assert "name 'Cloud Code' was corrected to 'Claude Code'" in check.output
+
+
+async def test_a_model_name_changed_into_another_fails_though_names_may_go(task_dir: TaskDir) -> None:
+    changed = FIXED.replace("Llama 3 8B", "Mistral 7B")
+    task = task_dir.write(
+        stage(checks=[{"preserves": {"may_drop": ["names"]}}], review={"retries": 0}),
+        {"summarise": writes(changed)},
+        files={"notes.md": FIXED},
+    )
+
+    result, events = await task_dir.run(task)
+
+    assert result.status == "failed"
+    (check,) = checks_of(events, "preserves")
+    assert check.findings == [
+        "notes.md:1: name 'Llama' became 'Mistral' in summary.md",
+        "notes.md:1: number '3' became '7B' in summary.md",
+        "notes.md:1: number '8B' became '7B' in summary.md",
+    ]
+
+
+async def test_a_stage_that_does_not_write_its_output_does_not_succeed_without_checks(task_dir: TaskDir) -> None:
+    task = task_dir.write(
+        stage(review={"retries": 1}),
+        {"summarise": [{"final": "I could not write it."}, *writes(FAITHFUL, "elsewhere.md")]},
+        files={"notes.md": NOTES},
+    )
+
+    result, events = await task_dir.run(task)
+
+    assert result.status == "failed" and result.failed_step == "summarise", result.reason
+    first, second = checks_of(events, "output")
+    assert (first.passed, first.command, first.findings) == (False, "summary.md written", ["summary.md: not written"])
+    assert second.findings == ["summary.md: not written"], "writing another file is no output"
+    retry = next(e for e in events if isinstance(e, StepRetry))
+    assert "summary.md: not written" in retry.feedback
+
+
+async def test_a_stage_that_writes_its_output_passes_the_output_check(task_dir: TaskDir) -> None:
+    task = task_dir.write(stage(), {"summarise": writes(FAITHFUL)}, files={"notes.md": NOTES})
+
+    result, events = await task_dir.run(task)
+
+    assert result.status == "succeeded", result.reason
+    assert [(c.passed, c.findings) for c in checks_of(events, "output")] == [(True, [])]
+
+
+async def test_the_task_s_own_markers_are_counted_and_named_to_the_worker(task_dir: TaskDir) -> None:
+    text = "[HOOK: a first line that grabs]\nRevenue rose 12.5% [CITE: the Q3 report] to $1.2 million.\n[NOTE: fine]\n"
+    task = task_dir.write(
+        stage(checks=[{"no_markers": {"kinds": ["HOOK", "CITE"]}}], review={"retries": 0}),
+        {"summarise": writes(text)},
+        files={"notes.md": NOTES},
+    )
+
+    result, events = await task_dir.run(task)
+
+    assert result.status == "failed"
+    (check,) = checks_of(events, "no_markers")
+    assert check.command == "no unresolved markers ([HOOK: ...], [CITE: ...] too) in the output"
+    assert check.findings == ["summary.md:1: [HOOK: a first line that grabs]", "summary.md:2: [CITE: the Q3 report]"]
+    started = next(e for e in events if isinstance(e, StepStarted))
+    assert "This task marks work still to do with `[HOOK: ...]`, `[CITE: ...]`, besides" in started.prompt
+
+
+def test_a_marker_kind_in_lower_case_is_refused_with_its_line(task_dir: TaskDir) -> None:
+    task = task_dir.write(stage(checks=[{"no_markers": {"kinds": ["hook"]}}]), {}, files={"notes.md": NOTES})
+
+    checked = interns("check", str(task), cwd=task_dir.root)
+
+    assert checked.returncode == 2, checked.stdout + checked.stderr
+    assert "no_markers.kinds" in checked.stderr and "Traceback" not in checked.stderr, checked.stderr
+
+
+async def test_the_judge_lets_pass_what_it_finds_kept_and_its_reasons_are_journaled_and_shown(
+    task_dir: TaskDir,
+) -> None:
+    vague = "Summary: revenue rose sharply to $1.2 million in 2024, said Ms Whitfield of Northwind.\n"
+    fixed = "Summary: revenue rose 12.5% to $1.2 million in 2024, said Ms Whitfield of Northwind.\n"
+    same_person = {"verdict": "kept", "reason": "'Ms Whitfield' is Dana Whitfield, named by her title."}
+    task = task_dir.write(
+        stage(checks=[{"preserves": {"judge": True}}]),
+        {
+            "summarise": writes(vague) + writes(fixed),
+            "summarise.facts": [
+                {
+                    "final": {
+                        "verdicts": [
+                            {"number": 1, "verdict": "lost", "reason": "It says 'sharply', not 12.5%."},
+                            {"number": 2, **same_person},
+                        ]
+                    }
+                },
+                {"final": {"verdicts": [{"number": 1, **same_person}]}},
+            ],
+        },
+        files={"notes.md": NOTES},
+    )
+
+    result, events = await task_dir.run(task)
+
+    assert result.status == "succeeded", result.reason
+    first, second = checks_of(events, "preserves")
+    assert first.findings == [
+        "notes.md:3: number '12.5%' is missing from summary.md; the judge: lost, It says 'sharply', not 12.5%."
+    ]
+    kept = (
+        "notes.md:3: name 'Dana Whitfield' became 'Ms Whitfield' in summary.md; the judge: kept, "
+        "'Ms Whitfield' is Dana Whitfield, named by her title."
+    )
+    assert first.notes == [kept] and (second.passed, second.notes) == (True, [kept])
+    shown = Console(width=300, record=True, color_system=None)
+    shown.print(event_line(second))
+    assert "the judge: kept, 'Ms Whitfield' is Dana Whitfield" in shown.export_text(), "a person sees the reasons"
+    judged = [e for e in events if isinstance(e, ModelResponse) and e.step == "summarise" and e.tool_calls]
+    assert any("verdicts" in call["args"] for e in judged for call in e.tool_calls), "the judge's turns journaled"
+
+
+async def test_without_a_verdict_the_heuristics_findings_stand(task_dir: TaskDir) -> None:
+    task = task_dir.write(
+        stage(checks=[{"preserves": {"judge": True}}], review={"retries": 0}),
+        {"summarise": writes(DROPPED)},
+        files={"notes.md": NOTES},
+    )
+
+    result, events = await task_dir.run(task)
+
+    assert result.status == "failed"
+    (check,) = checks_of(events, "preserves")
+    assert check.findings == ["notes.md:3: number '12.5%' is missing from summary.md"]
+    assert check.notes and check.notes[0].startswith("the judge gave no verdict, so the heuristics' stand")

@@ -170,4 +170,33 @@ def test_show_follow_prints_a_live_run_to_its_end(tmp_path: Path) -> None:
         run.wait(timeout=60)
     assert followed.returncode == 0, followed.stderr
     assert "slow-done" in followed.stdout
-    assert "run succeeded" in followed.stdout.strip().splitlines()[-1]
+    lines = [line for line in followed.stdout.splitlines() if line.strip()]
+    assert lines[-1].startswith("next: interns review ")  # the run waits for a person's review, and says how
+    assert "run succeeded" in lines[-2]
+
+
+def test_check_refuses_a_network_allowlist_for_a_local_sandbox(tmp_path: Path) -> None:
+    task = tmp_path / "task.yaml"
+    task.write_text(
+        "version: 1\nname: t\ngoal: Fetch.\nworkspace: {folder: .}\n"
+        "guardrails:\n  sandbox: local\n"
+        "steps:\n  - id: a\n    instructions: A.\n    network: {allow: [pypi.org]}\n"
+    )
+    result = interns("check", str(task), cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{task}:10: steps[0].network: a `local` sandbox cannot hold its commands to named hosts" in result.stderr
+
+
+def test_run_stops_before_any_work_when_a_credential_is_not_set(tmp_path: Path) -> None:
+    task = tmp_path / "task.yaml"
+    task.write_text(
+        "version: 1\nname: t\ngoal: Fetch.\nworkspace: {folder: .}\n"
+        "guardrails:\n  network: {allow: [api.example.test]}\n"
+        "  credentials: [{env: INTERNS_TEST_UNSET_CREDENTIAL, host: api.example.test}]\n"
+        "review: {supervisor: false}\nsteps:\n  - id: a\n    instructions: A.\n"
+    )
+    (tmp_path / "script.yaml").write_text("a:\n  - final: done\n")
+    result = interns("run", str(task), "--model", "scripted:script.yaml", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{task}:7: guardrails.credentials: INTERNS_TEST_UNSET_CREDENTIAL is not set" in result.stderr
+    assert not (tmp_path / ".interns").exists(), "no run was started"

@@ -104,6 +104,8 @@ def test_show_by_step_and_json_print_no_raw_control_either(hostile_run: Path) ->
     interns_bytes("run", "task.yaml", "--model", "scripted:script.yaml", cwd=hostile_run)
 
     assert_shown_safely(interns_bytes("show", "last", "--by-step", cwd=hostile_run), [OSC_TITLE[1]])
+    assert_shown_safely(interns_bytes("show", "last", "--summary", cwd=hostile_run), [])
+    assert_shown_safely(interns_bytes("show", "last", "--only", "commands,failed", cwd=hostile_run), [])
     as_json = interns_bytes("show", "last", "--json", cwd=hostile_run)
     for raw in RAW_CONTROLS:
         assert raw not in as_json.stdout.decode(), f"{raw!r} reached the terminal in --json"

@@ -139,3 +139,39 @@ def test_a_paused_run_goes_on_over_the_same_inputs(task_dir: TaskDir) -> None:
     ]
     assert (workspace / "out" / "both.txt").read_text() == "raw notes\n1\n"
     assert (run_dir / "final.diff").read_text().count("diff --git") == 3
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b != "local"])
+async def test_a_stage_writes_its_output_inside_an_input_folder_which_stays_read_only(
+    task_dir: TaskDir, backend: str
+) -> None:
+    task = {
+        "workspace": {"folder": "project", "outputs": {"to": "published", "files": ["raw/draft_*.md"]}},
+        "steps": [{"id": "draft", "instructions": "Draft.", "input": "raw/speech.txt", "output": "raw/draft_v1.md"}],
+        "guardrails": {"sandbox": backend, "commands": {"allow": ["*"]}},
+        "review": {"retries": 0},
+    }
+    script = {
+        "draft": [
+            {"call": {"read": {"path": "raw/speech.txt"}}},
+            {"call": {"run": {"command": "echo gone > raw/speech.txt; rm -f raw/sub/deep.txt; ls raw"}}},
+            {"call": {"write": {"path": "raw/draft_v1.md", "content": "# Draft\n\nspoken words\n"}}},
+            {"final": "drafted"},
+        ]
+    }
+    files = {"raw/speech.txt": "spoken words\n", "raw/sub/deep.txt": "deep\n", "other.md": "other\n"}
+    path = task_dir.write(task, script, files)
+    before = snapshot(task_dir.project)
+
+    result, events = await task_dir.run(path)
+
+    assert result.status == "succeeded", result.reason
+    [attack] = [e for e in events if isinstance(e, CommandRun) and "gone" in e.argv[-1]]
+    assert "read-only" in attack.stderr.lower() and "speech.txt" in attack.stdout, attack
+    assert snapshot(task_dir.project) == before, "an input changed"
+    final = (result.run_dir / "final.diff").read_text()
+    assert "b/raw/draft_v1.md" in final and final.count("diff --git") == 1, final
+    accepted = cli(task_dir, "review", "last", "--accept")
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    assert snapshot(task_dir.root / "published") == {"raw/draft_v1.md": b"# Draft\n\nspoken words\n"}

@@ -28,6 +28,6 @@ async def test_a_rubric_judge_with_no_verdict_fails_the_check_not_the_run(task_d
     path = task_dir.write({"steps": [step], "guardrails": {"sandbox": "local"}, "review": {"retries": 0}}, script)
     result, events = await task_dir.run(path)
     assert result.status == "failed", result.reason
-    [check] = [e for e in events if isinstance(e, CheckResult)]
+    [check] = [e for e in events if isinstance(e, CheckResult) and e.kind == "rubric"]
     assert not check.passed and "gave no verdict" in " ".join(check.findings)
     assert isinstance(events[-1], RunFinished)

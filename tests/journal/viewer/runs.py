@@ -99,3 +99,45 @@ def failed_run(start_run: StartRun, task: str = "other", reason: str = "checks s
 def events_path(journal: Journal) -> Path:
     """The run's `events.jsonl`."""
     return journal.dir / "events.jsonl"
+
+
+PYTEST_OUTPUT = "\n".join(
+    [f"collected noise line {n}" for n in range(1, 41)]
+    + ["    def test_value():", ">       assert VALUE == 2", "E       assert 1 == 2", "FAILED test_app.py::test_value"]
+)
+"""A test runner's output whose telling lines come after much noise."""
+MISSING_FACTS = ["the fact 'Paris is the capital' is missing", "the number 42 is missing"]
+
+
+def failed_check_run(start_run: StartRun) -> Journal:
+    """A run that failed at step `fix`: a built-in check found facts missing, then the test command failed."""
+    journal = start_run(task="checks", goal="Make the tests pass.")
+    record = journal.record
+    record(RunStarted(task="checks", goal="Make the tests pass.", model="test:model", workspace="/w", steps=["fix"]))
+    record(StepStarted(step="fix", attempt=1, instructions="Fix it."))
+    record(CheckResult(step="fix", command="preserves: notes.md", passed=False, exit_code=1, kind="preserves",
+                       output="2 fact(s) missing", findings=MISSING_FACTS))  # fmt: skip
+    record(CommandRun(step="fix", argv=["bash", "-c", "pytest -q"], exit_code=1, duration=0.5, by="check",
+                      stdout=PYTEST_OUTPUT))  # fmt: skip
+    record(CheckResult(step="fix", command="pytest -q", passed=False, exit_code=1, output=PYTEST_OUTPUT))
+    reason = "the checks still fail: pytest -q"
+    record(StepFinished(step="fix", status="failed", attempts=1, reason=reason))
+    record(RunFinished(status="failed", reason=reason, failed_step="fix"))
+    journal.finish("failed", reason, failed_step="fix")
+    return journal
+
+
+def refusing_run(start_run: StartRun, refusals: int = 30) -> Journal:
+    """A run whose worker is refused the same edit `refusals` times between its turns, then gives up."""
+    journal = start_run(task="stubborn", goal="Edit the tests.")
+    record = journal.record
+    record(RunStarted(task="stubborn", goal="Edit the tests.", model="test:model", workspace="/w", steps=["fix"]))
+    record(StepStarted(step="fix", attempt=1, instructions="Fix it."))
+    for n in range(refusals):
+        record(turn("fix", 1, f"Trying again, time {n}.", [{"tool": "edit", "args": {"path": "test_app.py"}}]))
+        record(PolicyDecision(step="fix", tool="edit", target="test_app.py", verdict="deny", rule="guardrails.write",
+                              reason="not a path workers may write"))  # fmt: skip
+    record(StepFinished(step="fix", status="failed", attempts=1, reason="gave up"))
+    record(RunFinished(status="failed", reason="gave up", failed_step="fix"))
+    journal.finish("failed", "gave up", failed_step="fix")
+    return journal

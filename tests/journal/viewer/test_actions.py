@@ -14,18 +14,13 @@ from interns.agents.cli.view import GateActions
 from interns.journal import RunStore
 from interns.journal.viewer import ViewerServer
 from tests.journal.viewer.conftest import Answer, fetch, sign_in
-from tests.journal.viewer.gate import RepoRun, repo_run
+from tests.journal.viewer.gate import RepoRun, acting_viewer, repo_run
 
 
 @pytest.fixture
 def gate(tmp_path: Path) -> Iterator[tuple[RepoRun, ViewerServer, GateActions]]:
-    run = repo_run(tmp_path)
-    actions = GateActions(run.runs)
-    with ViewerServer(run.runs, actions=actions).start() as server:
-        sign_in(server.sign_in_url)
-        yield run, server, actions
-    actions.wait()
-    run.repo.close()
+    with acting_viewer(repo_run(tmp_path)) as desk:
+        yield desk
 
 
 def act(server: ViewerServer, run_id: str, action: str, note: str = "") -> Answer:
@@ -91,4 +86,5 @@ def test_a_failed_run_cannot_be_accepted(tmp_path: Path) -> None:
     run.repo.close()
 
     assert refused.status == 409 and "only a run that succeeded can be accepted" in refused.json["error"]
-    assert summary["run"]["status"] == "failed" and summary["awaiting_review"] and not summary["can_accept"]
+    assert summary["run"]["status"] == "failed" and not summary["can_accept"]
+    assert summary["can_decide"] and not summary["awaiting_review"], "a failed run can be rejected, not accepted"

@@ -7,7 +7,17 @@ from pathlib import Path
 from interns.journal import Notice
 from interns.journal.viewer import ViewerServer
 from tests.journal.viewer.conftest import fetch, sign_in
-from tests.journal.viewer.runs import FINAL_DIFF, HOSTILE_TEXT, StartRun, demo_run, failed_run, record_demo_run
+from tests.journal.viewer.gate import deep_edit_run
+from tests.journal.viewer.runs import (
+    FINAL_DIFF,
+    HOSTILE_TEXT,
+    StartRun,
+    demo_run,
+    failed_check_run,
+    failed_run,
+    record_demo_run,
+    refusing_run,
+)
 
 
 def test_the_list_filters_by_status_task_text_and_review(viewer: ViewerServer, start_run: StartRun) -> None:
@@ -27,7 +37,8 @@ def test_the_list_filters_by_status_task_text_and_review(viewer: ViewerServer, s
     assert [r["run_id"] for r in fetch(f"{api}?status=failed").json["runs"]] == [failed.run_id]
     assert [r["run_id"] for r in fetch(f"{api}?task=demo").json["runs"]] == [reviewed.run_id, done.run_id]
     assert [r["run_id"] for r in fetch(f"{api}?q=QUOTE").json["runs"]] == [failed.run_id]
-    assert [r["run_id"] for r in fetch(f"{api}?review=awaiting").json["runs"]] == [failed.run_id, done.run_id]
+    # "awaiting review" only where a person can still accept: a failed run can be rejected, not accepted.
+    assert [r["run_id"] for r in fetch(f"{api}?review=awaiting").json["runs"]] == [done.run_id]
     assert fetch(f"{api}?q=nothing-like-this").json["runs"] == []
 
 
@@ -145,3 +156,74 @@ def test_review_actions_need_the_cookie_json_and_the_viewers_own_origin(root: Pa
     assert read_only.key not in page and cookie.split("=", 1)[1] not in page
     assert 'name="interns-actions" content="off"' in page
     assert not (run.dir / "review.json").exists()
+
+
+def test_a_failed_runs_summary_carries_the_failing_checks_findings(viewer: ViewerServer, start_run: StartRun) -> None:
+    run = failed_check_run(start_run)
+    lines = (run.dir / "events.jsonl").read_text().splitlines()
+    check_n = max(n for n, line in enumerate(lines, 1) if '"check_result"' in line)
+    command_n = next(n for n, line in enumerate(lines, 1) if '"command_run"' in line)
+
+    failure = fetch(f"{viewer.url}api/runs/{run.run_id}").json["failure"]
+
+    assert (failure["step"], failure["check"], failure["n"], failure["command_n"]) == (
+        "fix",
+        "pytest -q",
+        check_n,
+        command_n,
+    )
+    assert "E       assert 1 == 2" in failure["excerpt"] and "FAILED test_app.py::test_value" in failure["excerpt"]
+    assert "noise line 1\n" not in failure["excerpt"], "the telling lines, not the start of the output"
+
+
+def test_each_step_says_why_its_attempts_were_sent_back_and_its_last_check(
+    viewer: ViewerServer, start_run: StartRun
+) -> None:
+    run = demo_run(start_run)
+
+    steps = {step["id"]: step for step in fetch(f"{viewer.url}api/runs/{run.run_id}").json["plan"]["steps"]}
+
+    assert steps["fix"]["sent_back"] == ["The check failed."] and steps["explore"]["sent_back"] == []
+    assert steps["fix"]["last_check"] | {"n": 0} == {
+        "n": 0,
+        "passed": True,
+        "command": "grep -q 2 app.py",
+        "kind": "command",
+    }
+    assert steps["explore"]["last_check"] is None
+
+
+def test_an_edit_is_a_diff_numbered_as_the_file_is_and_a_write_a_diff_of_its_lines(tmp_path: Path) -> None:
+    run = deep_edit_run(tmp_path)
+    with ViewerServer(run.runs).start() as server:
+        sign_in(server.sign_in_url)
+        events = fetch(f"{server.url}api/runs/{run.run_id}/events?step=bump").json["events"]
+        changes = fetch(f"{server.url}api/runs/{run.run_id}/steps/bump/changes").json["changes"]
+    run.repo.close()
+
+    edit, write = [event for event in events if event["type"] == "tool_call" and event["ok"]]
+    assert edit["line"] == 6 and "@@ -6 +6 @@" in edit["diff"] and "-VALUE = 1\n+VALUE = 2" in edit["diff"]
+    assert '+a "quoted" line\n+and a second\n' in write["diff"], "the lines written, not an escaped string"
+    assert [change["diff"] for change in changes] == [edit["diff"], write["diff"]]
+
+
+def test_a_run_is_searched_by_text_and_kind_and_a_refusal_group_lists_every_line(
+    viewer: ViewerServer, start_run: StartRun
+) -> None:
+    run = refusing_run(start_run, refusals=30)
+    base = f"{viewer.url}api/runs/{run.run_id}"
+    lines = (run.dir / "events.jsonl").read_text().splitlines()
+    denials = [n for n, line in enumerate(lines, 1) if '"deny"' in line]
+
+    by_text = fetch(f"{base}/search?q=TIME%2017").json
+    by_kind = fetch(f"{base}/search?kind=policy_decision&limit=5").json
+    both = fetch(f"{base}/search?q=time%201&kind=model_response").json
+    group = fetch(f"{base}/refusals?tool=edit&target=test_app.py&rule=guardrails.write").json
+    other = fetch(f"{base}/refusals?tool=edit&target=app.py&rule=guardrails.write").json
+
+    [found] = by_text["found"]
+    assert found["type"] == "model_response" and found["step"] == "fix" and "time 17" in found["snippet"]
+    assert by_kind["total"] == 30 and len(by_kind["found"]) == 5 and by_kind["more"]
+    assert {f["type"] for f in both["found"]} == {"model_response"} and both["total"] == 11, "time 1, 10 to 19"
+    assert group["lines"] == denials and len(denials) == 30
+    assert other["lines"] == []

@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from interns.journal import ApprovalAnswered, RunStore
 from tests.journal.viewer.conftest import Answer, fetch
-from tests.journal.viewer.gate import RepoRun, repo_run
+from tests.journal.viewer.gate import RepoRun, paused_run, repo_run
 from tests.journal.viewer.test_command import interns_view
 
 TOKEN_LIKE = re.compile(r"[A-Za-z0-9_-]{20,}")
@@ -42,27 +43,62 @@ def undecided(run: RepoRun) -> bool:
     return not (run.runs / "runs" / run.run_id / "review.json").exists() and run.value_on_main == "VALUE = 1"
 
 
+def posts_with_guessed_secrets(
+    root: str, run_id: str, actions: tuple[tuple[str, str], ...], secrets: list[str]
+) -> list[Answer]:
+    """Each action posted from the viewer's own Origin with each secret a stranger could scrape or guess."""
+    answers = []
+    for action, note in actions:
+        for secret in secrets:
+            headers = {
+                "Content-Type": "application/json",
+                "Origin": root.rstrip("/"),
+                "X-Interns-Token": secret,
+                "Cookie": f"interns-view-{urlsplit(root).port}={secret}",
+            }
+            url = f"{root}api/runs/{run_id}/{action}"
+            answers.append(fetch(url, method="POST", body={"note": note}, headers=headers, stranger=True))
+    return answers
+
+
 def test_a_stranger_on_loopback_cannot_accept_reject_or_retry(waiting: RepoRun) -> None:
     with interns_view("--runs-dir", str(waiting.runs), cwd=waiting.runs.parent) as viewing:
         root = viewing.url
         paths = ["", f"runs/{waiting.run_id}", f"api/runs/{waiting.run_id}", "static/common.js", "static/run.js"]
         pages = [fetch(root + path, stranger=True) for path in paths]
         scraped = [secret for page in pages for secret in scraped_secrets(page)] + ["", "guess"]
-        answers = []
-        for action, note in (("accept", ""), ("reject", "no"), ("retry", "again")):
-            for secret in scraped:
-                headers = {
-                    "Content-Type": "application/json",
-                    "Origin": root.rstrip("/"),
-                    "X-Interns-Token": secret,
-                    "Cookie": f"interns-view-{urlsplit(root).port}={secret}",
-                }
-                url = f"{root}api/runs/{waiting.run_id}/{action}"
-                answers.append(fetch(url, method="POST", body={"note": note}, headers=headers, stranger=True))
+        actions = (("accept", ""), ("reject", "no"), ("retry", "again"))
+        answers = posts_with_guessed_secrets(root, waiting.run_id, actions, scraped)
 
     assert {answer.status for answer in answers} <= {401, 403}, [a.body for a in answers if a.status not in (401, 403)]
     assert undecided(waiting)
     assert not any(urlsplit(viewing.link).query.split("=", 1)[-1] in page.body.decode() for page in pages)
+
+
+def test_a_stranger_cannot_approve_deny_or_resume_a_paused_run(tmp_path: Path) -> None:
+    run = paused_run(tmp_path)
+    with interns_view("--runs-dir", str(run.runs), cwd=run.runs.parent) as viewing:
+        root = viewing.url
+        pages = [fetch(root + path, stranger=True) for path in ("", f"runs/{run.run_id}", "static/run.js")]
+        scraped = [secret for page in pages for secret in scraped_secrets(page)] + ["", "guess"]
+        answers = posts_with_guessed_secrets(
+            root, run.run_id, (("approve", ""), ("deny", "no"), ("resume", "")), scraped
+        )
+        cookie = fetch(viewing.link, stranger=True).headers["Set-Cookie"].split(";", 1)[0]
+        for action, origin, kind in (
+            ("approve", "http://evil.example", "application/json"),
+            ("deny", root.rstrip("/"), "text/plain"),  # what a form on another site can send
+            ("resume", "null", "application/json"),
+        ):
+            headers = {"Cookie": cookie, "Origin": origin, "Content-Type": kind}
+            url = f"{root}api/runs/{run.run_id}/{action}"
+            answers.append(fetch(url, method="POST", body={"note": "no"}, headers=headers, stranger=True))
+    events = list(RunStore(run.runs).events(run.run_id))
+    run.repo.close()
+
+    assert {answer.status for answer in answers} <= {401, 403}, [a.body for a in answers if a.status not in (401, 403)]
+    assert not any(isinstance(event, ApprovalAnswered) for event in events)
+    assert RunStore(run.runs).load(run.run_id).status == "awaiting_approval"
 
 
 def test_the_printed_link_signs_the_person_in_and_their_actions_work(waiting: RepoRun) -> None:

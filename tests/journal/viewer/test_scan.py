@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from interns.journal import Notice, PlanMade, Redactor, open_run
+from interns.journal import Notice, PlanMade, Redactor, StepRetry, StepStarted, open_run
 from interns.journal.viewer import RunScan
 from interns.journal.viewer.pages import page, read_event
 from interns.journal.viewer.scan import RUN_LEVEL
@@ -95,3 +95,14 @@ def test_built_in_checks_of_the_plan_read_as_words(start_run: StartRun) -> None:
     scan = RunScan(events_path(journal))
     scan.advance()
     assert scan.steps["s"].done_when == ["pytest -q", "no_markers", "preserves: input a.md, output b.md"]
+
+
+def test_why_an_attempt_was_sent_back_reads_past_a_line_that_ends_in_a_colon(start_run: StartRun) -> None:
+    journal = start_run()
+    journal.record(StepStarted(step="fix", attempt=1, instructions="Fix it."))
+    journal.record(StepRetry(step="fix", attempt=2, feedback="The check failed:\n\n  $ pytest -q\nE assert 1 == 2\n"))
+    journal.record(StepRetry(step="fix", attempt=3, feedback="Too many lines changed.\nKeep it small."))
+    scan = RunScan(journal.dir / "events.jsonl")
+    scan.advance()
+
+    assert scan.steps["fix"].sent_back == ["The check failed: $ pytest -q", "Too many lines changed."]

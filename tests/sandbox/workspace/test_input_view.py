@@ -72,3 +72,35 @@ async def test_the_sandbox_reads_inputs_in_place_and_cannot_change_them(view: In
     assert "b/out/new.md" in diff and diff.count("diff --git") == 1, diff
     view.remove_stubs()
     assert sorted(p.name for p in view.path.iterdir()) == ["current", "out"]
+
+
+def test_an_opened_folder_is_made_and_its_entries_bound_one_by_one(tmp_path: Path) -> None:
+    inputs = tmp_path / "inputs"
+    (inputs / "raw" / "sub").mkdir(parents=True)
+    (inputs / "raw" / "speech.txt").write_text("spoken\n")
+    (inputs / "raw" / "sub" / "deep.txt").write_text("deep\n")
+    (inputs / "notes.md").write_text("notes\n")
+    os.symlink("speech.txt", inputs / "raw" / "latest")
+
+    view = InputView.create(inputs, tmp_path / "run" / "workspace", opened=["raw", "missing/folder"])
+
+    assert view.read_only() == (
+        (view.source / "notes.md", "notes.md"),
+        (view.source / "raw" / "speech.txt", "raw/speech.txt"),
+        (view.source / "raw" / "sub", "raw/sub"),
+    )
+    assert os.readlink(view.path / "raw" / "latest") == "speech.txt"
+    assert view.owner("raw/speech.txt") == view.source and view.owner("raw/sub/deep.txt") == view.source
+    assert view.owner("raw/draft_v1.md") == view.path and view.owner("raw") == view.path
+    (view.path / "raw" / "speech.txt").touch()  # mount points as bwrap and docker leave them
+    (view.path / "raw" / "sub").mkdir()
+    (view.path / "raw" / "draft_v1.md").write_text("draft\n")
+    diff = view.diff()
+    assert "b/raw/draft_v1.md" in diff and diff.count("diff --git") == 1, diff
+
+    view.remove_stubs()
+    assert sorted(p.relative_to(view.path).as_posix() for p in view.path.rglob("*")) == [
+        "raw",
+        "raw/draft_v1.md",
+        "raw/latest",
+    ]
