@@ -24,6 +24,7 @@ from typing import Any
 from rich.console import Console
 
 from benchmarks import (
+    batch,
     journal_index,
     long_run,
     parallel,
@@ -79,6 +80,7 @@ def benchmarks(args: argparse.Namespace) -> dict[str, Callable[[], BenchResult]]
         "journal_index": lambda: journal_index.measure(events=args.events, runs=args.runs, rounds=args.rounds),
         "viewer": lambda: viewer(args.viewer_events, args.viewer_repeats),
         "prompt_weight": lambda: prompt_weight.measure(rounds=args.rounds, peer=peer, install_peer=install),
+        "batch": lambda: batch.measure(runs=args.batch_runs, ray=not args.no_ray, store_runs=args.store_runs),
         "long_run": lambda: long_run.measure(rounds=args.rounds * 2, tool_turns=args.long_turns),
         "prose_checks": lambda: prose_checks.measure(args.prose_corpus),
         "proxy": lambda: proxy.measure(requests=args.floor_commands, rounds=args.rounds),
@@ -118,6 +120,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, help="runs to list (default 10000)")
     parser.add_argument("--viewer-events", type=int, help="events in the viewer's run (default 50000)")
     parser.add_argument("--viewer-repeats", type=int, help="viewer timings (default 5)")
+    parser.add_argument("--batch-runs", type=int, help="runs of the offline example per batch (default 200)")
+    parser.add_argument("--store-runs", type=int, help="runs in the store for the batch listing (default 100000)")
+    parser.add_argument("--no-ray", action="store_true", help="leave the local Ray cluster out of the batch figures")
     parser.add_argument("--long-turns", type=int, help="tool turns of the long run on the Anthropic wire (default 200)")
     parser.add_argument(
         "--base-url",
@@ -155,6 +160,8 @@ DEFAULTS: dict[str, Any] = {
     "runs": 10_000,
     "viewer_events": 50_000,
     "viewer_repeats": 5,
+    "batch_runs": 200,
+    "store_runs": 100_000,
     "long_turns": 200,
     "attempts": 5,
 }
@@ -170,6 +177,8 @@ QUICK: dict[str, Any] = {
     "runs": 200,
     "viewer_events": 2_000,
     "viewer_repeats": 1,
+    "batch_runs": 2,
+    "store_runs": 1_000,
     "long_turns": 30,
     "attempts": 1,
 }

@@ -32,7 +32,7 @@ from interns.journal.events import (
     parse_event,
 )
 from interns.journal.formats import FORMAT_VERSION
-from interns.journal.header import RunHeader
+from interns.journal.header import BatchLink, RunHeader
 from interns.journal.index import RunIndex
 from interns.journal.redact import Redactor
 from interns.journal.reopen import RunStillGoing, reopen_run
@@ -44,6 +44,7 @@ __all__ = [
     "AmbiguousRun",
     "ApprovalAnswered",
     "ApprovalRequested",
+    "BatchLink",
     "CheckResult",
     "CommandRun",
     "ContextCompacted",

@@ -15,6 +15,16 @@ from interns.journal.formats import FORMAT_VERSION, upgrade_header
 
 HEADER_FILE = "run.json"
 
+ParamValue = str | int | float | bool
+"""A task parameter's value as the run used it."""
+
+
+class BatchLink(BaseModel):
+    """Which batch (or eval) a run belongs to, and which of its rows it ran."""
+
+    batch_id: str
+    row: int
+
 
 class RunHeader(BaseModel):
     """The header of one run, rewritten at its start and its finish; listings read only these."""
@@ -50,6 +60,10 @@ class RunHeader(BaseModel):
     """Minutes the task takes a person by hand, as its task file said when the run started."""
     pid_start: int | None = None
     """When that process started (clock ticks since boot, Linux), so a later process given the same pid is not it."""
+    params: dict[str, ParamValue] = {}
+    """The task's parameters as this run used them (given with `-p`, or defaults)."""
+    batch: BatchLink | None = None
+    """The batch or eval this run is one row of."""
 
     @property
     def duration(self) -> float | None:

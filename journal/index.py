@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from interns.journal.header import RunHeader
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Kept in SQLite's `user_version`; an index of another schema is dropped and rebuilt, never migrated."""
 
 _SCHEMA = (
@@ -23,14 +23,16 @@ _SCHEMA = (
         finished REAL,
         cost_usd REAL,
         total_tokens INTEGER NOT NULL,
-        header TEXT NOT NULL
+        header TEXT NOT NULL,
+        batch_id TEXT
     )""",
     "CREATE INDEX runs_by_started ON runs (started DESC, run_id DESC)",
     "CREATE INDEX runs_by_task ON runs (task, started DESC)",
     "CREATE INDEX runs_by_status ON runs (status, started DESC)",
+    "CREATE INDEX runs_by_batch ON runs (batch_id, started)",
     f"PRAGMA user_version = {SCHEMA_VERSION}",
 )
-_UPSERT = "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_UPSERT = "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 T = TypeVar("T")
 
@@ -46,6 +48,7 @@ def _row(header: RunHeader) -> tuple[object, ...]:
         header.usage.cost_usd,
         header.usage.total_tokens,
         header.model_dump_json(),
+        header.batch.batch_id if header.batch is not None else None,
     )
 
 
@@ -90,11 +93,18 @@ class RunIndex:
         """The ids of every run in the index."""
         return self._use(lambda conn: {run_id for (run_id,) in conn.execute("SELECT run_id FROM runs")})
 
-    def query(self, *, status: str | None = None, task: str | None = None, limit: int | None = None) -> list[RunHeader]:
-        """Headers as stored, newest first, optionally only of one status and one task, at most `limit` of them."""
+    def query(
+        self,
+        *,
+        status: str | None = None,
+        task: str | None = None,
+        limit: int | None = None,
+        batch_id: str | None = None,
+    ) -> list[RunHeader]:
+        """Headers as stored, newest first, optionally only of one status, one task and one batch, at most `limit`."""
         where: list[str] = []
         params: list[object] = []
-        for column, value in (("status", status), ("task", task)):
+        for column, value in (("status", status), ("task", task), ("batch_id", batch_id)):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)

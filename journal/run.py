@@ -11,6 +11,7 @@ import secrets
 import socket
 import sqlite3
 import threading
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -19,7 +20,7 @@ from typing import Any, get_args
 from interns.errors import RunError
 from interns.journal._files import atomic_write, process_start_ticks
 from interns.journal.events import Event, EventAdapter, FinalStatus, ModelResponse, Usage, now
-from interns.journal.header import RunHeader, write_header
+from interns.journal.header import BatchLink, ParamValue, RunHeader, write_header
 from interns.journal.index import RunIndex
 from interns.journal.redact import Redactor
 
@@ -206,6 +207,8 @@ def open_run(
     git_commit: str | None = None,
     manual_minutes: float | None = None,
     redactor: Redactor | None = None,
+    params: Mapping[str, ParamValue] | None = None,
+    batch: BatchLink | None = None,
 ) -> Journal:
     """Start the journal of a new run in `<root>/runs/<run-id>/`; the redactor defaults to this environment's.
 
@@ -226,6 +229,8 @@ def open_run(
         workspace=redactor.redact(workspace),
         git_commit=git_commit,
         manual_minutes=manual_minutes,
+        params={name: redactor.redact(v) if isinstance(v, str) else v for name, v in (params or {}).items()},
+        batch=batch,
         started=started,
         host=socket.gethostname(),
         pid=os.getpid(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 from collections.abc import Iterator
@@ -59,6 +60,14 @@ class RunStore:
         if live_filter:
             headers = [header for header in headers if header.status == status][:limit]
         return headers
+
+    def batch_runs(self, batch_id: str) -> builtins.list[RunHeader]:
+        """The runs of one batch (or eval), oldest first, a "running" one whose writer is gone read as "interrupted"."""
+        if not self.runs_dir.is_dir():
+            return []
+        self._sync_index()
+        headers = self.index.query(batch_id=batch_id)
+        return [self._refresh(header) if header.status == "running" else header for header in reversed(headers)]
 
     def rebuild_index(self) -> int:
         """Rebuild the index from the run directories; returns how many runs it now holds."""

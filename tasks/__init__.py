@@ -22,6 +22,7 @@ from interns.tasks.graph import find_cycle, plan_levels, topological_order
 from interns.tasks.loader import line_of, load, load_text
 from interns.tasks.mcp import DEFAULT_ASK, McpServer, McpToolRules, servers_for
 from interns.tasks.network import CredentialRule, NetworkRules
+from interns.tasks.params import Param, ParamValue, param_values, parse_assignments
 from interns.tasks.schema import json_schema
 from interns.tasks.spec import (
     ALL_TOOLS,
@@ -63,6 +64,8 @@ __all__ = [
     "NoMarkersCheck",
     "NotCopiedCheck",
     "Outputs",
+    "Param",
+    "ParamValue",
     "Preservation",
     "PreservesCheck",
     "Problem",
@@ -79,6 +82,8 @@ __all__ = [
     "line_of",
     "load",
     "load_text",
+    "param_values",
+    "parse_assignments",
     "parse_data",
     "plan_levels",
     "read_schema",

@@ -21,7 +21,14 @@ _WORKSPACE_HELP = "'repo' (a git repository) or 'folder' (a plain folder)"
 _STEP_ID_PATTERN = get_args(StepId)[1].pattern
 _TEXT_PATTERN = get_args(Text)[1].pattern
 _ENV_NAME_PATTERN = get_args(EnvName)[1].pattern
-_CUSTOM_ERRORS = {"glob_outside_workspace", "check_kind", "mcp_server", "host_pattern", "network_rules"}
+_CUSTOM_ERRORS = {
+    "glob_outside_workspace",
+    "check_kind",
+    "mcp_server",
+    "param_default",
+    "host_pattern",
+    "network_rules",
+}
 """Errors raised by spec.py's own validators, whose messages are already written for a person."""
 
 _INTEGER_ERRORS = {"int_type", "int_parsing", "int_parsing_size", "int_from_float"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from interns.tasks._check_problems import check_problems
@@ -12,6 +13,7 @@ from interns.tasks._validation import shown_value, validate
 from interns.tasks._yaml_lines import read_yaml
 from interns.tasks.checks import resolve_schema_paths
 from interns.tasks.errors import Problem, TaskFileError
+from interns.tasks.params import apply_params
 from interns.tasks.spec import FolderWorkspace, RepoWorkspace, TaskSpec
 
 _SCRIPTED = "scripted:"
@@ -21,8 +23,12 @@ MAX_FILE_BYTES = 1024 * 1024
 _TOO_BIG = "too big for a task file (more than 1 MiB); put long material in files that context.files or exemplars name"
 
 
-def load(path: str | Path) -> TaskSpec:
-    """Load the task file at `path`; relative paths in it are resolved against its folder."""
+def load(path: str | Path, params: Mapping[str, str] | None = None) -> TaskSpec:
+    """Load the task file at `path`; relative paths in it are resolved against its folder.
+
+    `params` are a run's parameter values as given (`-p NAME=VALUE`); None when no run is started, so a parameter
+    without a default is checked with a stand-in value.
+    """
     file = Path(path)
     try:
         with file.open("rb") as handle:
@@ -42,7 +48,7 @@ def load(path: str | Path) -> TaskSpec:
         byte = raw[error.start : error.start + 1].hex()
         message = f"not UTF-8 text (byte 0x{byte} cannot be decoded); save the file as UTF-8"
         raise TaskFileError([Problem(file, line, "", message)]) from None
-    return load_text(text, file)
+    return load_text(text, file, params)
 
 
 def line_of(path: str | Path, field: tuple[str | int, ...]) -> int | None:
@@ -54,8 +60,9 @@ def line_of(path: str | Path, field: tuple[str | int, ...]) -> int | None:
     return document.line_of(field) if document is not None else None
 
 
-def load_text(text: str, path: str | Path) -> TaskSpec:
-    """Load a task from `text`, as if read from `path`: problems name `path`, relative paths resolve from its folder."""
+def load_text(text: str, path: str | Path, params: Mapping[str, str] | None = None) -> TaskSpec:
+    """Load a task from `text`, as if read from `path`: problems name `path`, relative paths resolve from its folder;
+    `params` as for `load`."""
     file = Path(path)
     if len(text) > MAX_FILE_BYTES:  # characters, not bytes: close enough, and cheap on a huge text
         raise TaskFileError([Problem(file, None, "", _TOO_BIG)])
@@ -69,7 +76,9 @@ def load_text(text: str, path: str | Path) -> TaskSpec:
             f"got {shown_value(doc.data)}"
         )
         raise TaskFileError([Problem(file, doc.line_of(()), "", message)])
+    doc, param_problems = apply_params(doc, file, params)
     spec, problems = validate(doc, file)
+    problems += param_problems
     at_fault = {(p.line, p.field) for p in problems}
     # a need already reported as malformed is not reported again as missing
     problems += [p for p in step_problems(doc, file) if (p.line, p.field) not in at_fault]

@@ -12,6 +12,7 @@ from interns.tasks._types import Text, WorkspaceGlob
 from interns.tasks.checks import Check
 from interns.tasks.mcp import McpServer, ServerName
 from interns.tasks.network import CredentialRule, Network, NetworkRules, allows
+from interns.tasks.params import Param, ParamName
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 """What a step id or a task name may be: lowercase letters, digits, '-' and '_', at most 63."""
@@ -357,3 +358,6 @@ class TaskSpec(_Model):
     """Minutes the task takes a person by hand; `interns stats` weighs it against review time to show time saved."""
     mcp: list[McpServer] = []
     """MCP servers whose tools workers may call (they run on the host); each call is judged by the server's `tools`."""
+    params: dict[ParamName, Param] = {}
+    """Parameters a run gives with `-p NAME=VALUE` (or a batch, one row each), used as `{{ NAME }}` in any text or
+    path of the file: `{notes_folder: {type: path, default: ~/notes, description: ...}}`."""

@@ -1,7 +1,8 @@
 """The `interns` command line: the app, its commands registered in the order a person meets them, and `main`.
 
 Each command lives in a module of its own (`check`, `run`, `show`, `review`, `init`, `resume`, `replay`, `view`,
-`stats`, `sandbox`); errors raised on purpose reach `main`, which prints them and exits with the code of who must act.
+`stats`, `batch`, `eval`, `sandbox`); errors raised on purpose reach `main`, which prints them and exits with the code
+of who must act.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from typing import Annotated
 
 import typer
 
+from interns.agents.cli.batch import batch, batches
 from interns.agents.cli.check import check, schema
 from interns.agents.cli.common import err, exit_code_of, out
+from interns.agents.cli.eval import eval_task
 from interns.agents.cli.init import init, new
 from interns.agents.cli.replay import replay
 from interns.agents.cli.resume import approve, resume
@@ -71,6 +74,9 @@ app.command(short_help="Play a run's recorded turns against the current or a cha
 )
 app.command(short_help="Review runs in a browser: plan, timeline, diffs, costs; accept or reject.")(view)
 app.command(short_help="Per task: runs, cost, review minutes and the time saved.")(stats)
+app.command(short_help="Run a task once per row of params (--params FILE or --each GLOB).")(batch)
+app.command(short_help="List batches and evals, or show, resume or accept one.")(batches)
+app.command("eval", short_help="Run a task N times per model: pass rate, cost, time, tokens, failures.")(eval_task)
 app.add_typer(sandbox_app, name="sandbox", short_help="Build the docker image; clean up after dead runs.")
 
 

@@ -11,8 +11,10 @@ import typer
 
 from interns.agents.cli.common import (
     EXIT_BAD_INPUT,
+    Params,
     err,
     fail,
+    given_params,
     out,
 )
 from interns.agents.gate.visible import visible
@@ -25,23 +27,30 @@ __all__ = ["check", "schema"]
 
 def check(
     files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Task files to validate.", show_default=False)],
+    param: Params = None,
 ) -> None:
-    """Validate task files and print each one's plan of steps; exit code 2 names every problem found."""
+    """Validate task files and print each one's plan of steps; exit code 2 names every problem found.
+
+    With `-p`, parameters are checked as a run would take them; without, one that has no default is checked with a
+    stand-in value and the workspace is not looked for."""
     from interns import tasks
     from interns.agents.policy.rule_examples import example_problems
     from interns.agents.runtime.preflight import PreflightError, check_workspace
 
     bad = False
     for path in files:
+        given = given_params(param) if param else None
         try:
-            spec = tasks.load(path)
+            spec = tasks.load(path, given)
         except tasks.TaskFileError as exc:
             bad = True
             for problem in exc.problems:
                 err.print(str(problem), markup=False)
             continue
+        unset = [name for name, p in spec.params.items() if p.default is None and name not in (given or {})]
         try:
-            check_workspace(spec)
+            if not unset:  # a stand-in path names no real folder
+                check_workspace(spec)
         except PreflightError as exc:
             bad = True
             err.print(visible(exc.located(path)), markup=False)
@@ -52,11 +61,22 @@ def check(
                 err.print(f"{path}: {line}", markup=False)
             continue
         out.print(f"{path}: ok — task '{spec.name}'", style="green", markup=False)
+        _print_params(spec, unset)
         if not spec.steps:
             out.print("  no steps: the supervisor plans them when the run starts (see them with --plan-only)")
         _print_plan(spec.steps)
     if bad:
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _print_params(spec: tasks.TaskSpec, unset: list[str]) -> None:
+    """Each parameter with its type, default and description; those without a value say a run must give one."""
+    for name, param in spec.params.items():
+        default = f" = {param.default}" if param.default is not None else f" (no default: a run gives -p {name}=...)"
+        about = f" — {param.description}" if param.description else ""
+        out.print(visible(f"  param {name}: {param.type}{default}{about}"), markup=False)
+    if unset:
+        out.print(f"  the workspace was not looked for: pass -p for {', '.join(unset)} to check it too")
 
 
 def _print_plan(steps: list[tasks.Step]) -> None:

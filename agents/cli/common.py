@@ -31,11 +31,13 @@ __all__ = [
     "EXIT_CANCELLED",
     "EXIT_FAILED",
     "PROG",
+    "Params",
     "RunRef",
     "RunsDir",
     "err",
     "exit_code_of",
     "fail",
+    "given_params",
     "out",
     "print_event",
     "print_warnings",
@@ -62,6 +64,22 @@ RunsDir = Annotated[
     ),
 ]
 DEFAULT_RUNS_DIR = Path(".interns")
+Params = Annotated[
+    list[str] | None,
+    typer.Option("--param", "-p", metavar="NAME=VALUE", help="A value for one of the task's params (repeatable)."),
+]
+
+
+def given_params(assignments: list[str] | None) -> dict[str, str]:
+    """The `-p NAME=VALUE` options as a mapping; a malformed one is the person's to fix (exit 2)."""
+    from interns import tasks
+
+    try:
+        return tasks.parse_assignments(assignments or [])
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+
+
 RunRef = Annotated[str, typer.Argument(metavar="RUN", help="A run id, a unique prefix of one, or 'last'.")]
 
 

@@ -11,8 +11,10 @@ import typer
 from interns.agents.cli.common import (
     DEFAULT_RUNS_DIR,
     EXIT_CANCELLED,
+    Params,
     RunsDir,
     fail,
+    given_params,
     out,
     print_warnings,
     report_outcome,
@@ -21,7 +23,7 @@ from interns.agents.cli.common import (
 )
 from interns.agents.gate.approval import TerminalAsker
 from interns.agents.gate.visible import visible
-from interns.journal import PlanMade, RunStore
+from interns.journal import BatchLink, PlanMade, RunStore
 
 if TYPE_CHECKING:
     from interns import tasks
@@ -43,13 +45,22 @@ def run(
         typer.Option("--approve-plan", help="Show the plan and wait for a yes on the terminal before work starts."),
     ] = False,
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
+    param: Params = None,
+    batch_row: Annotated[
+        str | None, typer.Option("--batch-row", hidden=True, help="BATCH_ID:ROW, set by `interns batch`.")
+    ] = None,
 ) -> None:
     """Run a task file: each step on a sandboxed worker, checked by its done_when commands, all journaled."""
     if approve_plan and not sys.stdin.isatty():
         raise fail("--approve-plan needs a terminal to answer on; use --plan-only to see the plan")
     runner = runner_for(runs_dir)
     supervisor = runner.start(
-        task_file, model=model, plan_only=plan_only, approve_plan=_approve_on_terminal if approve_plan else None
+        task_file,
+        model=model,
+        plan_only=plan_only,
+        approve_plan=_approve_on_terminal if approve_plan else None,
+        params=given_params(param),
+        batch=_batch_link(batch_row),
     )
     print_warnings(runner)
     try:
@@ -63,6 +74,16 @@ def run(
         out.print(f"journal: {result.run_dir}", markup=False)
         return
     report_outcome(result, human_review=supervisor.spec.review.human, runs_dir=runs_dir)
+
+
+def _batch_link(text: str | None) -> BatchLink | None:
+    """`--batch-row ID:ROW` as the link the run's header records."""
+    if text is None:
+        return None
+    batch_id, _, row = text.rpartition(":")
+    if not batch_id or not row.isdigit():
+        raise fail(f"--batch-row {text!r}: write it as BATCH_ID:ROW")
+    return BatchLink(batch_id=batch_id, row=int(row))
 
 
 async def _approve_on_terminal(steps: list[tasks.Step]) -> bool:

@@ -56,11 +56,14 @@ def check_workspace(spec: TaskSpec) -> list[str]:
     return warnings
 
 
-def preflight(spec: TaskSpec) -> list[str]:
-    """Check the workspace and the sandbox backend; return warnings the person should see before work starts."""
+def preflight(spec: TaskSpec, *, backend: bool = True) -> list[str]:
+    """Check the workspace and the sandbox backend; return warnings the person should see before work starts.
+
+    `backend` False leaves the backend to be checked where the runs run (a cluster node checks its own)."""
     warnings = check_workspace(spec)
     try:
-        check_backend(spec.guardrails.sandbox, image=spec.guardrails.image)
+        if backend:
+            check_backend(spec.guardrails.sandbox, image=spec.guardrails.image)
     except SandboxUnavailable as exc:
         raise PreflightError(str(exc)) from None
     for rule in spec.guardrails.credentials:

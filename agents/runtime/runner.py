@@ -8,8 +8,8 @@ rule examples hold, and the workspace and the sandbox backend are there.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from interns import tasks
@@ -20,7 +20,7 @@ from interns.agents.runtime.resume import CannotResume, resume_point
 from interns.agents.runtime.starts import ApprovePlan, Fresh, Resumed, RunStart
 from interns.agents.runtime.supervisor import RunResult, Supervisor, TaskSource
 from interns.agents.worker.models import ModelChoice, select_model
-from interns.journal import Event, RunStore
+from interns.journal import BatchLink, Event, RunStore
 from interns.tasks.spec import SandboxKind
 
 __all__ = ["DEFAULT_RUNS_DIR", "Runner", "resume_run", "retry_run", "run_task", "scripted_agents"]
@@ -49,13 +49,17 @@ class Runner:
         model: str | None = None,
         plan_only: bool = False,
         approve_plan: ApprovePlan | None = None,
+        params: Mapping[str, str] | None = None,
+        batch: BatchLink | None = None,
         sandbox: SandboxKind | None = None,
         replay_of: str | None = None,
     ) -> Supervisor:
-        """A new run of the task file, checked; `model` overrides the task's own, `sandbox` its sandbox; with
-        `replay_of`, the run plays that run's recorded turns again (its model is their script)."""
-        start = Fresh(plan_only=plan_only, approve_plan=approve_plan, replay_of=replay_of)
-        return self._supervisor(task_file, model, start, sandbox)
+        """A new run of the task file, checked; `model` overrides the task's own, `params` are `-p` values as given,
+        `batch` links the run to the batch row it is, `sandbox` overrides its sandbox; with `replay_of`, the run
+        plays that run's recorded turns again (its model is their script)."""
+        given = dict(params or {})
+        start = Fresh(plan_only=plan_only, approve_plan=approve_plan, batch=batch, replay_of=replay_of)
+        return self._supervisor(task_file, model, start, given, sandbox)
 
     def retry(self, run_ref: str, note: str, *, model: str | None = None) -> Supervisor:
         """A new run of the task an earlier run ran, its workers told the person's note; checked as `start` is."""
@@ -65,7 +69,8 @@ class Runner:
         header = store.load(run_ref)
         task_file = self._task_file(header.run_id, run_started(store, header.run_id).task_file)
         choice = model or (header.model if header.scripted else None)
-        return self._supervisor(task_file, choice, Fresh(feedback=note, retry_of=header.run_id))
+        start = Fresh(feedback=note, retry_of=header.run_id, batch=header.batch)
+        return self._supervisor(task_file, choice, start, given_as_text(header.params))
 
     def resume(
         self, run_ref: str, *, from_step: str | None = None, model: str | None = None, by: str = "terminal"
@@ -77,13 +82,23 @@ class Runner:
             listed = "\n  ".join(f"step {r.step}: {r.tool} {r.target}" for r in point.waiting)
             raise CannotResume(f"run {point.run_id} still waits for answers:\n  {listed}")
         task_file = self._task_file(point.run_id, point.started.task_file)
-        return self._supervisor(task_file, model or point.header.model, Resumed(point))
+        given = given_as_text(point.header.params)
+        return self._supervisor(task_file, model or point.header.model, Resumed(point), given)
 
     def check(
-        self, task_file: Path, model: str | None = None, sandbox: SandboxKind | None = None
+        self,
+        task_file: Path,
+        model: str | None = None,
+        params: Mapping[str, str] | None = None,
+        *,
+        sandbox: SandboxKind | None = None,
+        backend: bool = True,
     ) -> tuple[tasks.TaskSpec, ModelChoice]:
-        """The task and its model, checked as a run needs them; raises the first problem, keeps the warnings."""
-        spec = tasks.load(task_file)
+        """The task and its model, checked as a run needs them; raises the first problem, keeps the warnings.
+
+        `sandbox` overrides the task's sandbox; `backend` False leaves the sandbox backend to the machine the run
+        will run on (a cluster node)."""
+        spec = tasks.load(task_file, params if params is not None else {})
         if sandbox is not None:
             spec = spec.model_copy(update={"guardrails": spec.guardrails.model_copy(update={"sandbox": sandbox})})
         choice = select_model(spec.model, model, supervisor=spec.supervisor_model, endpoints=spec.models)
@@ -91,15 +106,22 @@ class Runner:
         if problems := example_problems(spec):
             raise PreflightError(f"{task_file}: " + "\n".join(problems))
         try:
-            self.warnings = preflight(spec)
+            self.warnings = preflight(spec, backend=backend)
         except PreflightError as exc:
             raise PreflightError(exc.located(task_file)) from None
         return spec, choice
 
     def _supervisor(
-        self, task_file: Path, model: str | None, start: RunStart, sandbox: SandboxKind | None = None
+        self,
+        task_file: Path,
+        model: str | None,
+        start: RunStart,
+        params: dict[str, str],
+        sandbox: SandboxKind | None = None,
     ) -> Supervisor:
-        spec, choice = self.check(task_file, model, sandbox)
+        spec, choice = self.check(task_file, model, params, sandbox=sandbox)
+        if isinstance(start, Fresh):
+            start = replace(start, params=tasks.param_values(spec.params, params))
         source = TaskSource(task_file.read_text(encoding="utf-8"), task_file.resolve())
         return Supervisor(
             spec, choice, source, runs_root=self.runs_dir, start=start, asker=self.asker, on_event=self.on_event
@@ -113,6 +135,11 @@ class Runner:
         return Path(recorded)
 
 
+def given_as_text(values: Mapping[str, object]) -> dict[str, str]:
+    """Parameter values a run recorded, written back as `-p` would give them, so a retry or resume loads the same."""
+    return {name: ("true" if v else "false") if isinstance(v, bool) else str(v) for name, v in values.items()}
+
+
 def scripted_agents(spec: tasks.TaskSpec) -> list[str]:
     """The agents a script must give turns to: the planner, or each step and, when reviews are on, its review;
     and the judge of each rubric check (`<step>.rubric`, or `rubric` for the task's own)."""
@@ -124,9 +151,16 @@ def scripted_agents(spec: tasks.TaskSpec) -> list[str]:
     return [s.id for s in spec.steps] + reviews + judges + rubric
 
 
-def run_task(task_file: Path | str, *, model: str | None = None, runs_dir: Path | str = DEFAULT_RUNS_DIR) -> RunResult:
-    """Run a task file to its end with no one to ask (a call that needs a person's yes pauses the run)."""
-    return asyncio.run(Runner(Path(runs_dir)).start(Path(task_file), model=model).run())
+def run_task(
+    task_file: Path | str,
+    *,
+    model: str | None = None,
+    runs_dir: Path | str = DEFAULT_RUNS_DIR,
+    params: Mapping[str, str] | None = None,
+) -> RunResult:
+    """Run a task file to its end with no one to ask (a call that needs a person's yes pauses the run);
+    `params` are the task's parameter values as `-p` gives them."""
+    return asyncio.run(Runner(Path(runs_dir)).start(Path(task_file), model=model, params=params).run())
 
 
 def retry_run(

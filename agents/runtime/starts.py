@@ -6,13 +6,15 @@ run, and which of them are already done, so the mode is decided once, by what th
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from interns.agents.runtime.resume import ResumePoint
 from interns.agents.runtime.workspaces import FolderSpace, RepoSpace, open_space, reopen_space
+from interns.journal import BatchLink
+from interns.journal.header import ParamValue
 from interns.tasks import Step, TaskSpec
 
 if TYPE_CHECKING:
@@ -58,6 +60,16 @@ class RunStart(Protocol):
         ...
 
     @property
+    def params(self) -> Mapping[str, ParamValue]:
+        """The task's parameter values, recorded in a new run's header."""
+        ...
+
+    @property
+    def batch(self) -> BatchLink | None:
+        """The batch row a new run is, recorded in its header."""
+        ...
+
+    @property
     def approve_plan(self) -> ApprovePlan | None:
         """Who approves the plan before any step runs."""
         ...
@@ -90,6 +102,10 @@ class Fresh:
     """Write the plan and stop before any step runs."""
     approve_plan: ApprovePlan | None = None
     """Ask a person to approve the plan before any step runs."""
+    params: Mapping[str, ParamValue] = field(default_factory=dict)
+    """The task's parameter values, as the loaded task used them."""
+    batch: BatchLink | None = None
+    """The batch row this run is."""
 
     @property
     def resumed(self) -> ResumePoint | None:
@@ -116,6 +132,8 @@ class Resumed:
     replay_of: str | None = None
     plan_only: bool = False
     approve_plan: ApprovePlan | None = None  # a resumed run keeps the plan it has
+    params: Mapping[str, ParamValue] = field(default_factory=dict)  # a resumed run keeps its header
+    batch: BatchLink | None = None
 
     @property
     def resumed(self) -> ResumePoint:

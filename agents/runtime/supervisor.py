@@ -189,6 +189,8 @@ class Supervisor:
             git_commit=_base_commit(spec),
             manual_minutes=spec.manual_minutes,
             redactor=redactor,
+            params=self.start.params,
+            batch=self.start.batch,
         )
         self.record(
             RunStarted(

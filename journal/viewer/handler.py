@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 from interns.journal.store import AmbiguousRun, RunLookupError, RunNotFound
 from interns.journal.viewer.actions import ActionRefused
 from interns.journal.viewer.diffs import diff_text
+from interns.journal.viewer.evals import eval_view
 from interns.journal.viewer.pages import page, read_event, step_edits
 from interns.journal.viewer.scan import RUN_LEVEL
 from interns.journal.viewer.search import FOUND_LIMIT, refusals_like, search_run
@@ -141,6 +142,10 @@ class Handler(BaseHTTPRequestHandler):
                     self._send_page("run.html")
             case ["runs", ref, "events", n] if RUN_ID.match(ref) and n.isdigit():
                 self._redirect(f"/runs/{quote(views.store.resolve(ref))}#event-{int(n)}")
+            case ["evals", ref] if RUN_ID.match(ref):
+                self._send_page("eval.html")
+            case ["api", "evals", ref] if RUN_ID.match(ref):
+                self._send_json(eval_view(views.store.root, ref))
             case ["static", name] if STATIC_NAME.match(name):
                 self._send(_static(name), name.rsplit(".", 1)[1], cache="no-cache")
             case ["api", "runs"]:

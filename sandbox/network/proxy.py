@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import h11
 
+from interns.errors import RunError
 from interns.sandbox.network.forwarder import SOCKET_NAME
 from interns.sandbox.network.rules import (
     NetworkAccess,
@@ -66,7 +67,9 @@ class Connection:
     """Whether the proxy added a credential header (and so terminated TLS)."""
 
 
-class _Refused(Exception):
+class _Refused(RunError):
+    """A request the proxy turns down: answered to the sandbox as an HTTP error with its reason, never raised on."""
+
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
         self.status, self.reason = status, reason

@@ -155,6 +155,15 @@ def test_interleaving_and_flatness() -> None:
     assert flatness([0.001] * 10 + [0.003] * 10)["last_over_first"] == pytest.approx(3.0)
 
 
+def test_batch() -> None:
+    from benchmarks import batch
+
+    result = batch.measure(runs=1, concurrency=(1,), ray=False, store_runs=50)
+    assert_shape(result, "batch")
+    assert [row.benchmark for row in result.rows][:1] == ["batch · local · concurrency=1"]
+    assert result.raw["store"]["runs"] == 50
+
+
 def test_proxy() -> None:
     result = proxy.measure(requests=2, rounds=1, packages=1)
     assert_shape(result, "proxy")

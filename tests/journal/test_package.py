@@ -11,7 +11,7 @@ PUBLIC = {
     "CheckResult", "CommandRun", "Event", "EventAdapter", "FinalStatus", "ModelResponse", "ModelRetried", "Notice",
     "PolicyDecision", "NetworkConnection", "ContextCompacted",
     "MergeResult", "PlanMade", "ReviewVerdict", "RunFinished", "RunStarted", "RunStatus", "StepFinished", "StepRetry",
-    "StepStarted", "StepStatus", "ToolCall", "ApprovalRequested", "ApprovalAnswered", "RunResumed",
+    "StepStarted", "StepStatus", "ToolCall", "ApprovalRequested", "ApprovalAnswered", "BatchLink", "RunResumed",
     "UnknownEvent", "Usage", "Verdict", "parse_event",
     # writing
     "FORMAT_VERSION", "Journal", "JournalClosed", "Redactor", "RunHeader", "open_run",

@@ -52,6 +52,10 @@ def test_the_exported_names_are_the_intended_ones() -> None:
             "ModelSettingsSpec",
             "DEFAULT_ASK",
             "servers_for",
+            "Param",
+            "ParamValue",
+            "param_values",
+            "parse_assignments",
         ]
     )
     for name in tasks.__all__:
