@@ -20,10 +20,10 @@ from typing import Any
 import yaml
 
 
-def _mini_config() -> dict[str, Any]:
+def _mini_config(name: str = "mini.yaml") -> dict[str, Any]:
     from minisweagent.config import builtin_config_dir  # type: ignore[import-not-found]
 
-    return yaml.safe_load((Path(builtin_config_dir) / "mini.yaml").read_text())
+    return yaml.safe_load((Path(builtin_config_dir) / name).read_text())
 
 
 def run_steps(n: int, workdir: Path) -> dict[str, Any]:
@@ -103,17 +103,19 @@ def count_tokens(texts: dict[str, str]) -> dict[str, Any]:
 
 
 def solve(spec: dict[str, Any]) -> dict[str, Any]:
-    """One attempt at a task: mini-swe-agent's DefaultAgent with its mini.yaml config, its LitellmModel against an
-    OpenAI-compatible server and its LocalEnvironment in `workdir`; what it spent and how it ended, from its
-    trajectory."""
+    """One attempt at a task: mini-swe-agent's DefaultAgent with its mini.yaml config and LitellmModel (tool calls),
+    or with `"text": true` its mini_textbased.yaml and LitellmTextbasedModel (commands in fenced blocks), against an
+    OpenAI-compatible server, in its LocalEnvironment in `workdir`; what it spent and how it ended."""
     from minisweagent.agents.default import DefaultAgent
     from minisweagent.environments.local import LocalEnvironment
     from minisweagent.models.litellm_model import LitellmModel  # type: ignore[import-not-found]
+    from minisweagent.models.litellm_textbased_model import LitellmTextbasedModel  # type: ignore[import-not-found]
 
-    config = _mini_config()
+    text = bool(spec.get("text"))
+    config = _mini_config("mini_textbased.yaml" if text else "mini.yaml")
     model_config = {k: v for k, v in config["model"].items() if k != "model_kwargs"}
     model_kwargs = {**config["model"].get("model_kwargs", {}), "api_base": spec["base_url"], "api_key": "local"}
-    model = LitellmModel(
+    model = (LitellmTextbasedModel if text else LitellmModel)(
         model_name=f"openai/{spec['model']}",
         model_kwargs=model_kwargs | spec["settings"],
         cost_tracking="ignore_errors",  # a local model has no price

@@ -36,6 +36,8 @@ from benchmarks.table import BenchResult, Row
 from interns.journal import ModelResponse, PolicyDecision, RunStore, StepFinished, ToolCall
 
 MODEL = "qwen2.5-coder-1.5b"
+MINI, MINI_TEXT = "mini-swe-agent", "mini-swe-agent (text)"
+"""The peer as `mini` runs it (tool calls), and with its text-based configuration (commands in fenced blocks)."""
 SETTINGS: dict[str, Any] = {"temperature": 0.7, "max_tokens": 1024}
 """The model settings both agents send with every request."""
 
@@ -160,8 +162,11 @@ def attempt_interns(task: SolveTask, base_url: str, model: str, budget: Budget, 
     )
 
 
-def attempt_mini(peer: Peer, task: SolveTask, base_url: str, model: str, budget: Budget, work: Path) -> Attempt:
-    """One run of mini-swe-agent's agent on the task against the server, judged on its working folder."""
+def attempt_mini(
+    peer: Peer, task: SolveTask, base_url: str, model: str, budget: Budget, work: Path, *, text: bool = False
+) -> Attempt:
+    """One run of mini-swe-agent's agent on the task against the server, judged on its working folder; `text` uses
+    its text-based configuration (commands in fenced blocks) instead of tool calls."""
     project = work / "project"
     task.lay_out(project)
     spec = {
@@ -175,6 +180,7 @@ def attempt_mini(peer: Peer, task: SolveTask, base_url: str, model: str, budget:
         "step_limit": budget.model_calls,
         "wall_seconds": budget.wall_seconds,
         "command_timeout": budget.command_seconds,
+        "text": text,
     }
     try:
         figures = peer.call("solve", stdin=json.dumps(spec), timeout=budget.wall_seconds + 120)
@@ -196,7 +202,7 @@ def attempt_mini(peer: Peer, task: SolveTask, base_url: str, model: str, budget:
     if verdict.reason == "changed the tests":
         failures.append("wrong files")
     return Attempt(
-        agent="mini-swe-agent",
+        agent=MINI_TEXT if text else MINI,
         task=task.name,
         solved=verdict.solved,
         reason=verdict.reason or status,
@@ -231,7 +237,7 @@ def _rows(attempts: list[Attempt], tasks: list[str], agents: list[str]) -> list[
             continue
         rate = {agent: 100 * sum(a.solved for a in mine) / len(mine) for agent, mine in by_agent.items()}
         note = "\n".join(f"{agent}: {_summary(mine)}" for agent, mine in by_agent.items())
-        peer = "mini-swe-agent"
+        peer = MINI
         rows.append(
             Row(
                 f"solve · {task}",
@@ -274,7 +280,8 @@ def measure(
     if peer:
         try:
             mini = ensure_peer(install=install_peer)
-            agents["mini-swe-agent"] = lambda task, work: attempt_mini(mini, task, base_url, model, budget, work)
+            agents[MINI] = lambda task, work: attempt_mini(mini, task, base_url, model, budget, work)
+            agents[MINI_TEXT] = lambda task, work: attempt_mini(mini, task, base_url, model, budget, work, text=True)
         except PeerUnavailable as exc:
             notes.append(f"mini-swe-agent left out: {exc}")
     done: list[Attempt] = []
