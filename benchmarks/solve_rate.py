@@ -15,7 +15,6 @@ trajectories.
 from __future__ import annotations
 
 import json
-import math
 import os
 import statistics
 import subprocess
@@ -34,6 +33,7 @@ from benchmarks.peers import Peer, PeerUnavailable, ensure_peer
 from benchmarks.solve_tasks import PATH, TASKS, SolveTask, TaskUnavailable, check_task, judge, protected_digests
 from benchmarks.table import BenchResult, Row
 from interns.journal import ModelResponse, PolicyDecision, RunStore, StepFinished, ToolCall
+from interns.journal.evals import wilson_interval
 
 MODEL = "qwen2.5-coder-1.5b"
 MINI, MINI_TEXT = "mini-swe-agent", "mini-swe-agent (text)"
@@ -66,16 +66,6 @@ class Attempt:
     model_calls: int
     failures: list[str] = field(default_factory=list)
     """The failure modes seen: loop, limit, cut off, format error, refused calls, wrong files, timeout."""
-
-
-def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """The 95% Wilson score interval of a pass rate."""
-    if n == 0:
-        return (0.0, 1.0)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 def interns_failures(runs_dir: Path) -> tuple[dict[str, Any], list[str]]:
@@ -216,7 +206,7 @@ def attempt_mini(
 
 def _summary(attempts: list[Attempt]) -> str:
     solved = sum(a.solved for a in attempts)
-    low, high = wilson(solved, len(attempts))
+    low, high = wilson_interval(solved, len(attempts))
     modes = Counter(mode for a in attempts for mode in a.failures)
     return (
         f"{solved}/{len(attempts)} solved (95% CI {low:.0%}-{high:.0%}), median "

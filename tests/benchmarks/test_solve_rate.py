@@ -87,14 +87,6 @@ def model_server(*, fixes: bool) -> Iterator[str]:
         yield f"{url}/v1"
 
 
-def test_the_interval_of_a_pass_rate() -> None:
-    assert solve_rate.wilson(0, 5)[0] == 0.0
-    assert solve_rate.wilson(0, 5)[1] == pytest.approx(0.434, abs=0.001)
-    assert solve_rate.wilson(5, 5)[0] == pytest.approx(0.566, abs=0.001)
-    low, high = solve_rate.wilson(3, 10)
-    assert low < 0.3 < high
-
-
 def test_the_judge_wants_passing_tests_that_were_not_touched(tmp_path: Path) -> None:
     EXAMPLE.lay_out(tmp_path)
     expected = protected_digests(EXAMPLE)
