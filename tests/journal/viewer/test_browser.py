@@ -404,7 +404,9 @@ def test_a_retry_shows_where_its_time_and_money_went_against_its_original(desk: 
     assert table.locator("tr.compare-step").count() == 2, "explore, in the original only, and fix"
 
 
-def test_a_folder_runs_hunks_expand_to_the_lines_around_them(root: Path, start_run: StartRun, page: Any) -> None:
+def test_a_folder_runs_hunks_expand_to_the_lines_around_them(
+    root: Path, start_run: StartRun, page: Any, screenshots: Path
+) -> None:
     run = folder_run(start_run)
     with ViewerServer(root).start() as server:
         page.goto(signed_in_url(server, f"runs/{run.run_id}"))
@@ -417,6 +419,7 @@ def test_a_folder_runs_hunks_expand_to_the_lines_around_them(root: Path, start_r
         expanders.nth(1).locator("button.expand-more").click()  # the 13 lines between the hunks, all at once
         expect(expanders).to_have_count(2)
         assert page.locator("#final-diff tr.ctx", has_text="line 20").locator("td.ln").all_inner_texts() == ["20", "21"]
+        screenshot(page, screenshots / "run-diff-expanded.png")
         expanders.last.locator("button.expand-more").click()  # 20 lines after the last hunk
         expect(page.locator("#final-diff tr.ctx", has_text="line 53")).to_have_count(1)
         expect(expanders.last.locator("button.expand-more")).to_have_text(
