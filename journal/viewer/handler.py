@@ -22,6 +22,7 @@ from interns.journal.viewer.evals import eval_view
 from interns.journal.viewer.pages import page, read_event, step_edits
 from interns.journal.viewer.scan import RUN_LEVEL
 from interns.journal.viewer.search import FOUND_LIMIT, refusals_like, search_run
+from interns.journal.viewer.worked_copy import file_lines, has_worked_copy
 
 if TYPE_CHECKING:
     from interns.journal.viewer.server import ViewerServer
@@ -186,7 +187,11 @@ class Handler(BaseHTTPRequestHandler):
                 group = (query.get("tool", ""), query.get("target", ""), query.get("rule", ""))
                 self._send_json({"lines": refusals_like(scan, *group)})
             case ["api", "runs", ref, "diff"] if RUN_ID.match(ref):
-                self._send_json(diff_text(views.store.dir(ref) / "final.diff"))
+                run_dir = views.store.dir(ref)
+                self._send_json(diff_text(run_dir / "final.diff") | {"expandable": has_worked_copy(run_dir)})
+            case ["api", "runs", ref, "file"] if RUN_ID.match(ref):
+                start, end = _number(query.get("start")) or 0, _number(query.get("end")) or 0
+                self._send_json(file_lines(views.store.dir(ref), query.get("path", ""), start, end))
             case ["api", "runs", ref, "steps", step, "changes"] if RUN_ID.match(ref):
                 scan = views.scan(views.store.resolve(ref))
                 self._send_json({"step": step, "changes": step_edits(scan, step)})

@@ -4,6 +4,8 @@
 const Diffs = (() => {
   const { h } = Interns;
   const BIG_FILE = 600; // lines; a file longer than this starts folded
+  const STEP = 20; // unchanged lines one click on a hunk's expander shows
+  const LINES_AT_ONCE = 2000; // the most the viewer sends in one answer (worked_copy.LINES_LIMIT)
   const KEYWORDS = new Set(("def class return if elif else for while in not and or is None True False import from as " +
     "with try except finally raise lambda yield async await pass break continue global nonlocal assert del " +
     "function const let var new this null undefined true false typeof instanceof export default switch case " +
@@ -65,47 +67,84 @@ const Diffs = (() => {
     return out;
   }
 
-  function rows(file) {
+  function lineRow(cls, oldNo, newNo, sign, code) {
+    return h("tr", { class: cls }, h("td", { class: "ln" }, oldNo), h("td", { class: "ln" }, newNo), h("td", { class: "code" }, sign, colour(code)));
+  }
+
+  /** A row that shows the file's unchanged lines of one gap, STEP at a time: upward from the hunk below it, or
+   *  (the gap after the last hunk, whose end is unknown) downward. `more(path, start, end)` fetches new-side lines. */
+  function expander(file, more, gap) {
+    const row = h("tr", { class: "expand" });
+    const label = () => {
+      const n = gap.to - gap.from + 1;
+      const step = Number.isFinite(n) ? Math.min(STEP, n) : STEP;
+      return [h("button", { type: "button", class: "expand-more", onclick: () => show(false) }, gap.up ? `↑ ${step} more lines` : `↓ ${step} more lines`),
+        Number.isFinite(n) && n > STEP ? h("button", { type: "button", class: "expand-all", onclick: () => show(true) }, `all ${n} hidden lines`) : null];
+    };
+    async function show(all) {
+      const start = gap.up ? Math.max(gap.from, gap.to - (all ? LINES_AT_ONCE : STEP) + 1) : gap.from;
+      const end = gap.up ? gap.to : gap.from + STEP - 1;
+      let data;
+      try { data = await more(file.path, start, end); }
+      catch (error) { row.firstChild.replaceChildren(`Could not load more lines: ${error.message}`); return; }
+      const lines = data.lines.map((code, i) => lineRow("ctx", start + i + gap.delta, start + i, " ", code));
+      if (gap.up) { row.after(...lines); gap.to = start - 1; }
+      else { row.before(...lines); gap.from = start + lines.length; gap.to = data.total; }
+      if (gap.to < gap.from || (!gap.up && lines.length < end - start + 1)) row.remove();
+      else row.firstChild.replaceChildren(...label());
+    }
+    row.append(h("td", { colspan: 3 }, label()));
+    return row;
+  }
+
+  function rows(file, more) {
     const body = h("tbody");
-    let oldNo = 0, newNo = 0;
+    const widen = more && !file.header.some((line) => line.endsWith("/dev/null")); // a new or deleted file has no more
+    let oldNo = 0, newNo = 0, nextNew = 1;
     for (const line of file.lines) {
       if (line.startsWith("@@")) {
         const m = /^@@ -(\d+)(?:,\d+)? \+(\d+)/.exec(line);
-        if (m) { oldNo = Number(m[1]); newNo = Number(m[2]); }
+        if (m) {
+          oldNo = Number(m[1]); newNo = Number(m[2]);
+          if (widen && newNo > nextNew) body.append(expander(file, more, { from: nextNew, to: newNo - 1, delta: oldNo - newNo, up: true }));
+        }
         body.append(h("tr", { class: "hunk" }, h("td", { colspan: 3 }, line)));
         continue;
       }
       const sign = line[0];
       if (sign === "\\") { body.append(h("tr", { class: "meta" }, h("td", { class: "ln" }), h("td", { class: "ln" }), h("td", { class: "code" }, line))); continue; }
       const code = line.slice(1);
-      if (sign === "+") body.append(h("tr", { class: "add" }, h("td", { class: "ln" }), h("td", { class: "ln" }, newNo++), h("td", { class: "code" }, "+", colour(code))));
-      else if (sign === "-") body.append(h("tr", { class: "del" }, h("td", { class: "ln" }, oldNo++), h("td", { class: "ln" }), h("td", { class: "code" }, "-", colour(code))));
-      else body.append(h("tr", { class: "ctx" }, h("td", { class: "ln" }, oldNo++), h("td", { class: "ln" }, newNo++), h("td", { class: "code" }, " ", colour(code))));
+      if (sign === "+") body.append(lineRow("add", "", newNo++, "+", code));
+      else if (sign === "-") body.append(lineRow("del", oldNo++, "", "-", code));
+      else body.append(lineRow("ctx", oldNo++, newNo++, " ", code));
+      nextNew = newNo;
     }
+    if (widen && nextNew > 1) body.append(expander(file, more, { from: nextNew, to: Infinity, delta: oldNo - newNo, up: false }));
     return h("table", { class: "diff" }, h("colgroup", {}, h("col", { class: "c-ln" }), h("col", { class: "c-ln" }), h("col")), body);
   }
 
   /** One file of a diff as a collapsible block; a long one is drawn only when opened. */
-  function fileBlock(file, index, extra) {
+  function fileBlock(file, index, extra, more) {
     const details = h("details", { class: "diff-file", id: `file-${index}`, dataset: { path: file.path } },
       h("summary", {}, h("span", { class: "path" }, file.path || "(no file name)"),
         extra || null,
         h("span", { class: "plus" }, `+${file.added}`), h("span", { class: "minus" }, `−${file.removed}`),
         file.lines.length > BIG_FILE ? h("span", { class: "label" }, `${file.lines.length} lines, click to show`) : null));
     let drawn = false;
-    const draw = () => { if (!drawn && details.open) { drawn = true; details.append(rows(file)); } };
+    const draw = () => { if (!drawn && details.open) { drawn = true; details.append(rows(file, more)); } };
     details.addEventListener("toggle", draw);
     details.open = file.lines.length <= BIG_FILE;
     draw();
     return details;
   }
 
+  /** A diff's files; `options.more(path, start, end)`, when given, fetches a file's lines to widen its hunks. */
   function render(text, options = {}) {
     const files = parse(text);
     if (!files.length) return h("p", { class: "muted" }, options.empty || "No changes.");
     const id = (i) => (typeof options.offset === "string" ? `${options.offset}-${i}` : (options.offset || 0) + i);
     const extra = (file) => (typeof options.extra === "function" ? options.extra(file) : options.extra);
-    return h("div", { class: "diff-files" }, files.map((file, i) => fileBlock(file, id(i), extra(file))));
+    return h("div", { class: "diff-files" }, files.map((file, i) => fileBlock(file, id(i), extra(file), options.more)));
   }
 
   return { parse, render, colour };

@@ -580,7 +580,8 @@
       fill(diffView, 
         data.truncated ? h("p", { class: "note" }, `The diff is ${plural(data.size, "byte")}; its start is shown. The whole of it is in ${data.path}.`) : null,
         data.exists ? fileTree(Diffs.parse(data.text)) : null,
-        data.exists ? Diffs.render(data.text, { empty: "The final diff is empty: the run changed nothing.", extra: (file) => changedBy(file.path) })
+        data.exists ? Diffs.render(data.text, { empty: "The final diff is empty: the run changed nothing.", extra: (file) => changedBy(file.path),
+          more: data.expandable ? (path, start, end) => api(`${base}/file?${new URLSearchParams({ path, start, end })}`) : null })
           : h("p", { class: "muted" }, state.summary.live ? "The final diff is written when the run ends." : "This run has no final diff."));
       const target = location.hash.startsWith("#file-") && document.querySelector(location.hash);
       if (target) { target.open = true; target.scrollIntoView(); }

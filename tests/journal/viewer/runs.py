@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -140,4 +141,20 @@ def refusing_run(start_run: StartRun, refusals: int = 30) -> Journal:
     record(StepFinished(step="fix", status="failed", attempts=1, reason="gave up"))
     record(RunFinished(status="failed", reason="gave up", failed_step="fix"))
     journal.finish("failed", "gave up", failed_step="fix")
+    return journal
+
+
+OLD_LINES = [HOSTILE_TEXT if n == 5 else f"line {n}" for n in range(1, 61)]
+NEW_LINES = [*OLD_LINES[:10], "inserted", *OLD_LINES[10:29], "line thirty", *OLD_LINES[30:]]
+"""A folder run's `app.py` before and after: a line inserted after line 10 and line 30 changed (new line 31); line 5,
+out of both hunks, is markup a page must show as text."""
+
+
+def folder_run(start_run: StartRun) -> Journal:
+    """A finished demo run of a folder workspace: its worked copy holds `app.py` as NEW_LINES, its diff two hunks."""
+    journal = record_demo_run(start_run())
+    body = difflib.unified_diff([f"{x}\n" for x in OLD_LINES], [f"{x}\n" for x in NEW_LINES], "a/app.py", "b/app.py")
+    run_dir = journal.write_diff("diff --git a/app.py b/app.py\n" + "".join(body)).parent
+    (run_dir / "workspace").mkdir()
+    (run_dir / "workspace" / "app.py").write_text("".join(f"{x}\n" for x in NEW_LINES))
     return journal

@@ -29,8 +29,11 @@ from tests.journal.viewer.gate import ASKED_COMMAND, RepoRun, deep_edit_run, pau
 from tests.journal.viewer.runs import (
     HOSTILE_TEXT,
     MISSING_FACTS,
+    NEW_LINES,
+    StartRun,
     failed_check_run,
     failed_run,
+    folder_run,
     record_demo_run,
     refusing_run,
     turn,
@@ -399,3 +402,39 @@ def test_a_retry_shows_where_its_time_and_money_went_against_its_original(desk: 
     tokens_row = table.locator("tr", has_text="tokens").first.inner_text().split("\t")
     assert tokens_row == ["tokens", "60", "440"], tokens_row
     assert table.locator("tr.compare-step").count() == 2, "explore, in the original only, and fix"
+
+
+def test_a_folder_runs_hunks_expand_to_the_lines_around_them(
+    root: Path, start_run: StartRun, page: Any, screenshots: Path
+) -> None:
+    run = folder_run(start_run)
+    with ViewerServer(root).start() as server:
+        page.goto(signed_in_url(server, f"runs/{run.run_id}"))
+        page.click("#tab-diff")
+        page.wait_for_selector("#final-diff table.diff")
+        expanders = page.locator("#final-diff tr.expand")
+        expect(expanders).to_have_count(3)  # above the first hunk, between the two, after the last
+        assert page.locator("#final-diff tr.ctx", has_text="line 20").count() == 0
+
+        expanders.nth(1).locator("button.expand-more").click()  # the 13 lines between the hunks, all at once
+        expect(expanders).to_have_count(2)
+        assert page.locator("#final-diff tr.ctx", has_text="line 20").locator("td.ln").all_inner_texts() == ["20", "21"]
+        screenshot(page, screenshots / "run-diff-expanded.png")
+        expanders.last.locator("button.expand-more").click()  # 20 lines after the last hunk
+        expect(page.locator("#final-diff tr.ctx", has_text="line 53")).to_have_count(1)
+        expect(expanders.last.locator("button.expand-more")).to_have_text(
+            "↓ 7 more lines"
+        )  # the file's length is known now
+        expanders.last.locator("button.expand-more").click()  # the file ends there: the control goes
+        expect(expanders).to_have_count(1)
+        expanders.first.locator("button.expand-more").click()
+        expect(expanders).to_have_count(0)
+
+        shown = page.locator("#final-diff tr.ctx, #final-diff tr.add")
+        new_numbers = [row.locator("td.ln").nth(1).inner_text() for row in shown.all()]
+        codes = shown.locator("td.code").all_inner_texts()
+        markup = page.locator("#final-diff td.code img, #final-diff td.code script").count()
+        title = page.title()
+    assert new_numbers == [str(n) for n in range(1, len(NEW_LINES) + 1)], "every line of the file, once, in order"
+    assert [code[1:] for code in codes] == NEW_LINES
+    assert markup == 0 and title != "owned", "the file's markup is text, not elements"
