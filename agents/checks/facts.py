@@ -2,15 +2,16 @@
 
 Facts are found by honest heuristics, not by understanding: numbers (with decimals, percentages, money, dates and
 suffixes such as `8B` or `3.5x`), URLs, phrases in double quotes, and names (runs of capitalised words that do not
-start a sentence, acronyms, and identifiers such as `GPT-4o`). Text inside a marker (`[UNCLEAR: "Sonnet"?]`) states
-no fact, and neither do headings and title-case lines. Each fact keeps its place in the text, so a comparison can
-look at what stands there in another text (see `matching.py`).
+start a sentence or that open a table's cell, acronyms, and identifiers such as `GPT-4o`). Text inside a marker
+(`[UNCLEAR: "Sonnet"?]`) states no fact, and neither do headings and title-case lines. Each fact keeps its place in
+the text, so a comparison can look at what stands there in another text (see `matching.py`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -30,6 +31,7 @@ __all__ = [
     "numbers_of",
     "parse_number",
     "shared_runs",
+    "spelled_counts",
     "spelled_numbers",
     "stem",
     "without_markers",
@@ -68,6 +70,8 @@ _HEADING = re.compile(r"^[ \t]*(?:#{1,6}[ \t].*|[A-Z][^\n.!?,;]{0,80}[^\n.!?,;:]
 _LINE_OPENING = re.compile(r"\s*(?:[-*+>#|]+\s*|\d+[.)]\s*|\*\*)*")
 """What may come before a line's first word without it ceasing to start a sentence: bullets, headings, quotes."""
 _WORD = re.compile(r"[\w'’]+")
+_VERSION = re.compile(r"[ \t]+\d[\w.]*")
+"""A version or size after a word (`Mixtral 8x7B`, `Llama 3`): a word with one is a name even at a sentence start."""
 
 
 def _listed(words: str) -> tuple[str, ...]:
@@ -200,8 +204,21 @@ def number_value(match: re.Match[str]) -> tuple[Decimal, bool]:
 def spelled_numbers(text: str) -> set[tuple[str, Decimal]]:
     """The numbers a text spells out (`three`, `twenty-five`, `a dozen`, `second`), each with its unit: `ordinal` or
     none."""
-    values: set[tuple[str, Decimal]] = set()
+    return set().union(*_spelled(text))
+
+
+def spelled_counts(text: str) -> Counter[tuple[str, Decimal]]:
+    """How many times a text spells out each number (`three` twice: 2)."""
+    counts: Counter[tuple[str, Decimal]] = Counter()
+    for values in _spelled(text):
+        counts.update(values)
+    return counts
+
+
+def _spelled(text: str) -> Iterator[set[tuple[str, Decimal]]]:
+    """For each word of a text that spells a number, the values it may stand for (`twenty-five`: 25, 20 and 5)."""
     for match in re.finditer(r"[A-Za-z]+(?:-[A-Za-z]+)?", text):
+        values: set[tuple[str, Decimal]] = set()
         parts = match.group(0).lower().split("-")
         if len(parts) == 1 and parts[0] in _SPELLED and _AND_A_HALF.match(text, match.end()):
             values.add(("", Decimal(_SPELLED[parts[0]]) + Decimal("0.5")))
@@ -209,7 +226,8 @@ def spelled_numbers(text: str) -> set[tuple[str, Decimal]]:
         if all(part in _SPELLED for part in parts) and len(parts) <= 2:
             values.add((unit, Decimal(sum(_SPELLED[part] for part in parts))))
         values |= {("ordinal" if p in _ORDINALS else "", Decimal(_SPELLED[p])) for p in parts if p in _SPELLED}
-    return values
+        if values:
+            yield values
 
 
 def numbers_of(text: str) -> list[Number]:
@@ -297,7 +315,7 @@ def _names(text: str, rest: str) -> list[Fact]:
         runs.append((words, _starts_sentence(rest, match.start())))
     named = {_word(word) for words, opens in runs for word, _ in words[opens:]}
     for words, opens in runs:
-        if opens and not _name_at_opening(words, named):
+        if opens and not _name_at_opening(words, named, text):
             words = words[1:]
         for run in _split_at_fillers(words):
             if len(run) == 1 and _ACRONYM.fullmatch(run[0][0]):
@@ -314,14 +332,18 @@ def _names(text: str, rest: str) -> list[Fact]:
     return found
 
 
-def _name_at_opening(words: list[tuple[str, int]], named: set[str]) -> bool:
+def _name_at_opening(words: list[tuple[str, int]], named: set[str], text: str) -> bool:
     """Whether the first word of a run that opens a sentence is a name: not a common opener, and either the first of
-    several capitalised words (`Anna Kowalski wrote`), written with odd capitals (`vLLM`), or capitalised elsewhere
-    in the middle of a sentence."""
-    first = words[0][0]
+    several capitalised words (`Anna Kowalski wrote`), written with odd capitals (`vLLM`), capitalised elsewhere in
+    the middle of a sentence, followed by a version or size (`Mixtral 8x7B`), or the start of a table's cell."""
+    first, start = words[0]
     if _word(first) in _OPENERS or _word(first) in _NOT_NAMES:
         return False
-    return len(words) > 1 or _word(first) in named or any(char.isupper() for char in first[1:])
+    if len(words) > 1 or _word(first) in named or any(char.isupper() for char in first[1:]):
+        return True
+    before = text[text.rfind("\n", 0, start) + 1 : start]
+    in_cell = before.lstrip().startswith("|") and before.rstrip().endswith("|")  # a cell holds a label, no sentence
+    return in_cell or _VERSION.match(text, start + len(first)) is not None
 
 
 def _split_at_fillers(words: list[tuple[str, int]]) -> list[list[tuple[str, int]]]:

@@ -4,14 +4,16 @@ A fact is kept when the output states it in any form the heuristics know (`8 bil
 `Mondays`, `three` and `3`, a name in other words around it). One that is not is looked for where it stood: the
 words around it in the input are found in the output, and what stands between them there is its counterpart. A
 counterpart that is another number, another name or another URL makes the fact *changed*; one that is a close
-variant of a name (`Kowalsky` → `Kowalski`, `Cloud` → `Claude`) makes it *corrected*; no counterpart, *lost*.
+variant of a name (`Kowalsky` → `Kowalski`, `Cloud` → `Claude`, but not a name whose every word changed) makes it
+*corrected*; no counterpart, *lost*. A number is counted as well: an output stating it fewer times than its input
+states it of different things has lost one.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from difflib import SequenceMatcher
@@ -19,12 +21,14 @@ from typing import Literal
 
 from interns.agents.checks.facts import (
     Fact,
+    Number,
     find_facts,
     identifier_key,
     is_common,
     name_key,
     numbers_of,
     parse_number,
+    spelled_counts,
     spelled_numbers,
     stem,
     without_markers,
@@ -63,16 +67,24 @@ class FactChange:
     """The counterpart in the output, for a changed or corrected fact."""
     allowed: bool = False
     """Whether the check's settings let this go (`may_drop` for a loss, `may_correct` for a correction)."""
+    stated: tuple[int, int] | None = None
+    """For a number the output states fewer times than the input does of different things: both counts."""
 
     def describe(self, target: str) -> str:
         """`name 'Kowalsky' became 'Kowalski' in post.md`, `number '12%' is missing from post.md`."""
         what = f"{_KIND_NAMES[self.fact.kind]} {self.fact.text!r}"
+        if self.status == "lost" and self.stated:
+            return f"{what} is stated {_times(self.stated[0])} in the input but {_times(self.stated[1])} in {target}"
         if self.status == "lost":
             return f"{what} is missing from {target}"
         if self.status == "added":
             return f"{what} in {target} is not in the input"
         verb = "was corrected to" if self.status == "corrected" else "became"
         return f"{what} {verb} {self.now!r} in {target}"
+
+
+def _times(count: int) -> str:
+    return {1: "once", 2: "twice"}.get(count, f"{count} times")
 
 
 _KIND_NAMES = {"numbers": "number", "names": "name", "urls": "URL", "quotes": "quote"}
@@ -113,15 +125,52 @@ def compare_facts(
         if change.status == "lost":
             dropped = {fact.kind, fact.text.lower(), fact.key.lower()} & allowed
             change = FactChange(fact, "lost", allowed=bool(dropped))
-        elif change.status == "corrected" and not may_correct:
-            change = FactChange(fact, "changed", change.now)  # a stage not meant to correct has changed a name
+        elif change.status == "corrected" and not (may_correct and _is_slip(fact.text, change.now)):
+            change = FactChange(fact, "changed", change.now)  # only the judge may let another name pass
         elif change.status == "corrected":
             change = FactChange(fact, "corrected", change.now, allowed=True)
         changes.append(change)
+    for fact, stated, kept_times in _fewer_times(source, source_words, kept, [f for f in facts if f not in missing]):
+        dropped = {fact.kind, fact.text.lower(), fact.key.lower()} & allowed
+        changes.append(FactChange(fact, "lost", allowed=bool(dropped), stated=(stated, kept_times)))
     taken = {key(change.now) for change in changes for key in (name_key, identifier_key)}
     if added and alone:
         changes += [FactChange(fact, "added") for fact in new if fact.kind == "names" and fact.key not in taken]
     return changes
+
+
+def _fewer_times(source: str, words: _Words, index: _Index, kept: list[Fact]) -> Iterator[tuple[Fact, int, int]]:
+    """Each number the result keeps but states fewer times than the source states it of different things, with both
+    counts. Mentions sharing the word before or after (`Postgres 16` twice, `24GB` twice) are of one thing: an
+    output may say it once. `6 tokens per second` and `6 out of 10` are two, and losing either is a loss."""
+    mentions: dict[tuple[str, Decimal], list[tuple[str, str]]] = {}
+    for mention in numbers_of(source):
+        first, after = words.around(mention.start, mention.end)
+        suffix = re.search(r"[A-Za-z]+$", mention.text)
+        before = words.keys[first - 1] if first > 0 else ""
+        following = suffix.group(0).lower() if suffix else (words.keys[after] if after < len(words.keys) else "")
+        mentions.setdefault((mention.unit, mention.value), []).append((before, following))
+    for fact in kept:
+        number = parse_number(fact) if fact.kind == "numbers" else None
+        if number is None:
+            continue
+        things = _things(mentions.get((number.unit, number.value), []))
+        if things > 1 and (times := index.times(number)) < things:
+            yield fact, things, times
+
+
+def _things(mentions: list[tuple[str, str]]) -> int:
+    """How many different things a number's mentions are of: mentions sharing a neighbouring word are of one."""
+    groups: list[tuple[set[str], set[str]]] = []
+    for before, after in mentions:
+        joined = [g for g in groups if (before and before in g[0]) or (after and after in g[1])]
+        merged: tuple[set[str], set[str]] = ({before}, {after})
+        for group in joined:
+            merged[0].update(group[0])
+            merged[1].update(group[1])
+            groups.remove(group)
+        groups.append(merged)
+    return len(groups)
 
 
 def _new_facts(source: str, result: str) -> list[Fact]:
@@ -194,8 +243,16 @@ class _Index:
         self.identifiers |= {identifier_key(m.group(0)) for m in re.finditer(r"[A-Za-z]+[ -]\d[\w.]*", result)}
         heads = "".join(word[0] for word in words)
         self.initials = {heads[i : i + n] for n in range(2, 6) for i in range(len(heads) - n + 1)}
+        self.numbers = numbers
+        self.spelled = spelled_counts(without_markers(result))
         self.source_values = {n.value for n in numbers_of(" ".join(f.text for f in source_facts))}
         self.source_names = {f.key for f in source_facts if f.kind == "names"}
+
+    def times(self, number: Number) -> int:
+        """How many times the result states a number, in digits (scale written or not) or spelt out."""
+        forms = {number.value} | ({number.digits} if number.scaled else set())
+        written = sum(n.unit == number.unit and (n.value in forms or n.digits in forms) for n in self.numbers)
+        return written + self.spelled[(number.unit, number.value)]
 
     def holds(self, fact: Fact) -> bool:
         """Whether the result states the fact, in any form the heuristics know."""
@@ -275,6 +332,14 @@ def _judge(fact: Fact, now: str, index: _Index) -> FactChange | None:
     if names or (_has_digit(fact.key) and _has_digit(now)):
         return FactChange(fact, "changed", now)
     return None
+
+
+def _is_slip(written: str, now: str) -> bool:
+    """Whether a name's correction mends one slip of the ear or the keys: a name of several words keeps all but one
+    (`Anna Kowalsky` → `Anna Kowalski`); one whose every word changed (`Helen Marsh` → `Ellen March`) is another name,
+    however alike it sounds."""
+    mine, theirs = name_key(written).split(), set(name_key(now).split())
+    return len(mine) < 2 or sum(word not in theirs for word in mine) <= 1
 
 
 def _places(words: _Words, context: tuple[str, ...]) -> list[int]:

@@ -11,7 +11,7 @@ def test_faithful_stages_raise_at_most_one_false_alarm_per_thousand_words_and_pl
 
     assert result.raw["words"] >= 3_000 and result.raw["pairs"] >= 15, "the corpus is all there"
     assert alarms.met, result.raw["false_alarms"]
-    assert by_hand.ours is not None and by_hand.ours >= 85, result.raw["missed_by_hand"]
+    assert by_hand.met, result.raw["missed_by_hand"]
     assert mechanical.met, result.raw["missed_mechanical"]
 
 

@@ -50,6 +50,14 @@ def test_sentence_openers_and_list_numbers_are_not_facts() -> None:
     assert [fact.text for fact in facts] == ["Bob"]
 
 
+def test_a_name_opening_a_table_cell_or_followed_by_its_size_is_a_name() -> None:
+    table = "| model | speed |\n| --- | --- |\n| Mixtral | 6 tokens per second |\n| The rest | Yes |\n"
+    prose = "Gemma 2B is next. Falcon is not."
+
+    assert [fact.text for fact in find_facts(table) if fact.kind == "names"] == ["Mixtral"]
+    assert [fact.text for fact in find_facts(prose) if fact.kind == "names"] == ["Gemma"]
+
+
 def test_a_deleted_number_is_missing_and_a_rewritten_one_is_not() -> None:
     output = NOTES.replace("12.5%", "a lot").replace("$1,200,000", "1200000 dollars")
 

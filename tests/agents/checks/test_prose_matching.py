@@ -84,6 +84,13 @@ def test_a_misheard_name_fixed_is_a_correction_where_the_stage_may_correct() -> 
     ], "a stage not meant to correct has changed three names"
 
 
+def test_a_name_whose_every_word_changed_is_another_name_even_where_the_stage_may_correct() -> None:
+    source = "Helen Marsh, their head of operations, said on the call that the board meets in January."
+    output = "Ellen March, their head of operations, said on the call that the board meets in January."
+
+    assert failing(source, output, may_correct=True) == ["name 'Helen Marsh' became 'Ellen March' in out"]
+
+
 def test_a_name_changed_into_another_fails_even_where_names_may_go() -> None:
     source = "We compared GPT-4o with Claude Sonnet on 10 questions; Priya Raman scored them."
     output = "We compared GPT-4 with Claude Opus on 10 questions; Priya Ramirez scored them."
@@ -137,3 +144,21 @@ def test_halves_and_acronyms_spelt_out_are_kept() -> None:
         "number '2.5' became '2' in out",
         "name 'LLM' is missing from out",
     ]
+
+
+def test_a_figure_deleted_in_one_place_fails_while_it_stands_in_another() -> None:
+    source = "Mixtral manages 6 tokens per second. GPT-4o still wins, 9 out of 10 against 6 out of 10."
+    output = "GPT-4o still wins, 9 out of 10 against 6 out of 10."
+
+    assert failing(source, output, may_drop=("names",)) == ["number '6' is stated twice in the input but once in out"]
+    assert failing(source, "Mixtral manages six tokens per second. GPT-4o wins, 9 of 10 against 6 of 10.") == []
+
+
+def test_mentions_of_one_figure_merged_into_one_pass() -> None:
+    source = (
+        "# Three Weeks to Postgres 16\n\nThe move to Postgres 16 took three weeks.\n"
+        "An RTX 4090 with 24GB fits an 8k context in the 24GB."
+    )
+    output = "Moving to Postgres 16 took three weeks; an RTX 4090 (24GB) fits an 8k context."
+
+    assert failing(source, output) == []
