@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from benchmarks.peers import Peer, PeerUnavailable, ensure_peer
-from benchmarks.solve_tasks import PATH, TASKS, SolveTask, TaskUnavailable, check_task, judge, protected_digests
+from benchmarks.solve_tasks import PATH, TASKS, SolveTask, TaskUnavailable, check_task, judge, protected_in
 from benchmarks.table import BenchResult, Row
 from interns.journal import ModelResponse, PolicyDecision, RunStore, StepFinished, ToolCall
 from interns.journal.evals import wilson_interval
@@ -118,6 +118,7 @@ def _interns_task_file(task: SolveTask, budget: Budget) -> dict[str, Any]:
 def attempt_interns(task: SolveTask, base_url: str, model: str, budget: Budget, work: Path) -> Attempt:
     """One `interns run` of the task against the server, judged on the run's worked copy."""
     task.lay_out(work / "project")
+    expected = protected_in(task, work / "project")  # interns works on a copy; this folder stays as laid out
     (work / "task.yaml").write_text(yaml.safe_dump(_interns_task_file(task, budget), sort_keys=False))
     env = {**os.environ, "INTERNS_BASE_URL_LOCAL": base_url}
     command = [sys.executable, "-m", "interns", "run", "task.yaml", "--model", f"local:{model}"]
@@ -138,7 +139,7 @@ def attempt_interns(task: SolveTask, base_url: str, model: str, budget: Budget, 
     figures, failures = interns_failures(work / ".interns")
     if timed_out:
         failures.append("timeout")
-    verdict = judge(task, Path(figures.get("output", work / "missing")), protected_digests(task))
+    verdict = judge(task, Path(figures.get("output", work / "missing")), expected)
     return Attempt(
         agent="interns",
         task=task.name,
@@ -159,6 +160,7 @@ def attempt_mini(
     its text-based configuration (commands in fenced blocks) instead of tool calls."""
     project = work / "project"
     task.lay_out(project)
+    expected = protected_in(task, project)  # before the agent works on this very folder
     spec = {
         "task": task.statement,
         "workdir": str(project),
@@ -188,7 +190,7 @@ def attempt_mini(
         failures.append("format error")
     if figures.get("cut_off"):
         failures.append("cut off")
-    verdict = judge(task, project, protected_digests(task))
+    verdict = judge(task, project, expected)
     if verdict.reason == "changed the tests":
         failures.append("wrong files")
     return Attempt(

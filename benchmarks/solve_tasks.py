@@ -181,11 +181,16 @@ def _digests(folder: Path, names: tuple[str, ...]) -> dict[str, str | None]:
     return found
 
 
+def protected_in(task: SolveTask, folder: Path) -> dict[str, str | None]:
+    """The sha256 of each of the task's protected files in `folder` (None where it is not a regular file)."""
+    return _digests(folder, task.protected)
+
+
 def protected_digests(task: SolveTask) -> dict[str, str | None]:
     """The sha256 of each protected file as the task lays it out."""
     with tempfile.TemporaryDirectory(prefix="solve-layout-") as scratch:
         task.lay_out(Path(scratch))
-        return _digests(Path(scratch), task.protected)
+        return protected_in(task, Path(scratch))
 
 
 def judge(task: SolveTask, result: Path, expected: dict[str, str | None], timeout: float = 300) -> Verdict:
@@ -228,6 +233,6 @@ def check_task(task: SolveTask) -> None:
     with tempfile.TemporaryDirectory(prefix="solve-check-") as scratch:
         folder = Path(scratch)
         task.lay_out(folder)
-        verdict = judge(task, folder, _digests(folder, task.protected))
+        verdict = judge(task, folder, protected_in(task, folder))
     if verdict.solved:
         raise TaskUnavailable(f"{task.name}: the check passes before any fix, so it cannot tell a solve")
