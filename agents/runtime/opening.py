@@ -70,7 +70,8 @@ def begin_run(
         model_settings=spec.model_settings.sent(),
         **_outputs_of(spec),
     )
-    for event in [started, *_notices(spec, model)]:
+    events: list[Event] = [started, *_notices(spec, model)]
+    for event in events:
         _record(journal, event, on_event)
     return journal
 

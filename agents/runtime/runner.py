@@ -150,9 +150,10 @@ class Runner:
             )
         except BaseException as exc:
             if begun is not None:  # the run is on record: its journal says how it ended before its work began
-                cancelled = isinstance(exc, KeyboardInterrupt)
-                status, reason = ("cancelled", "cancelled by the user") if cancelled else ("failed", _load_failure(exc))
-                abandon(begun, status, reason, self.on_event)
+                if isinstance(exc, KeyboardInterrupt):
+                    abandon(begun, "cancelled", "cancelled by the user", self.on_event)
+                else:
+                    abandon(begun, "failed", _load_failure(exc), self.on_event)
             raise
 
     @staticmethod
