@@ -10,8 +10,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from interns.journal._files import atomic_write, process_alive
-from interns.journal.events import RunStatus, Usage
 from interns.journal.formats import FORMAT_VERSION, upgrade_header
+from interns.journal.usage import RunStatus, Usage
 
 HEADER_FILE = "run.json"
 

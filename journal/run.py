@@ -22,16 +22,15 @@ from interns.journal._files import atomic_write, process_start_ticks
 from interns.journal.events import Event, EventAdapter, FinalStatus, ModelResponse, Usage, now
 from interns.journal.header import BatchLink, ParamValue, RunHeader, write_header
 from interns.journal.index import RunIndex
+from interns.journal.layout import (  # where a run's files are; named here too, as they always were
+    DIFF_FILE,
+    EVENTS_FILE,
+    INDEX_FILE,
+    MESSAGES_DIR,
+    RUNS_DIR,
+    TASK_FILE,
+)
 from interns.journal.redact import Redactor
-
-RUNS_DIR = "runs"
-INDEX_FILE = "index.db"
-EVENTS_FILE = "events.jsonl"
-TASK_FILE = "task.yaml"
-DIFF_FILE = "final.diff"
-MESSAGES_DIR = "messages"
-REVIEW_FILE = "review.json"
-"""A person's decision about a run (`interns review`), written beside its journal."""
 
 _log = logging.getLogger(__name__)
 

@@ -7,13 +7,17 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from interns.errors import RunError
-from interns.journal.events import Event, RunStatus, UnknownEvent, parse_event
 from interns.journal.formats import stored_version, upgrade_event
 from interns.journal.header import HEADER_FILE, RunHeader, read_header, read_stored_header
 from interns.journal.index import RunIndex
-from interns.journal.run import EVENTS_FILE, INDEX_FILE, RUNS_DIR
+from interns.journal.layout import EVENTS_FILE, INDEX_FILE, RUNS_DIR
+from interns.journal.usage import RunStatus
+
+if TYPE_CHECKING:
+    from interns.journal.events import Event, UnknownEvent
 
 LATEST_REFS = ("last", "latest")
 
@@ -106,6 +110,8 @@ class RunStore:
         A line this version cannot read (a newer event type, damage) comes as an `UnknownEvent`, except an
         incomplete last line, left by a crash in the middle of a write or by a write still under way: it is skipped.
         """
+        from interns.journal.events import UnknownEvent, parse_event  # a listing never builds the event models
+
         run_dir = self.dir(ref)
         version = stored_version(json.loads((run_dir / HEADER_FILE).read_bytes()))
         with (run_dir / EVENTS_FILE).open("rb") as file:

@@ -1,31 +1,67 @@
-"""Sandboxes where workers act (bubblewrap, docker, local) and the workspaces they act on."""
+"""Sandboxes where workers act (bubblewrap, docker, local) and the workspaces they act on.
+
+Names are imported on first use: a module that needs one sandbox piece (the policy, a run's first events) does not
+load every backend, the docker SDK or git with it.
+"""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from interns.sandbox.base import (
-    DEFAULT_OUTPUT_LIMIT,
-    WORKSPACE_MOUNT,
-    BackendName,
-    ExecResult,
-    Sandbox,
-    SandboxError,
-    SandboxSpec,
-    SandboxUnavailable,
-)
-from interns.sandbox.bubblewrap.args import HostLayout
-from interns.sandbox.bubblewrap.backend import BubblewrapSandbox, check_bubblewrap, find_bwrap
-from interns.sandbox.confinement.host import HostConfinement
-from interns.sandbox.docker.backend import DockerSandbox
-from interns.sandbox.docker.cleanup import Leftover, find_leftovers, remove_leftovers
-from interns.sandbox.docker.engine import DEFAULT_IMAGE, check_docker
-from interns.sandbox.docker.image import BuiltImage, ImageBuildError, build_image
-from interns.sandbox.local import LocalSandbox
-from interns.sandbox.process import TIMEOUT_EXIT_CODE
-from interns.sandbox.workspace.input_view import InputView
-from interns.sandbox.workspace.workspaces import FolderCopy, GitWorktree, Workspace, is_dirty
+if TYPE_CHECKING:
+    from interns.sandbox.backends import check_backend, open_sandbox
+    from interns.sandbox.base import (
+        DEFAULT_OUTPUT_LIMIT,
+        WORKSPACE_MOUNT,
+        BackendName,
+        ExecResult,
+        Sandbox,
+        SandboxError,
+        SandboxSpec,
+        SandboxUnavailable,
+    )
+    from interns.sandbox.bubblewrap.backend import BubblewrapSandbox, find_bwrap
+    from interns.sandbox.confinement.host import HostConfinement
+    from interns.sandbox.docker.backend import DockerSandbox
+    from interns.sandbox.docker.cleanup import Leftover, find_leftovers, remove_leftovers
+    from interns.sandbox.docker.engine import DEFAULT_IMAGE
+    from interns.sandbox.docker.image import BuiltImage, ImageBuildError, build_image
+    from interns.sandbox.local import LocalSandbox
+    from interns.sandbox.process import TIMEOUT_EXIT_CODE
+    from interns.sandbox.workspace.input_view import InputView
+    from interns.sandbox.workspace.workspaces import FolderCopy, GitWorktree, Workspace, is_dirty
+
+_WHERE = {
+    "BackendName": "interns.sandbox.base",
+    "BubblewrapSandbox": "interns.sandbox.bubblewrap.backend",
+    "BuiltImage": "interns.sandbox.docker.image",
+    "DEFAULT_IMAGE": "interns.sandbox.docker.engine",
+    "DEFAULT_OUTPUT_LIMIT": "interns.sandbox.base",
+    "DockerSandbox": "interns.sandbox.docker.backend",
+    "ExecResult": "interns.sandbox.base",
+    "FolderCopy": "interns.sandbox.workspace.workspaces",
+    "GitWorktree": "interns.sandbox.workspace.workspaces",
+    "HostConfinement": "interns.sandbox.confinement.host",
+    "ImageBuildError": "interns.sandbox.docker.image",
+    "InputView": "interns.sandbox.workspace.input_view",
+    "Leftover": "interns.sandbox.docker.cleanup",
+    "LocalSandbox": "interns.sandbox.local",
+    "Sandbox": "interns.sandbox.base",
+    "SandboxError": "interns.sandbox.base",
+    "SandboxSpec": "interns.sandbox.base",
+    "SandboxUnavailable": "interns.sandbox.base",
+    "TIMEOUT_EXIT_CODE": "interns.sandbox.process",
+    "WORKSPACE_MOUNT": "interns.sandbox.base",
+    "Workspace": "interns.sandbox.workspace.workspaces",
+    "build_image": "interns.sandbox.docker.image",
+    "check_backend": "interns.sandbox.backends",
+    "find_bwrap": "interns.sandbox.bubblewrap.backend",
+    "find_leftovers": "interns.sandbox.docker.cleanup",
+    "is_dirty": "interns.sandbox.workspace.workspaces",
+    "open_sandbox": "interns.sandbox.backends",
+    "remove_leftovers": "interns.sandbox.docker.cleanup",
+}
 
 __all__ = [
     "DEFAULT_IMAGE",
@@ -59,28 +95,8 @@ __all__ = [
 ]
 
 
-async def open_sandbox(spec: SandboxSpec) -> Sandbox:
-    """Open the sandbox spec.backend names over spec.workspace; SandboxUnavailable if it cannot run here."""
-    if spec.backend == "bubblewrap":
-        return await BubblewrapSandbox.open(spec)
-    if spec.backend == "local":
-        return await LocalSandbox.open(spec)
-    if spec.backend == "docker":
-        return await DockerSandbox.open(spec)
-    raise SandboxUnavailable(f"unknown sandbox backend {spec.backend!r}; use bubblewrap, docker or local")
-
-
-def check_backend(name: str, *, image: str | None = None) -> None:
-    """Raise SandboxUnavailable now, before any model call, if the named backend cannot run on this machine.
-
-    For docker, `image` (default: the kit's worker image) must be on the engine and have a shell.
-    """
-    if name == "local":
-        return
-    if name == "docker":
-        check_docker(image)
-        return
-    if name != "bubblewrap":
-        raise SandboxUnavailable(f"unknown sandbox backend {name!r}; use bubblewrap, docker or local")
-    with tempfile.TemporaryDirectory(prefix="interns-check-") as scratch:
-        check_bubblewrap(SandboxSpec(backend="bubblewrap", workspace=Path(scratch)), HostLayout.probe())
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module the first time it is asked for."""
+    if name not in _WHERE:
+        raise AttributeError(f"module 'interns.sandbox' has no attribute {name!r}")
+    return getattr(importlib.import_module(_WHERE[name]), name)

@@ -1,38 +1,82 @@
-"""The `interns` command line: the app, its commands registered in the order a person meets them, and `main`.
+"""The `interns` command line: the app, its commands listed in the order a person meets them, and `main`.
 
 Each command lives in a module of its own (`check`, `run`, `show`, `review`, `init`, `resume`, `replay`, `view`,
-`stats`, `batch`, `eval`, `sandbox`); errors raised on purpose reach `main`, which prints them and exits with the code
-of who must act.
+`stats`, `batch`, `eval`, `sandbox`), imported only when its command is asked for, so `interns runs` does not load
+what `interns run` needs. Errors raised on purpose reach `main`, which prints them and exits with the code of who
+must act.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
+from typer.main import get_command_from_info
+from typer.models import CommandInfo
 
-from interns.agents.cli.batch import batch, batches
-from interns.agents.cli.check import check, schema
 from interns.agents.cli.common import err, exit_code_of, out
-from interns.agents.cli.eval import eval_task
-from interns.agents.cli.init import init, new
-from interns.agents.cli.replay import replay
-from interns.agents.cli.resume import approve, resume
-from interns.agents.cli.review import review
-from interns.agents.cli.run import run
-from interns.agents.cli.sandbox import sandbox_app
-from interns.agents.cli.show import list_runs, show
-from interns.agents.cli.stats import stats
-from interns.agents.cli.view import view
 from interns.agents.gate.visible import visible
 from interns.agents.tracing.spans import setup_tracing, shutdown_tracing
 from interns.errors import InternsError
 
-__all__ = ["app", "main"]
+__all__ = ["COMMANDS", "app", "main"]
+
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "check": ("check", "check", "Validate task files and show their plans."),
+    "schema": ("check", "schema", "Write the task-file JSON schema."),
+    "run": ("run", "run", "Run a task file."),
+    "runs": ("runs", "list_runs", "List runs, newest first."),
+    "show": ("show", "show", "Show the timeline of a run."),
+    "review": ("review", "review", "Accept, reject or retry a run."),
+    "init": ("init", "init", "Make a folder of commented task files, one for each kind of workflow."),
+    "new": ("init", "new", "Start a task from a worked example: interns new NAME --from EXAMPLE."),
+    "approve": ("resume", "approve", "Answer what a paused run waits for: approve, or --deny WHY."),
+    "resume": ("resume", "resume", "Go on with a run that paused, was interrupted or was cancelled."),
+    "replay": (
+        "replay",
+        "replay",
+        "Play a run's recorded turns against the current or a changed task file; say what differs.",
+    ),
+    "view": ("view", "view", "Review runs in a browser: plan, timeline, diffs, costs; accept or reject."),
+    "stats": ("stats", "stats", "Per task: runs, cost, review minutes and the time saved."),
+    "batch": ("batch", "batch", "Run a task once per row of params (--params FILE or --each GLOB)."),
+    "batches": ("batch", "batches", "List batches and evals, or show, resume or accept one."),
+    "eval": ("eval", "eval_task", "Run a task N times per model: pass rate, cost, time, tokens, failures."),
+    "sandbox": ("sandbox", "sandbox_app", "Build the docker image; clean up after dead runs."),
+}
+"""Each command, in the order a person meets them: (module under `agents/cli`, its function or typer app, the line
+`--help` shows)."""
+
+
+class _Commands(TyperGroup):
+    """The app's commands, each made from its module the first time it is asked for."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        """Every command, in the order a person meets them."""
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """The command named `cmd_name`, its module imported now; None for a name that is not one."""
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, attribute, short_help = COMMANDS[cmd_name]
+            target = getattr(importlib.import_module(f"interns.agents.cli.{module}"), attribute)
+            command: Any
+            if isinstance(target, typer.Typer):
+                command = typer.main.get_group(target)
+                command.short_help = short_help
+            else:
+                info = CommandInfo(name=cmd_name, callback=target, short_help=short_help)
+                command = get_command_from_info(info, pretty_exceptions_short=True, rich_markup_mode=None)
+            self.commands[cmd_name] = command
+        return self.commands.get(cmd_name)
+
 
 app = typer.Typer(
     name="interns",
+    cls=_Commands,
     help="Manage agents like interns: run a task file on sandboxed workers, check their work, and review every run.",
     no_args_is_help=True,
     add_completion=False,
@@ -56,28 +100,6 @@ def _options(
     ] = False,
 ) -> None:
     """Manage agents like interns: run a task file on sandboxed workers, check their work, and review every run."""
-
-
-# In the order a person meets them.
-app.command(short_help="Validate task files and show their plans.")(check)
-app.command(short_help="Write the task-file JSON schema.")(schema)
-app.command(short_help="Run a task file.")(run)
-app.command("runs", short_help="List runs, newest first.")(list_runs)
-app.command(short_help="Show the timeline of a run.")(show)
-app.command(short_help="Accept, reject or retry a run.")(review)
-app.command(short_help="Make a folder of commented task files, one for each kind of workflow.")(init)
-app.command(short_help="Start a task from a worked example: interns new NAME --from EXAMPLE.")(new)
-app.command(short_help="Answer what a paused run waits for: approve, or --deny WHY.")(approve)
-app.command(short_help="Go on with a run that paused, was interrupted or was cancelled.")(resume)
-app.command(short_help="Play a run's recorded turns against the current or a changed task file; say what differs.")(
-    replay
-)
-app.command(short_help="Review runs in a browser: plan, timeline, diffs, costs; accept or reject.")(view)
-app.command(short_help="Per task: runs, cost, review minutes and the time saved.")(stats)
-app.command(short_help="Run a task once per row of params (--params FILE or --each GLOB).")(batch)
-app.command(short_help="List batches and evals, or show, resume or accept one.")(batches)
-app.command("eval", short_help="Run a task N times per model: pass rate, cost, time, tokens, failures.")(eval_task)
-app.add_typer(sandbox_app, name="sandbox", short_help="Build the docker image; clean up after dead runs.")
 
 
 def main() -> None:

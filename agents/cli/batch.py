@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from interns.agents.cli.common import DEFAULT_RUNS_DIR, EXIT_FAILED, Params, RunsDir, err, fail, given_params, out
-from interns.agents.cli.timeline import STATUS_STYLE
+from interns.agents.cli.styles import STATUS_STYLE
 from interns.agents.gate.visible import visible, visible_markup
 
 if TYPE_CHECKING:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,19 +9,21 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.live import Live
 
-from interns.agents.cli.progress import RunProgress
-from interns.agents.cli.timeline import event_line
-from interns.agents.gate import review as review_gate
-from interns.agents.gate.approval import Answer, Asker, default_asker
 from interns.agents.gate.visible import visible
 from interns.errors import EnvironmentProblem, InternsError, TaskError
-from interns.journal import Event, RunLookupError, RunStore
+from interns.journal.store import RunLookupError
 
 if TYPE_CHECKING:
+    from rich.live import Live
+
+    from interns.agents.gate.approval import Answer, Asker
     from interns.agents.runtime.runner import Runner
     from interns.agents.runtime.supervisor import RunResult, Supervisor
+    from interns.journal import Event
+
+# Every command imports this module: what only showing a run needs (the timeline, the event models, rich's live
+# display) is imported where it is used, so `interns runs` stays quick.
 
 __all__ = [
     "DEFAULT_RUNS_DIR",
@@ -99,6 +100,8 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
 
 def print_event(event: Event) -> None:
     """Print one event of a run as a timeline line, if it has one."""
+    from interns.agents.cli.timeline import event_line
+
     line = event_line(event)
     if line is not None:
         out.print(line)
@@ -106,6 +109,12 @@ def print_event(event: Event) -> None:
 
 def run_with_progress(supervisor: Supervisor) -> RunResult:
     """Run, printing each event; on a terminal, a live line below says where every step stands."""
+    import asyncio
+
+    from rich.live import Live
+
+    from interns.agents.cli.progress import RunProgress
+
     if not out.is_terminal:
         return asyncio.run(supervisor.run())
     progress = RunProgress()
@@ -154,6 +163,9 @@ def report_outcome(result: RunResult, *, human_review: bool, runs_dir: Path) -> 
     if human_review:
         out.print(f"review:  {PROG} review {result.run_id}   (then --accept, or --reject / --retry with a note)")
         return
+    from interns.agents.gate import review as review_gate
+    from interns.journal import RunStore
+
     store = RunStore(runs_dir)
     try:
         decision = review_gate.accept(
@@ -166,6 +178,7 @@ def report_outcome(result: RunResult, *, human_review: bool, runs_dir: Path) -> 
 
 def runner_for(runs_dir: Path) -> Runner:
     """The runner every command starts runs with: asks on a terminal, prints each event as it is journaled."""
+    from interns.agents.gate.approval import default_asker
     from interns.agents.runtime.runner import Runner
 
     return Runner(runs_dir, asker=default_asker(), on_event=print_event)

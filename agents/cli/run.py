@@ -54,14 +54,17 @@ def run(
     if approve_plan and not sys.stdin.isatty():
         raise fail("--approve-plan needs a terminal to answer on; use --plan-only to see the plan")
     runner = runner_for(runs_dir)
-    supervisor = runner.start(
-        task_file,
-        model=model,
-        plan_only=plan_only,
-        approve_plan=_approve_on_terminal if approve_plan else None,
-        params=given_params(param),
-        batch=_batch_link(batch_row),
-    )
+    try:
+        supervisor = runner.start(
+            task_file,
+            model=model,
+            plan_only=plan_only,
+            approve_plan=_approve_on_terminal if approve_plan else None,
+            params=given_params(param),
+            batch=_batch_link(batch_row),
+        )
+    except KeyboardInterrupt:  # while the runtime loads: a begun run's journal already says cancelled
+        raise fail(f"cancelled; the journal is in {runs_dir}", EXIT_CANCELLED) from None
     print_warnings(runner)
     try:
         result = run_with_progress(supervisor)

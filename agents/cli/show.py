@@ -1,4 +1,4 @@
-"""`interns runs` and `interns show`: the list of runs, and one run's timeline (live, by step, or as JSON)."""
+"""`interns show`: one run's timeline (live, by step, or as JSON)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Annotated, cast, get_args
+from typing import Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from interns.agents.cli.common import (
@@ -19,13 +18,11 @@ from interns.agents.cli.common import (
     PROG,
     RunRef,
     RunsDir,
-    err,
     fail,
     out,
 )
 from interns.agents.cli.summary import ONLY_KINDS, failure_of_run, next_step, only, print_failure, print_summary
 from interns.agents.cli.timeline import STATUS_STYLE, event_line, usage_text
-from interns.agents.gate import review as review_gate
 from interns.agents.gate.visible import visible, visible_json, visible_markup
 from interns.journal import (
     Event,
@@ -33,52 +30,14 @@ from interns.journal import (
     PlanMade,
     RunHeader,
     RunLookupError,
-    RunStatus,
     RunStore,
     UnknownEvent,
     Usage,
 )
 
-__all__ = ["list_runs", "show"]
+__all__ = ["show"]
 
-RUN_STATUSES: tuple[str, ...] = get_args(RunStatus)
 ONLY_NAMES = ", ".join(ONLY_KINDS)
-
-
-def list_runs(
-    status: Annotated[str | None, typer.Option(help="Only runs with this status.")] = None,
-    task: Annotated[str | None, typer.Option(help="Only runs of this task.")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="Show at most this many runs.")] = 50,
-    runs_dir: RunsDir = DEFAULT_RUNS_DIR,
-) -> None:
-    """List runs, newest first: status, task, when, how long, tokens and cost."""
-    if status is not None and status not in RUN_STATUSES:
-        raise fail(f"--status: {status!r} is not one of {', '.join(RUN_STATUSES)}")
-    if not (runs_dir / "runs").is_dir():
-        err.print(f"no runs yet in {runs_dir}", markup=False)
-        return
-    headers = RunStore(runs_dir).list(status=cast(RunStatus | None, status), task=task, limit=limit)
-    if not headers:
-        err.print(f"no runs in {runs_dir} match", markup=False)
-        return
-    table = Table(box=None, pad_edge=False)
-    for column in ("run", "status", "review", "started", "took", "tokens", "cost", "model"):
-        right = column in ("took", "tokens", "cost")
-        whole = column in ("run", "status", "started")  # never cut: a narrow terminal folds the model instead
-        width = max(len(s) for s in RUN_STATUSES) if column == "status" else None
-        table.add_column(column, justify="right" if right else "left", no_wrap=whole, min_width=width, overflow="fold")
-    for h in headers:
-        table.add_row(
-            h.run_id,
-            f"[{STATUS_STYLE.get(h.status, 'default')}]{h.status}[/]",
-            decision.decision if (decision := review_gate.decision_of(runs_dir / "runs" / h.run_id)) else "",
-            h.started.astimezone().strftime("%m-%d %H:%M"),
-            f"{h.duration:.1f}s" if h.duration is not None else "",
-            f"{h.usage.total_tokens:,}",
-            f"${h.usage.cost_usd:.4f}" if h.usage.cost_usd is not None else "n/a",
-            "scripted" if h.scripted else visible_markup(h.model),
-        )
-    out.print(table)
 
 
 def show(

@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from interns.agents.cli.timeline import STATUS_STYLE
+from interns.agents.cli.styles import STATUS_STYLE
 from interns.agents.gate import review as review_gate
 from interns.agents.gate.visible import visible
 from interns.journal import (

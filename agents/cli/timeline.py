@@ -9,6 +9,7 @@ from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.text import Text
 
+from interns.agents.cli.styles import STATUS_STYLE
 from interns.agents.gate.visible import visible
 from interns.journal import (
     ApprovalAnswered,
@@ -37,17 +38,6 @@ from interns.journal import (
 )
 
 __all__ = ["STATUS_STYLE", "event_line", "fold", "shown_event", "usage_text"]
-
-STATUS_STYLE = {
-    "succeeded": "bold green",
-    "failed": "bold red",
-    "limit_exceeded": "bold yellow",
-    "cancelled": "bold magenta",
-    "running": "bold cyan",
-    "interrupted": "bold magenta",
-    "awaiting_approval": "bold yellow",
-    "skipped": "dim",
-}
 
 
 def usage_text(usage: Usage) -> str:

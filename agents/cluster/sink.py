@@ -15,7 +15,7 @@ from interns.errors import RunError
 from interns.journal import RunIndex
 from interns.journal._files import atomic_write
 from interns.journal.header import HEADER_FILE, read_stored_header, write_header
-from interns.journal.run import EVENTS_FILE, INDEX_FILE, RUNS_DIR
+from interns.journal.layout import EVENTS_FILE, INDEX_FILE, RUNS_DIR
 
 __all__ = ["JournalSink", "SinkError"]
 

@@ -10,12 +10,16 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from interns.agents.gate.visible import visible
 from interns.errors import RunError
-from interns.journal import RunHeader, RunStarted, RunStore
-from interns.journal.run import REVIEW_FILE
+from interns.journal.header import RunHeader
+from interns.journal.layout import REVIEW_FILE
+from interns.journal.store import RunStore
+
+if TYPE_CHECKING:
+    from interns.journal.events import RunStarted
 
 __all__ = [
     "GateError",
@@ -69,6 +73,8 @@ def _record(run_dir: Path, decision: ReviewDecision) -> ReviewDecision:
 
 def run_started(store: RunStore, run_id: str) -> RunStarted:
     """The run's first event, which names its workspace, base branch and task file."""
+    from interns.journal.events import RunStarted
+
     for event in store.events(run_id):
         if isinstance(event, RunStarted):
             return event

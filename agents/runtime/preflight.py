@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import git
-
 from interns.errors import TaskError
 from interns.sandbox import SandboxUnavailable, check_backend
 from interns.tasks import FolderWorkspace, Problem, TaskSpec, line_of
@@ -37,6 +35,8 @@ def check_workspace(spec: TaskSpec) -> list[str]:
         if not ws.folder.is_dir():
             raise PreflightError(f"{ws.folder} is not a folder", ("workspace", "folder"))
     else:
+        import git  # only a repository run needs it
+
         if not ws.repo.exists():
             raise PreflightError(f"{ws.repo} does not exist", ("workspace", "repo"))
         try:

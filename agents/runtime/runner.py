@@ -11,17 +11,23 @@ import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from interns import tasks
 from interns.agents.gate.approval import Asker
 from interns.agents.policy.rule_examples import example_problems
+from interns.agents.runtime.opening import TaskSource, abandon, begin_run
 from interns.agents.runtime.preflight import PreflightError, preflight
-from interns.agents.runtime.resume import CannotResume, resume_point
 from interns.agents.runtime.starts import ApprovePlan, Fresh, Resumed, RunStart
-from interns.agents.runtime.supervisor import RunResult, Supervisor, TaskSource
 from interns.agents.worker.models import ModelChoice, select_model
-from interns.journal import BatchLink, Event, RunStore
+from interns.journal import BatchLink, Event, Journal, RunStore
 from interns.tasks.spec import SandboxKind
+
+if TYPE_CHECKING:
+    from interns.agents.runtime.supervisor import RunResult, Supervisor
+
+# The supervisor (and with it pydantic-ai, the sandboxes and git) is imported once a new run's first events are
+# journaled, and resuming's reader of the journal only when a run goes on.
 
 __all__ = ["DEFAULT_RUNS_DIR", "Runner", "resume_run", "retry_run", "run_task", "scripted_agents"]
 
@@ -76,6 +82,8 @@ class Runner:
         self, run_ref: str, *, from_step: str | None = None, model: str | None = None, by: str = "terminal"
     ) -> Supervisor:
         """The run that stopped going on (from `from_step`, when given), asked for at `by`; checked as `start` is."""
+        from interns.agents.runtime.resume import CannotResume, resume_point
+
         point = resume_point(RunStore(self.runs_dir), run_ref, from_step)
         point.by = by
         if point.waiting:
@@ -123,16 +131,44 @@ class Runner:
         if isinstance(start, Fresh):
             start = replace(start, params=tasks.param_values(spec.params, params))
         source = TaskSource(task_file.read_text(encoding="utf-8"), task_file.resolve())
-        return Supervisor(
-            spec, choice, source, runs_root=self.runs_dir, start=start, asker=self.asker, on_event=self.on_event
-        )
+        begun: Journal | None = None
+        if isinstance(start, Fresh):
+            choice = replace(choice, task_settings=spec.model_settings)
+            begun = begin_run(spec, choice, source, self.runs_dir.absolute(), start, self.on_event)
+        try:
+            from interns.agents.runtime.supervisor import Supervisor
+
+            return Supervisor(
+                spec,
+                choice,
+                source,
+                runs_root=self.runs_dir,
+                start=start,
+                asker=self.asker,
+                on_event=self.on_event,
+                journal=begun,
+            )
+        except BaseException as exc:
+            if begun is not None:  # the run is on record: its journal says how it ended before its work began
+                if isinstance(exc, KeyboardInterrupt):
+                    abandon(begun, "cancelled", "cancelled by the user", self.on_event)
+                else:
+                    abandon(begun, "failed", _load_failure(exc), self.on_event)
+            raise
 
     @staticmethod
     def _task_file(run_id: str, recorded: str) -> Path:
         """The task file a run was started from, which must still be there to run it again."""
+        from interns.agents.runtime.resume import CannotResume
+
         if not recorded or not Path(recorded).exists():
             raise CannotResume(f"the task file of run {run_id} is gone ({recorded or 'unknown'})")
         return Path(recorded)
+
+
+def _load_failure(exc: BaseException) -> str:
+    """Why a begun run stopped before its work: its runtime could not be loaded or made."""
+    return f"the run stopped on an unexpected error: {type(exc).__name__}: {exc}"
 
 
 def given_as_text(values: Mapping[str, object]) -> dict[str, str]:

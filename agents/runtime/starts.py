@@ -11,14 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from interns.agents.runtime.resume import ResumePoint
-from interns.agents.runtime.workspaces import FolderSpace, RepoSpace, open_space, reopen_space
 from interns.journal import BatchLink
 from interns.journal.header import ParamValue
 from interns.tasks import Step, TaskSpec
 
 if TYPE_CHECKING:
+    # Types only: a run's start is decided, and journaled, before the workspaces and the worker are loaded.
+    from interns.agents.runtime.resume import ResumePoint
     from interns.agents.runtime.step_runner import PausedStep, StepResult
+    from interns.agents.runtime.workspaces import FolderSpace, RepoSpace
     from interns.sandbox.workspace.snapshot import Snapshot
 
 __all__ = ["ApprovePlan", "Fresh", "Progress", "Resumed", "RunStart"]
@@ -114,6 +115,8 @@ class Fresh:
 
     def open_space(self, spec: TaskSpec, run_id: str, run_dir: Path) -> FolderSpace | RepoSpace:
         """New workspaces for the run."""
+        from interns.agents.runtime.workspaces import open_space
+
         return open_space(spec, run_id, run_dir)
 
     def progress(self) -> Progress:
@@ -142,6 +145,8 @@ class Resumed:
 
     def open_space(self, spec: TaskSpec, run_id: str, run_dir: Path) -> FolderSpace | RepoSpace:
         """The workspaces the stopped run left, reopened."""
+        from interns.agents.runtime.workspaces import reopen_space
+
         return reopen_space(spec, run_id, run_dir, self.point.header.git_commit)
 
     def progress(self) -> Progress:

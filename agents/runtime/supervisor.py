@@ -9,21 +9,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import git
 from pydantic_ai.exceptions import AgentRunError
 
 from interns import prompts
 from interns.agents.checks.prose import CheckScope
 from interns.agents.checks.runner import command_run
 from interns.agents.gate.approval import Asker, NoOneToAsk
-from interns.agents.policy.withheld import withheld_names
+from interns.agents.runtime.opening import TaskSource, begin_run
 from interns.agents.runtime.planner import make_plan, plan_event
 from interns.agents.runtime.redaction import run_redactor
 from interns.agents.runtime.resume import BASELINES_DIR, ResumePoint
 from interns.agents.runtime.scheduler import run_dag
 from interns.agents.runtime.starts import Fresh, RunStart
 from interns.agents.runtime.step_runner import RunEnv, StepResult, StepRunner
-from interns.agents.runtime.workspaces import FolderSpace, RepoSpace, views_inputs
+from interns.agents.runtime.workspaces import FolderSpace, RepoSpace
 from interns.agents.tracing.spans import end_span, redact_traces_with, run_span, traced_exec
 from interns.agents.worker.models import ModelChoice
 from interns.agents.worker.retries import recording_retries
@@ -36,32 +35,21 @@ from interns.journal import (
     Notice,
     RunFinished,
     RunResumed,
-    RunStarted,
     Usage,
-    open_run,
     reopen_run,
 )
 from interns.sandbox import InputView, SandboxUnavailable, Workspace, open_sandbox
-from interns.sandbox.git.host_git import HostGit
 from interns.sandbox.git.repo import GitRunError
 from interns.sandbox.git.resume import paused_message
 from interns.sandbox.workspace.changes import list_changes, run_baseline
 from interns.sandbox.workspace.git_trees import GitTreeError
 from interns.sandbox.workspace.tree_scan import TreeTooLarge
-from interns.tasks import FolderWorkspace, Step, TaskSpec, topological_order
+from interns.tasks import Step, TaskSpec, topological_order
 
 __all__ = ["RunResult", "Supervisor", "TaskSource"]
 
 CONFLICT_CHECK = "! grep -nE '^(<<<<<<<|>>>>>>>)( |$)|^=======$' -- {files}"
 """A check that no conflict markers remain in the given files."""
-
-
-@dataclass(frozen=True)
-class TaskSource:
-    """The task file a run was started from: its text as journaled, and its path when it came from a file."""
-
-    text: str
-    path: Path | None = None
 
 
 @dataclass
@@ -99,15 +87,17 @@ class Supervisor:
         start: RunStart | None = None,
         asker: Asker | None = None,
         on_event: Callable[[Event], None] | None = None,
+        journal: Journal | None = None,
     ) -> None:
-        """A run of `spec` on `model`, journaled under `runs_root`; `start` says whether it is new or goes on."""
+        """A run of `spec` on `model`, journaled under `runs_root`; `start` says whether it is new or goes on;
+        `journal`, a new run's journal already begun (`opening.begin_run`)."""
         self.spec, self.source = spec, source
         self.model = replace(model, task_settings=spec.model_settings)
         self.runs_root = runs_root.absolute()
         self.start: RunStart = start or Fresh()
         self.asker = asker or NoOneToAsk()
         self.on_event = on_event
-        self.journal: Journal | None = None
+        self.journal: Journal | None = journal
 
     @property
     def usage(self) -> Usage:
@@ -125,7 +115,7 @@ class Supervisor:
     async def run(self) -> RunResult:
         """Run the task to its end; on cancellation the journal says `cancelled` and the cancellation goes on."""
         point = self.start.resumed
-        journal = self._reopen(point) if point is not None else self._open()
+        journal = self._reopen(point) if point is not None else self.journal or self._open()
         spec = self.spec
         with run_span(
             journal.run_id,
@@ -176,49 +166,8 @@ class Supervisor:
 
     def _open(self) -> Journal:
         """A new run's journal, begun with what the run is and any warnings about it."""
-        spec = self.spec
-        redactor = run_redactor(spec)
-        redact_traces_with(redactor)  # traces leave redacted like the journal, passed values included
-        self.journal = journal = open_run(
-            self.runs_root,
-            task=spec.name,
-            goal=spec.goal,
-            task_text=self.source.text,
-            model=self.model.name,
-            workspace=str(_source_of(spec)),
-            git_commit=_base_commit(spec),
-            manual_minutes=spec.manual_minutes,
-            redactor=redactor,
-            params=self.start.params,
-            batch=self.start.batch,
-        )
-        self.record(
-            RunStarted(
-                task=spec.name,
-                goal=spec.goal,
-                model=self.model.name,
-                workspace=str(_source_of(spec)),
-                steps=[s.id for s in spec.steps],
-                task_file=str(self.source.path or ""),
-                base_branch=_base_branch(spec),
-                sandbox=spec.guardrails.sandbox,
-                retry_of=self.start.retry_of,
-                replay_of=self.start.replay_of,
-                supervisor_model=self.model.supervisor.name if self.model.supervisor else None,
-                model_settings=spec.model_settings.sent(),
-                **_outputs_of(spec),
-            )
-        )
-        if self.model.scripted:
-            self.record(Notice(message="the model is scripted: its turns come from a file, not from a real model"))
-        ws = spec.workspace
-        if isinstance(ws, FolderWorkspace) and ws.outputs is not None and not views_inputs(spec):
-            message = f"the {spec.guardrails.sandbox} sandbox cannot show the folder read-only: workers get a full copy"
-            self.record(Notice(message=message))
-        for name in withheld_names(spec.guardrails.env):
-            message = f"guardrails.env names {name}, a model key, which never enters a sandbox: it was left out"
-            self.record(Notice(level="warning", message=message))
-        return journal
+        self.journal = begin_run(self.spec, self.model, self.source, self.runs_root, self.start, self.on_event)
+        return self.journal
 
     def _reopen(self, point: ResumePoint) -> Journal:
         """The journal of the run being resumed, going on after its last event."""
@@ -401,41 +350,3 @@ class Supervisor:
         except Exception as exc:  # the run's outcome is decided; a broken diff must not hide it
             self.record(Notice(level="error", message=f"could not save the run's diff: {exc}"))
         await asyncio.to_thread(space.close)
-
-
-def _source_of(spec: TaskSpec) -> Path:
-    ws = spec.workspace
-    return ws.folder if isinstance(ws, FolderWorkspace) else ws.repo
-
-
-def _outputs_of(spec: TaskSpec) -> dict[str, object]:
-    """Where a folder run's outputs go on accept, when the task sends them somewhere of their own."""
-    ws = spec.workspace
-    if not isinstance(ws, FolderWorkspace) or ws.outputs is None:
-        return {}
-    return {"outputs_to": str(ws.outputs.to), "outputs_files": list(ws.outputs.files)}
-
-
-def _base_branch(spec: TaskSpec) -> str | None:
-    """The branch a repository run's work lands on: `base` when it names a branch, HEAD's branch for `HEAD`."""
-    ws = spec.workspace
-    if isinstance(ws, FolderWorkspace):
-        return None
-    try:
-        repo = HostGit.of_repository(ws.repo)
-        if ws.base == "HEAD":
-            return repo.out("symbolic-ref", "--short", "-q", "HEAD")
-        repo.run("show-ref", "--verify", "--quiet", f"refs/heads/{ws.base}")
-    except git.GitCommandError:
-        return None
-    return ws.base
-
-
-def _base_commit(spec: TaskSpec) -> str | None:
-    ws = spec.workspace
-    if isinstance(ws, FolderWorkspace):
-        return None
-    try:
-        return HostGit.of_repository(ws.repo).out("rev-parse", "--verify", f"{ws.base}^{{commit}}")
-    except git.GitError:
-        return None

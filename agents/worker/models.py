@@ -6,17 +6,19 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from pydantic_ai.exceptions import UserError
-from pydantic_ai.models import Model, infer_model
-from pydantic_ai.settings import ModelSettings
-
-from interns.agents.worker.retries import watched_client
-from interns.agents.worker.scripted import Script, ScriptError, load_script, scripted_model
+from interns.agents.worker.script import Script, ScriptError, load_script
 from interns.errors import EnvironmentProblem
 from interns.tasks import ModelEndpoint, ModelSettingsSpec
 from interns.tasks.spec import PROVIDER_PREFIXES
+
+if TYPE_CHECKING:
+    from pydantic_ai.models import Model
+    from pydantic_ai.settings import ModelSettings
+
+# pydantic-ai and each provider's SDK are imported where a model is made: a run journals its start before it loads
+# them, and a scripted run never loads a provider's SDK at all.
 
 __all__ = ["DEFAULT_MODEL", "ModelChoice", "ModelSetupError", "select_model"]
 
@@ -84,6 +86,8 @@ class ModelChoice:
         if self.supervisor is not None and is_supervisors(agent):
             return self.supervisor.for_agent(agent)
         if self.script is not None:
+            from interns.agents.worker.scripted import scripted_model
+
             if agent not in self._scripted:
                 self._scripted[agent] = scripted_model(self.script, agent)
             return self._scripted[agent]
@@ -99,7 +103,7 @@ class ModelChoice:
         for layer in (self.task_settings, step):
             if layer is not None:
                 merged.update(layer.sent())
-        return cast(ModelSettings, merged)
+        return cast("ModelSettings", merged)
 
 
 def is_supervisors(agent: str) -> bool:
@@ -149,6 +153,9 @@ def _select(
         raise ModelSetupError(f"The model {name!r} needs ANTHROPIC_API_KEY.\n\n" + SETUP_HELP)
     if name.startswith("anthropic:"):
         return _anthropic(name, env)
+    from pydantic_ai.exceptions import UserError
+    from pydantic_ai.models import infer_model
+
     try:
         model = infer_model(name)
     except UserError as exc:
@@ -166,10 +173,10 @@ def _select(
 
 def _anthropic(name: str, env: Mapping[str, str]) -> ModelChoice:
     """Anthropic with its key (and any ANTHROPIC_BASE_URL) from `env`, and prompt caching on."""
-    # Imported here, as every provider's SDK is: the Anthropic SDK takes most of a second to import, and a scripted
-    # run, a listing or a check never needs it.
     from pydantic_ai.models.anthropic import AnthropicModel, AnthropicModelSettings
     from pydantic_ai.providers.anthropic import AnthropicProvider
+
+    from interns.agents.worker.retries import watched_client
 
     client = watched_client()
     provider = AnthropicProvider(
@@ -202,6 +209,8 @@ def _on_endpoint(name: str, model_name: str, endpoint: ModelEndpoint, env: Mappi
     key = env.get(endpoint.api_key_env, "") if endpoint.api_key_env else ""
     if endpoint.api_key_env and not key:
         raise ModelSetupError(f"The model {name!r} needs {endpoint.api_key_env}, which is not set.")
+    from interns.agents.worker.retries import watched_client
+
     if endpoint.api == "anthropic":
         from pydantic_ai.models.anthropic import AnthropicModel
         from pydantic_ai.providers.anthropic import AnthropicProvider
@@ -209,7 +218,6 @@ def _on_endpoint(name: str, model_name: str, endpoint: ModelEndpoint, env: Mappi
         client = watched_client()
         provider = AnthropicProvider(api_key=key or "none", base_url=endpoint.base_url, http_client=client)
         return ModelChoice(name=name, _model=AnthropicModel(model_name, provider=provider), _clients=[client])
-    # Imported here: the OpenAI SDK takes a while to import, and most runs never need it.
     from pydantic_ai.models.openai import OpenAIChatModel, OpenAIResponsesModel
     from pydantic_ai.providers.openai import OpenAIProvider
 

@@ -13,7 +13,7 @@ from typing import Any, cast
 from interns.journal.events import RunStatus
 from interns.journal.formats import stored_version
 from interns.journal.header import HEADER_FILE, RunHeader, read_header
-from interns.journal.run import EVENTS_FILE, REVIEW_FILE
+from interns.journal.layout import EVENTS_FILE, REVIEW_FILE
 from interns.journal.store import RunStore
 from interns.journal.viewer.diffs import DiffStats, diff_stats
 from interns.journal.viewer.scan import RUN_LEVEL, RunScan

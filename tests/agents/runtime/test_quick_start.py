@@ -1,4 +1,5 @@
-"""Quick start: a command loads only what it uses; model SDKs, docker, OpenTelemetry and the viewer wait for theirs."""
+"""Quick start: a command loads only what it uses; model SDKs, docker, OpenTelemetry and the viewer wait for theirs, and
+a run is on record before pydantic-ai and the sandboxes load."""
 
 from __future__ import annotations
 
@@ -6,15 +7,22 @@ import json
 import subprocess
 import sys
 
+import pytest
+
+from interns.journal import RunStore
+from tests.agents.conftest import TaskDir
+
 HEAVY = ("anthropic", "openai", "docker", "opentelemetry", "interns.journal.viewer", "git", "interns.tasks")
+BEFORE_THE_FIRST_EVENT = ("pydantic_ai", "docker", "git", "interns.sandbox.bubblewrap.backend")
+"""What a new run does not need to load to journal its start."""
 
 
-def loaded_after(*modules: str) -> set[str]:
-    """Which of HEAVY a fresh interpreter holds after importing `modules`."""
+def loaded_after(*modules: str, among: tuple[str, ...] = HEAVY) -> set[str]:
+    """Which of `among` a fresh interpreter holds after importing `modules`."""
     code = (
         "import importlib, json, sys\n"
         f"for name in {list(modules)!r}: importlib.import_module(name)\n"
-        f"print(json.dumps(sorted(h for h in {list(HEAVY)!r} if h in sys.modules)))\n"
+        f"print(json.dumps(sorted(h for h in {list(among)!r} if h in sys.modules)))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return set(json.loads(done.stdout))
@@ -24,6 +32,76 @@ def test_the_command_line_loads_no_provider_sdk_tracing_viewer_git_or_task_model
     assert loaded_after("interns.agents.cli.app") == set()
 
 
+def test_listing_runs_builds_no_event_model_and_loads_no_runtime() -> None:
+    among = ("interns.journal.events", "interns.tasks", "pydantic_ai", "interns.agents.cli.timeline", "git")
+    assert loaded_after("interns.agents.cli.app", "interns.agents.cli.runs", among=among) == set()
+
+
 def test_a_run_loads_no_model_sdk_docker_or_viewer_until_it_needs_them() -> None:
     loaded = loaded_after("interns.agents.cli.app", "interns.agents.runtime.runner", "interns.agents.worker.models")
-    assert not loaded & {"anthropic", "openai", "docker", "interns.journal.viewer"}, loaded
+    assert not loaded & {"anthropic", "openai", "docker", "interns.journal.viewer", "git"}, loaded
+    assert "pydantic_ai" not in loaded_after("interns.agents.runtime.runner", among=("pydantic_ai",))
+
+
+def in_fresh_interpreter(task_dir: TaskDir, prelude: str = "") -> subprocess.CompletedProcess[str]:
+    """Start and run the task dir's task with its script in a new interpreter, printing each event's type and which
+    of BEFORE_THE_FIRST_EVENT were loaded when it was journaled; `prelude` runs first."""
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        f"{prelude}\n"
+        "from interns.agents.runtime.runner import Runner\n"
+        f"heavy = {list(BEFORE_THE_FIRST_EVENT)!r}\n"
+        "def seen(event):\n"
+        "    print(json.dumps([event.type, sorted(h for h in heavy if h in sys.modules)]), flush=True)\n"
+        f"runner = Runner(Path({str(task_dir.runs)!r}), on_event=seen)\n"
+        f"supervisor = runner.start(Path({str(task_dir.root / 'task.yaml')!r}), "
+        f"model='scripted:{task_dir.root / 'script.yaml'}')\n"
+        "import asyncio; asyncio.run(supervisor.run())\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+
+def test_a_new_run_journals_its_start_before_pydantic_ai_and_the_sandboxes_load(task_dir: TaskDir) -> None:
+    task_dir.write({"steps": [{"id": "work", "instructions": "Say done."}], "guardrails": {"sandbox": "local"}},
+                   {"work": [{"final": "done"}]})  # fmt: skip
+
+    done = in_fresh_interpreter(task_dir)
+
+    assert done.returncode == 0, done.stderr
+    shown = [json.loads(line) for line in done.stdout.splitlines()]
+    assert shown[0] == ["run_started", []], shown
+    assert shown[1][0] == "notice" and shown[1][1] == [], "the scripted model's notice comes with the start"
+    assert shown[-1][0] == "run_finished" and "pydantic_ai" in shown[-1][1], "the worker still ran on pydantic-ai"
+    [header] = RunStore(task_dir.runs).list()
+    assert header.status == "succeeded"
+
+
+BROKEN_SUPERVISOR = (
+    "class Broken:\n"
+    "    def find_spec(self, name, path=None, target=None):\n"
+    "        if name == 'interns.agents.runtime.supervisor': raise {exc}\n"
+    "sys.meta_path.insert(0, Broken())\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("exc", "status", "reason"),
+    [
+        ("ImportError('a damaged install')", "failed", "ImportError: a damaged install"),
+        ("KeyboardInterrupt()", "cancelled", "cancelled by the user"),
+    ],
+)
+def test_a_run_whose_runtime_cannot_load_ends_its_begun_journal(
+    task_dir: TaskDir, exc: str, status: str, reason: str
+) -> None:
+    task_dir.write({"steps": [{"id": "work", "instructions": "Say done."}], "guardrails": {"sandbox": "local"}},
+                   {"work": [{"final": "done"}]})  # fmt: skip
+
+    done = in_fresh_interpreter(task_dir, prelude=BROKEN_SUPERVISOR.format(exc=exc))
+
+    assert done.returncode != 0
+    [header] = RunStore(task_dir.runs).list()
+    assert header.status == status, "a begun run never stays 'running' when its runtime does not load"
+    last = list(RunStore(task_dir.runs).events(header.run_id))[-1]
+    assert last.type == "run_finished" and reason in getattr(last, "reason", ""), last

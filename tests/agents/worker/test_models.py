@@ -8,7 +8,7 @@ import pytest
 from pydantic_ai import Agent
 
 from interns.agents.worker.models import DEFAULT_MODEL, ModelSetupError, select_model
-from interns.agents.worker.scripted import load_script
+from interns.agents.worker.script import load_script
 
 
 def test_without_a_key_or_a_model_the_error_says_how_to_set_one_up() -> None:
