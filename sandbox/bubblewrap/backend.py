@@ -18,7 +18,8 @@ from interns.sandbox.bubblewrap.server_process import CommandServer, ServerBroke
 from interns.sandbox.confinement.host import HostConfinement, notice
 from interns.sandbox.confinement.pids_cgroup import PidsCgroup, pids_cgroup
 from interns.sandbox.exec_files import CommandSandbox
-from interns.sandbox.network import NetworkAccess, proxy_env, wrap_argv
+from interns.sandbox.network import PORT, SOCKET_DIR, NetworkAccess, proxy_env, wrap_argv
+from interns.sandbox.network.forwarder import SOCKET_NAME
 from interns.sandbox.network.authority import proxy_for
 from interns.sandbox.process import ProcessResult, clean_env, run_process
 
@@ -276,6 +277,8 @@ class BubblewrapSandbox(CommandSandbox):
                 return server
         group = None if self.confinement.pids_parent is None else PidsCgroup(self.confinement.pids_parent, self.spec.processes)
         config = self.confinement.server_config(self.spec, user_namespace=self._user_namespace)
+        if self._proxy is not None:  # the forwarder runs in the server, for every command alike
+            config["forward"] = [PORT, f"{SOCKET_DIR}/{SOCKET_NAME}"]
         assert self.confinement.python is not None
         argv = [self.confinement.python, "-I", "-S", "-c", server_program(), json.dumps(config, sort_keys=True), "{fd}"]
         try:
