@@ -19,8 +19,8 @@ from interns.sandbox.confinement.host import HostConfinement, notice
 from interns.sandbox.confinement.pids_cgroup import PidsCgroup, pids_cgroup
 from interns.sandbox.exec_files import CommandSandbox
 from interns.sandbox.network import PORT, SOCKET_DIR, NetworkAccess, proxy_env, wrap_argv
-from interns.sandbox.network.forwarder import SOCKET_NAME
 from interns.sandbox.network.authority import proxy_for
+from interns.sandbox.network.forwarder import SOCKET_NAME
 from interns.sandbox.process import ProcessResult, clean_env, run_process
 
 INSTALL_HINT = (
@@ -194,7 +194,8 @@ class BubblewrapSandbox(CommandSandbox):
         network_fds: tuple[int, int] | None = None,
     ) -> list[str]:
         confined = confinement.confined(self.spec, argv, user_namespace=self._user_namespace)
-        return self._bwrap_command(confined if self._proxy is None else wrap_argv(confined), cwd, seccomp_fd, network_fds)
+        wrapped = confined if self._proxy is None else wrap_argv(confined)
+        return self._bwrap_command(wrapped, cwd, seccomp_fd, network_fds)
 
     def bare_command(self, argv: Sequence[str]) -> list[str]:
         """The bwrap command line alone for argv: this sandbox's mounts and namespaces, no layer behind them.
@@ -275,7 +276,8 @@ class BubblewrapSandbox(CommandSandbox):
             server = self._idle.pop()
             if server.usable:
                 return server
-        group = None if self.confinement.pids_parent is None else PidsCgroup(self.confinement.pids_parent, self.spec.processes)
+        parent = self.confinement.pids_parent
+        group = None if parent is None else PidsCgroup(parent, self.spec.processes)
         config = self.confinement.server_config(self.spec, user_namespace=self._user_namespace)
         if self._proxy is not None:  # the forwarder runs in the server, for every command alike
             config["forward"] = [PORT, f"{SOCKET_DIR}/{SOCKET_NAME}"]

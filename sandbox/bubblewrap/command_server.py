@@ -36,7 +36,7 @@ NO_CWD_EXIT_CODE = 1
 
 def _prctl(option: int, value: int) -> None:
     if launcher._libc.prctl(option, value, 0, 0, 0) != 0:
-        raise OSError("prctl %d failed" % option)
+        raise OSError(f"prctl {option} failed")
 
 
 def _send(sock: socket.socket, message: dict[str, object]) -> None:
@@ -77,20 +77,20 @@ def _child(request: dict, fds: list[int], config: dict) -> None:
                 launcher.scope_self(config.get("abi"))
             launcher.apply_rlimits(config["rlimits"])
         except (OSError, ValueError, AttributeError) as exc:
-            os.write(2, b"interns: the sandbox could not confine the command, so it did not run: %s\n" % str(exc).encode())
+            os.write(2, f"interns: the sandbox could not confine the command, so it did not run: {exc}\n".encode())
             return
         for name in ("SIGPIPE", "SIGXFSZ"):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
         try:
             os.chdir(cwd)
         except OSError as exc:
-            os.write(2, ("interns: cannot run the command in %s: %s\n" % (cwd, exc.strerror)).encode())
+            os.write(2, f"interns: cannot run the command in {cwd}: {exc.strerror}\n".encode())
             code = NO_CWD_EXIT_CODE
             return
         try:
             os.execvpe(argv[0], argv, request["env"])
         except OSError as exc:
-            os.write(2, ("%s: %s\n" % (argv[0], exc.strerror)).encode())
+            os.write(2, f"{argv[0]}: {exc.strerror}\n".encode())
             found = not isinstance(exc, FileNotFoundError)
             code = launcher.NOT_RUN_EXIT_CODE if found else launcher.NOT_FOUND_EXIT_CODE
     finally:
@@ -210,7 +210,7 @@ def main(args: list[str]) -> int:
             forwarder.serve_in_background(*config["forward"])
         clean = state(config["emptied"])
     except (OSError, ValueError) as exc:
-        _send(sock, {"error": "the sandbox could not confine its command server: %s" % exc})
+        _send(sock, {"error": f"the sandbox could not confine its command server: {exc}"})
         return launcher.UNSAFE_EXIT_CODE
     _send(sock, {"ready": True})
     while True:

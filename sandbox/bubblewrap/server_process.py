@@ -35,7 +35,7 @@ BROKEN_EXIT_CODE = launcher.UNSAFE_EXIT_CODE
 _PIPE_GRACE = 1.0
 _ERRORS_KEPT = 64 * 1024
 
-_BOOT = '''import sys, types
+_BOOT = """import sys, types
 def _load(name, source):
     parts = name.split(".")
     for end in range(1, len(parts)):
@@ -47,7 +47,7 @@ def _load(name, source):
     exec(compile(source, name, "exec"), module.__dict__)
     setattr(sys.modules[".".join(parts[:-1])], parts[-1], module)
     return module
-'''
+"""
 
 
 @functools.cache
@@ -147,49 +147,38 @@ class CommandServer:
         self._seq += 1
         request = {"seq": self._seq, "argv": list(argv), "cwd": cwd, "env": dict(env), "timeout": timeout}
         out, err = Capture(output_limit), Capture(output_limit)
-        helpers: list[asyncio.Future[None]] = []
-        transports: list[asyncio.BaseTransport] = []
-        timed_out, code = False, BROKEN_EXIT_CODE
         try:
             ends = await self._send(json.dumps(request).encode(), stdin is not None)
-            for capture, fd in ((out, ends[0]), (err, ends[1])):
-                reader = asyncio.StreamReader()
-                transport, _ = await asyncio.get_running_loop().connect_read_pipe(
-                    lambda reader=reader: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", buffering=0)
-                )
-                transports.append(transport)
-                helpers.append(asyncio.ensure_future(capture.drain(reader)))
-            if stdin is not None:
-                writer = await _pipe_writer(ends[2])
-                transports.append(writer.transport)
-                helpers.append(asyncio.ensure_future(feed(writer, stdin)))
-            try:
-                code, timed_out, fresh = _parse(await asyncio.wait_for(self._message(), timeout + REPLY_GRACE), self._seq)
-                self.usable = fresh
-            except TimeoutError:
-                timed_out = True
-                await self.close()
-            except ServerBroke as exc:
-                err.data += f"\ninterns: the sandbox's command server broke ({exc}); the next command gets a new one\n".encode()
-                await self.close()
-            _done, pending = await asyncio.wait(helpers, timeout=_PIPE_GRACE) if helpers else (set(), set())
+        except ServerBroke as exc:  # it ended since the last command: this one never started
+            await self.close()
+            err.data += _broke(exc)
+            return _result(BROKEN_EXIT_CODE, False, out, err, started)
+        streams = _Streams()
+        try:
+            await streams.attach(ends, out, err, stdin)
+            code, timed_out = await self._outcome(timeout, err)
+            await streams.settle()
         except BaseException:
             await asyncio.shield(self.close())
             raise
         finally:
-            for task in helpers:
-                task.cancel()
-            await asyncio.gather(*helpers, return_exceptions=True)
-            for transport in transports:
-                transport.close()
-        return ProcessResult(
-            exit_code=TIMEOUT_EXIT_CODE if timed_out else code,
-            stdout=bytes(out.data),
-            stderr=bytes(err.data),
-            duration=time.monotonic() - started,
-            timed_out=timed_out,
-            truncated=bool(out.dropped or err.dropped),
-        )
+            await streams.close()
+        return _result(code, timed_out, out, err, started)
+
+    async def _outcome(self, timeout: float, err: Capture) -> tuple[int, bool]:
+        """The command's exit code and whether it timed out, from the reply; a silent or broken server is ended."""
+        try:
+            code, timed_out, self.usable = _parse(
+                await asyncio.wait_for(self._message(), timeout + REPLY_GRACE), self._seq
+            )
+            return code, timed_out
+        except TimeoutError:
+            await self.close()
+            return TIMEOUT_EXIT_CODE, True
+        except ServerBroke as exc:
+            err.data += _broke(exc)
+            await self.close()
+            return BROKEN_EXIT_CODE, False
 
     async def _send(self, request: bytes, with_stdin: bool) -> tuple[int, int, int]:
         """Send a request with the command's three descriptors; the host's ends (stdout, stderr, stdin or -1)."""
@@ -258,6 +247,65 @@ def _end(process: subprocess.Popen[bytes], sock: socket.socket, group: PidsCgrou
         group.remove()
 
 
+class _Streams:
+    """The host's ends of one command's stdout, stderr and stdin, read and fed on the event loop."""
+
+    def __init__(self) -> None:
+        self._tasks: list[asyncio.Future[None]] = []
+        self._transports: list[asyncio.BaseTransport] = []
+
+    async def attach(self, ends: tuple[int, int, int], out: Capture, err: Capture, stdin: bytes | None) -> None:
+        """Start reading stdout and stderr into their captures and feeding stdin, if any."""
+        loop = asyncio.get_running_loop()
+        fds = list(ends)
+        try:
+            for capture in (out, err):
+                reader = asyncio.StreamReader()
+                transport, _ = await loop.connect_read_pipe(
+                    lambda reader=reader: asyncio.StreamReaderProtocol(reader), os.fdopen(fds.pop(0), "rb", buffering=0)
+                )
+                self._transports.append(transport)
+                self._tasks.append(asyncio.ensure_future(capture.drain(reader)))
+            if stdin is not None:
+                pipe = await loop.connect_write_pipe(
+                    lambda: asyncio.streams.FlowControlMixin(loop), os.fdopen(fds.pop(0), "wb", buffering=0)
+                )
+                self._transports.append(pipe[0])
+                self._tasks.append(asyncio.ensure_future(feed(asyncio.StreamWriter(*pipe, None, loop), stdin)))
+        finally:
+            for fd in fds:  # those no transport took over
+                if fd >= 0:
+                    os.close(fd)
+
+    async def settle(self) -> None:
+        """Give the outputs a moment to reach their end (every writer is gone once the server replied)."""
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=_PIPE_GRACE)
+
+    async def close(self) -> None:
+        """Stop reading and feeding, and close the host's ends."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for transport in self._transports:
+            transport.close()
+
+
+def _result(code: int, timed_out: bool, out: Capture, err: Capture, started: float) -> ProcessResult:
+    return ProcessResult(
+        exit_code=TIMEOUT_EXIT_CODE if timed_out else code,
+        stdout=bytes(out.data),
+        stderr=bytes(err.data),
+        duration=time.monotonic() - started,
+        timed_out=timed_out,
+        truncated=bool(out.dropped or err.dropped),
+    )
+
+
+def _broke(exc: ServerBroke) -> bytes:
+    return f"\ninterns: the sandbox's command server broke ({exc}); the next command gets a new one\n".encode()
+
+
 def _parse(message: dict[str, object], seq: int) -> tuple[int, bool, bool]:
     """(exit code, timed out, sandbox fresh) from a reply, which must answer command `seq`."""
     code, timed_out, fresh = message.get("code"), message.get("timed_out"), message.get("fresh")
@@ -266,12 +314,3 @@ def _parse(message: dict[str, object], seq: int) -> tuple[int, bool, bool]:
     if type(timed_out) is not bool or type(fresh) is not bool:
         raise ServerBroke("its reply does not answer the command")
     return code, timed_out, fresh
-
-
-async def _pipe_writer(fd: int) -> asyncio.StreamWriter:
-    """An asyncio writer over the host's end of a pipe."""
-    loop = asyncio.get_running_loop()
-    transport, protocol = await loop.connect_write_pipe(
-        lambda: asyncio.streams.FlowControlMixin(loop), os.fdopen(fd, "wb", buffering=0)
-    )
-    return asyncio.StreamWriter(transport, protocol, None, loop)
