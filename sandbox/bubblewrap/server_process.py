@@ -261,9 +261,8 @@ class _Streams:
         try:
             for capture in (out, err):
                 reader = asyncio.StreamReader()
-                transport, _ = await loop.connect_read_pipe(
-                    lambda reader=reader: asyncio.StreamReaderProtocol(reader), os.fdopen(fds.pop(0), "rb", buffering=0)
-                )
+                protocol = functools.partial(asyncio.StreamReaderProtocol, reader)
+                transport, _ = await loop.connect_read_pipe(protocol, os.fdopen(fds.pop(0), "rb", buffering=0))
                 self._transports.append(transport)
                 self._tasks.append(asyncio.ensure_future(capture.drain(reader)))
             if stdin is not None:
