@@ -90,6 +90,11 @@ def restrict_writes(writable: list[str], scoped: bool, abi: int | None = None) -
     # struct landlock_ruleset_attr {u64 handled_access_fs; u64 handled_access_net; u64 scoped;}:
     # its size tells the kernel which fields are there.
     attr = struct.pack("=QQQ", rights, 0, scope) if scope else struct.pack("=Q", rights)
+    _enforce(attr, writable, rights)
+
+
+def _enforce(attr: bytes, writable: list[str], rights: int) -> None:
+    """Make a ruleset of `attr`, let `rights` on each existing `writable` folder, and restrict this process by it."""
     ruleset = _syscall(SYS_CREATE_RULESET, ctypes.c_char_p(attr), ctypes.c_size_t(len(attr)), ctypes.c_uint32(0))
     try:
         for path in writable:
@@ -119,15 +124,7 @@ def scope_self(abi: int | None = None) -> bool:
     abi = landlock_abi() if abi is None else abi
     if abi < SCOPE_ABI:
         return False
-    attr = struct.pack("=QQQ", 0, 0, SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL)
-    ruleset = _syscall(SYS_CREATE_RULESET, ctypes.c_char_p(attr), ctypes.c_size_t(len(attr)), ctypes.c_uint32(0))
-    try:
-        if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-            code = ctypes.get_errno()
-            raise OSError(code, os.strerror(code))
-        _syscall(SYS_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0))
-    finally:
-        os.close(ruleset)
+    _enforce(struct.pack("=QQQ", 0, 0, SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL), [], 0)
     return True
 
 
