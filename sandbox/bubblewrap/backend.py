@@ -276,25 +276,29 @@ class BubblewrapSandbox(CommandSandbox):
             server = self._idle.pop()
             if server.usable:
                 return server
-        parent = self.confinement.pids_parent
-        group = None if parent is None else PidsCgroup(parent, self.spec.processes)
+        try:
+            server = await self._start_server()
+        except (ServerBroke, OSError) as exc:
+            raise SandboxUnavailable(f"bubblewrap ({self._bwrap}) could not start its command server: {exc}") from exc
+        self._servers.append(server)
+        return server
+
+    async def _start_server(self) -> CommandServer:
+        """A new command server in a bwrap of its own (in a pids cgroup of its own for root), ready for commands."""
         config = self.confinement.server_config(self.spec, user_namespace=self._user_namespace)
         if self._proxy is not None:  # the forwarder runs in the server, for every command alike
             config["forward"] = [PORT, f"{SOCKET_DIR}/{SOCKET_NAME}"]
         assert self.confinement.python is not None
         argv = [self.confinement.python, "-I", "-S", "-c", server_program(), json.dumps(config, sort_keys=True), "{fd}"]
-        try:
-            with filter_fd(self.confinement.seccomp) as fd:
-                server = await CommandServer.start(
-                    self._bwrap_command(argv, None, fd),
-                    env=clean_env(SANDBOX_HOME),
-                    pass_fds=() if fd is None else (fd,),
-                    group=group,
-                )
-        except (ServerBroke, OSError) as exc:
-            raise SandboxUnavailable(f"bubblewrap ({self._bwrap}) could not start its command server: {exc}") from exc
-        self._servers.append(server)
-        return server
+        parent = self.confinement.pids_parent
+        group = None if parent is None else PidsCgroup(parent, self.spec.processes)
+        with filter_fd(self.confinement.seccomp) as fd:
+            return await CommandServer.start(
+                self._bwrap_command(argv, None, fd),
+                env=clean_env(SANDBOX_HOME),
+                pass_fds=() if fd is None else (fd,),
+                group=group,
+            )
 
     async def _give_back(self, server: CommandServer) -> None:
         """Keep a server that may run more commands; close one that broke or was left changed."""
