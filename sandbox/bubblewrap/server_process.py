@@ -21,6 +21,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from interns.sandbox.base import SandboxError
 from interns.sandbox.bubblewrap import command_server
 from interns.sandbox.confinement import launcher
 from interns.sandbox.confinement.pids_cgroup import PidsCgroup
@@ -60,8 +61,8 @@ def server_program() -> str:
     return "\n".join(lines)
 
 
-class ServerBroke(Exception):
-    """The command server ended or said something it should not have."""
+class ServerBroke(SandboxError):
+    """The command server ended or said something it should not have (its command fails; its start, the backend)."""
 
 
 class CommandServer:
