@@ -1,4 +1,4 @@
-"""The bubblewrap backend: each command runs in fresh Linux namespaces that see only the workspace."""
+"""The bubblewrap backend: Linux namespaces that see only the workspace, where a command server runs each command."""
 
 from __future__ import annotations
 
