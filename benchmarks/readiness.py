@@ -50,7 +50,7 @@ def _floors(backend: BackendName, workspace: Path, image: str) -> tuple[list[str
     if backend == "local":
         return ["true"], ["true"]
     if backend == "bubblewrap":
-        command = BubblewrapSandbox(SandboxSpec(backend="bubblewrap", workspace=workspace)).command(["true"])
+        command = BubblewrapSandbox(SandboxSpec(backend="bubblewrap", workspace=workspace)).bare_command(["true"])
         return command, command
     docker = shutil.which("docker") or "docker"
     mount = f"type=bind,source={workspace},target=/workspace"

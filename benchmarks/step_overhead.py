@@ -85,7 +85,7 @@ def floor_command(backend: BackendName, workspace: Path) -> tuple[list[str], str
     if backend == "local":
         return COMMAND, None
     if backend == "bubblewrap":
-        return BubblewrapSandbox(SandboxSpec(backend="bubblewrap", workspace=workspace)).command(COMMAND), None
+        return BubblewrapSandbox(SandboxSpec(backend="bubblewrap", workspace=workspace)).bare_command(COMMAND), None
 
     async def start() -> str:
         box = await open_box(SandboxSpec(backend="docker", workspace=workspace))

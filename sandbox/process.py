@@ -52,7 +52,7 @@ class ProcessResult:
         )
 
 
-class _Capture:
+class Capture:
     """Keeps the first `limit` bytes of a stream and counts what it dropped."""
 
     def __init__(self, limit: int) -> None:
@@ -69,7 +69,7 @@ class _Capture:
             self.dropped += max(0, len(chunk) - max(room, 0))
 
 
-async def _feed(stream: asyncio.StreamWriter, data: bytes) -> None:
+async def feed(stream: asyncio.StreamWriter, data: bytes) -> None:
     """Write stdin and close it; a child that exits without reading it all is not an error."""
     with contextlib.suppress(BrokenPipeError, ConnectionResetError):
         stream.write(data)
@@ -152,11 +152,11 @@ async def run_process(
     )
     pid = transport.get_pid()
     assert protocol.stdout is not None and protocol.stderr is not None
-    out, err = _Capture(output_limit), _Capture(output_limit)
+    out, err = Capture(output_limit), Capture(output_limit)
     helpers = [asyncio.create_task(out.drain(protocol.stdout)), asyncio.create_task(err.drain(protocol.stderr))]
     if stdin is not None:
         assert protocol.stdin is not None
-        helpers.append(asyncio.create_task(_feed(protocol.stdin, stdin)))
+        helpers.append(asyncio.create_task(feed(protocol.stdin, stdin)))
     timed_out = False
     try:
         try:

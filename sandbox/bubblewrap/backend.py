@@ -1,23 +1,26 @@
-"""The bubblewrap backend: each command runs in fresh Linux namespaces that see only the workspace."""
+"""The bubblewrap backend: Linux namespaces that see only the workspace, where a command server runs each command."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import importlib
+import json
 import os
 import shutil
 import subprocess
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 
 from interns.sandbox.base import WORKSPACE_MOUNT, SandboxSpec, SandboxUnavailable
-from interns.sandbox.bubblewrap.args import SANDBOX_HOME, HostLayout, bwrap_command
+from interns.sandbox.bubblewrap.args import SANDBOX_HOME, HostLayout, bwrap_command, sandbox_path
 from interns.sandbox.bubblewrap.outbound import Outbound, outbound, require_slirp4netns
+from interns.sandbox.bubblewrap.server_process import CommandServer, ServerBroke, server_program
 from interns.sandbox.confinement.host import HostConfinement, notice
-from interns.sandbox.confinement.pids_cgroup import pids_cgroup
+from interns.sandbox.confinement.pids_cgroup import PidsCgroup, pids_cgroup
 from interns.sandbox.exec_files import CommandSandbox
-from interns.sandbox.network import NetworkAccess, proxy_env, wrap_argv
+from interns.sandbox.network import PORT, SOCKET_DIR, NetworkAccess, proxy_env, wrap_argv
 from interns.sandbox.network.authority import proxy_for
+from interns.sandbox.network.forwarder import SOCKET_NAME
 from interns.sandbox.process import ProcessResult, clean_env, run_process
 
 INSTALL_HINT = (
@@ -109,7 +112,12 @@ class BubblewrapSandbox(CommandSandbox):
     `NetworkAccess` it has no interface but its loopback, where a forwarder relays to this sandbox's proxy.
 
     Behind the namespaces, where the host has them: resource limits, Landlock keeping writes to the
-    workspace, /tmp and HOME, a seccomp filter, and for root a pids cgroup per command.
+    workspace, /tmp and HOME, a seccomp filter, and for root a pids cgroup.
+
+    Commands run through a command server (`command_server.py`): one bwrap per sandbox, started at the first command
+    and confined once, that forks each command and clears the sandbox after it. A second server starts only while
+    one is busy (commands run at the same time). With `spec.network` True, or without a python3 for the server,
+    each command gets a bwrap of its own instead, behind the launcher.
     """
 
     def __init__(self, spec: SandboxSpec, *, locate: Callable[[], str | None] = find_bwrap) -> None:
@@ -121,6 +129,9 @@ class BubblewrapSandbox(CommandSandbox):
         self._sized_tmpfs = _bwrap_has_option(self._bwrap, "--size")
         self._proxy = proxy_for(spec) if isinstance(spec.network, NetworkAccess) else None
         self._proxy_started = False
+        self._servers: list[CommandServer] = []
+        """Every command server started and not yet closed; `_idle` those not running a command now."""
+        self._idle: list[CommandServer] = []
         try:
             self.confinement = self._working_confinement(HostConfinement.probe())
         except BaseException:
@@ -183,11 +194,27 @@ class BubblewrapSandbox(CommandSandbox):
         network_fds: tuple[int, int] | None = None,
     ) -> list[str]:
         confined = confinement.confined(self.spec, argv, user_namespace=self._user_namespace)
+        wrapped = confined if self._proxy is None else wrap_argv(confined)
+        return self._bwrap_command(wrapped, cwd, seccomp_fd, network_fds)
+
+    def bare_command(self, argv: Sequence[str]) -> list[str]:
+        """The bwrap command line alone for argv: this sandbox's mounts and namespaces, no layer behind them.
+
+        What the benchmarks measure a command against (the raw bwrap floor); commands never run this way."""
+        return self._bwrap_command(argv, None, None)
+
+    def _bwrap_command(
+        self,
+        argv: Sequence[str],
+        cwd: str | None,
+        seccomp_fd: int | None,
+        network_fds: tuple[int, int] | None = None,
+    ) -> list[str]:
         return bwrap_command(
             self._bwrap,
             self._layout,
             workspace=self._workspace,
-            argv=confined if self._proxy is None else wrap_argv(confined),
+            argv=argv,
             cwd=cwd,
             user_namespace=self._user_namespace,
             seccomp_fd=seccomp_fd,
@@ -212,6 +239,19 @@ class BubblewrapSandbox(CommandSandbox):
             self._proxy_started = True
             await self._proxy.start()
         through_proxy = None if self._proxy is None else proxy_env(ca_bundle=self._proxy.ca_bundle is not None)
+        if self.confinement.python is not None and self.spec.network is not True:
+            server = await self._take_server()
+            try:
+                return await server.run(
+                    argv,
+                    cwd=sandbox_path(cwd),
+                    env=clean_env(SANDBOX_HOME, through_proxy, self.spec.env, env),
+                    stdin=stdin,
+                    timeout=self.spec.timeout if timeout is None else timeout,
+                    output_limit=output_limit,
+                )
+            finally:
+                await asyncio.shield(self._give_back(server))
         try:
             async with pids_cgroup(self.confinement.pids_parent, self.spec.processes) as group:
                 with filter_fd(self.confinement.seccomp) as fd:
@@ -230,8 +270,50 @@ class BubblewrapSandbox(CommandSandbox):
         except OSError as exc:  # bwrap itself could not start: the backend broke, not the command
             raise SandboxUnavailable(f"bubblewrap ({self._bwrap}) could not start: {exc}") from exc
 
+    async def _take_server(self) -> CommandServer:
+        """An idle command server, or a new one when every one is busy."""
+        while self._idle:
+            server = self._idle.pop()
+            if server.usable:
+                return server
+        try:
+            server = await self._start_server()
+        except (ServerBroke, OSError) as exc:
+            raise SandboxUnavailable(f"bubblewrap ({self._bwrap}) could not start its command server: {exc}") from exc
+        self._servers.append(server)
+        return server
+
+    async def _start_server(self) -> CommandServer:
+        """A new command server in a bwrap of its own (in a pids cgroup of its own for root), ready for commands."""
+        config = self.confinement.server_config(self.spec, user_namespace=self._user_namespace)
+        if self._proxy is not None:  # the forwarder runs in the server, for every command alike
+            config["forward"] = [PORT, f"{SOCKET_DIR}/{SOCKET_NAME}"]
+        assert self.confinement.python is not None
+        argv = [self.confinement.python, "-I", "-S", "-c", server_program(), json.dumps(config, sort_keys=True), "{fd}"]
+        parent = self.confinement.pids_parent
+        group = None if parent is None else PidsCgroup(parent, self.spec.processes)
+        with filter_fd(self.confinement.seccomp) as fd:
+            return await CommandServer.start(
+                self._bwrap_command(argv, None, fd),
+                env=clean_env(SANDBOX_HOME),
+                pass_fds=() if fd is None else (fd,),
+                group=group,
+            )
+
+    async def _give_back(self, server: CommandServer) -> None:
+        """Keep a server that may run more commands; close one that broke or was left changed."""
+        if server.usable:
+            self._idle.append(server)
+            return
+        if server in self._servers:
+            self._servers.remove(server)
+        await server.close()
+
     async def aclose(self) -> None:
-        """Stop the proxy, if any: every command's namespaces end with it."""
+        """End every command server (and with it every process of the sandbox), then stop the proxy, if any."""
+        servers, self._servers, self._idle = self._servers, [], []
+        for server in servers:
+            await server.close()
         if self._proxy is not None:
             await self._proxy.aclose()
 

@@ -101,6 +101,18 @@ class HostConfinement:
             self.pids_parent,
         )
 
+    def server_config(self, spec: SandboxSpec, *, user_namespace: bool) -> dict[str, object]:
+        """What the command server confines itself and each command with (see `bubblewrap/command_server.py`).
+
+        No POSIX message queue may be made: the IPC namespace outlives each command, and queues cannot be listed
+        to clear them between commands.
+        """
+        limits = {**rlimits(spec, processes=user_namespace), "MSGQUEUE": 0}
+        config: dict[str, object] = {"rlimits": limits, "emptied": ["/tmp", SANDBOX_HOME], "abi": self.landlock_abi}
+        if self.landlock_abi >= 1:
+            config["writable"], config["scoped"] = list(WRITABLE_IN_SANDBOX), True
+        return config
+
     def confined(self, spec: SandboxSpec, argv: Sequence[str], *, user_namespace: bool) -> list[str]:
         """argv behind the launcher inside a bubblewrap sandbox, or argv itself when there is no launcher."""
         if self.python is None:

@@ -61,14 +61,18 @@ def _listen(port: int) -> socket.socket:
     return listener
 
 
+def serve_in_background(port: int, path: str) -> None:
+    """Listen on the port now and relay each connection from a daemon thread (the command server's way)."""
+    threading.Thread(target=_serve, args=(_listen(port), path), daemon=True).start()
+
+
 def main(args: list[str]) -> int:
     """Listen on the port and relay; in `wrap` mode run the command after `--` and return its exit status."""
     mode, port, path = args[0], int(args[1]), args[2]
-    listener = _listen(port)
     if mode == "serve":
-        _serve(listener, path)
+        _serve(_listen(port), path)
         return 0
-    threading.Thread(target=_serve, args=(listener, path), daemon=True).start()
+    serve_in_background(port, path)
     argv = args[args.index("--") + 1 :]
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the command gets it and decides
     try:

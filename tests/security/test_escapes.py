@@ -17,6 +17,7 @@ from tests.security.cases_loopback import LOOPBACK_ATTACKS
 from tests.security.cases_paths import PATH_ATTACKS
 from tests.security.cases_redaction import REDACTION_ATTACKS
 from tests.security.cases_resources import RESOURCE_ATTACKS
+from tests.security.cases_server import SERVER_ATTACKS
 from tests.security.conftest import Host
 from tests.security.outcomes import Outcomes
 
@@ -33,6 +34,7 @@ ATTACKS = [
     *ALLOWLIST_ATTACKS,
     *REDACTION_ATTACKS,
     *CHANGE_ATTACKS,
+    *SERVER_ATTACKS,
 ]
 
 
