@@ -21,9 +21,8 @@ from interns.agents.cli.common import (
     run_with_progress,
     runner_for,
 )
-from interns.agents.gate.approval import TerminalAsker
 from interns.agents.gate.visible import visible
-from interns.journal import BatchLink, PlanMade, RunStore
+from interns.journal import BatchLink, RunStore
 
 if TYPE_CHECKING:
     from interns import tasks
@@ -93,6 +92,8 @@ async def _approve_on_terminal(steps: list[tasks.Step]) -> bool:
     """Show the plan with each step's instructions and ask for a yes before work starts."""
     out.print("\nThe plan:", style="bold")
     _print_steps(steps)
+    from interns.agents.gate.approval import TerminalAsker
+
     answer = await TerminalAsker().ask("Start work on this plan?", f"{len(steps)} steps")
     return answer.approved
 
@@ -100,6 +101,7 @@ async def _approve_on_terminal(steps: list[tasks.Step]) -> bool:
 def _print_planned(store: RunStore, run_id: str) -> None:
     """Print the plan a --plan-only run journaled, with each step's instructions."""
     from interns import tasks
+    from interns.journal import PlanMade
 
     plan = next((e for e in store.events(run_id) if isinstance(e, PlanMade)), None)
     if plan is None:
