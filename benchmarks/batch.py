@@ -132,6 +132,7 @@ def store_figures(count: int, repeats: int = 5) -> tuple[list[Row], dict[str, An
         work: dict[str, Callable[[], object]] = {
             "run store · newest 50": lambda: store.list(limit=50),
             "batch · states of 1,000 rows": lambda: batches.states(batch),
+            "batch · each of 1,000 rows as it ends": lambda: [batches.state(batch, i) for i in range(len(batch.rows))],
             "viewer · run list, first 200": lambda: RunViews(store).listing(limit=200),
         }
         samples = {name: [timed(job) for _ in range(repeats)] for name, job in work.items()}

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from interns.journal.header import RunHeader
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Kept in SQLite's `user_version`; an index of another schema is dropped and rebuilt, never migrated."""
 
 _SCHEMA = (
@@ -24,15 +24,16 @@ _SCHEMA = (
         cost_usd REAL,
         total_tokens INTEGER NOT NULL,
         header TEXT NOT NULL,
-        batch_id TEXT
+        batch_id TEXT,
+        batch_row INTEGER
     )""",
     "CREATE INDEX runs_by_started ON runs (started DESC, run_id DESC)",
     "CREATE INDEX runs_by_task ON runs (task, started DESC)",
     "CREATE INDEX runs_by_status ON runs (status, started DESC)",
-    "CREATE INDEX runs_by_batch ON runs (batch_id, started)",
+    "CREATE INDEX runs_by_batch ON runs (batch_id, batch_row, started)",
     f"PRAGMA user_version = {SCHEMA_VERSION}",
 )
-_UPSERT = "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_UPSERT = "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 T = TypeVar("T")
 
@@ -49,6 +50,7 @@ def _row(header: RunHeader) -> tuple[object, ...]:
         header.usage.total_tokens,
         header.model_dump_json(),
         header.batch.batch_id if header.batch is not None else None,
+        header.batch.row if header.batch is not None else None,
     )
 
 
@@ -100,11 +102,14 @@ class RunIndex:
         task: str | None = None,
         limit: int | None = None,
         batch_id: str | None = None,
+        batch_row: int | None = None,
     ) -> list[RunHeader]:
-        """Headers as stored, newest first, optionally only of one status, one task and one batch, at most `limit`."""
+        """Headers as stored, newest first, optionally only of one status, one task, one batch and one of its rows,
+        at most `limit`."""
         where: list[str] = []
         params: list[object] = []
-        for column, value in (("status", status), ("task", task), ("batch_id", batch_id)):
+        filters = (("status", status), ("task", task), ("batch_id", batch_id), ("batch_row", batch_row))
+        for column, value in filters:
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)

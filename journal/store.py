@@ -61,12 +61,18 @@ class RunStore:
             headers = [header for header in headers if header.status == status][:limit]
         return headers
 
-    def batch_runs(self, batch_id: str) -> builtins.list[RunHeader]:
-        """The runs of one batch (or eval), oldest first, a "running" one whose writer is gone read as "interrupted"."""
+    def batch_runs(self, batch_id: str, row: int | None = None) -> builtins.list[RunHeader]:
+        """The runs of one batch (or eval), or of one of its rows, oldest first, a "running" one whose writer is gone
+        read as "interrupted".
+
+        One row's runs are read from the index alone, as their writers put them there: a batch asks after each row
+        as it ends, and looking through every run directory each time would make a batch quadratic.
+        """
         if not self.runs_dir.is_dir():
             return []
-        self._sync_index()
-        headers = self.index.query(batch_id=batch_id)
+        if row is None:
+            self._sync_index()
+        headers = self.index.query(batch_id=batch_id, batch_row=row)
         return [self._refresh(header) if header.status == "running" else header for header in reversed(headers)]
 
     def rebuild_index(self) -> int:
