@@ -128,12 +128,16 @@ def store_figures(count: int, repeats: int = 5) -> tuple[list[Row], dict[str, An
         batch_id = many_runs(count, root)
         made = time.perf_counter() - made
         store, batches = RunStore(root), BatchStore(root)
+        views = RunViews(store)  # as the viewer's server keeps it between requests
         batch = batches.load(batch_id)
         work: dict[str, Callable[[], object]] = {
             "run store · newest 50": lambda: store.list(limit=50),
             "batch · states of 1,000 rows": lambda: batches.states(batch),
             "batch · each of 1,000 rows as it ends": lambda: [batches.state(batch, i) for i in range(len(batch.rows))],
-            "viewer · run list, first 200": lambda: RunViews(store).listing(limit=200),
+            "viewer · run list, first 200, fresh server": lambda: RunViews(RunStore(root)).listing(limit=200),
+            "viewer · run list, first 200, again": lambda: views.listing(limit=200),
+            "viewer · run list, awaiting review": lambda: views.listing(limit=200, awaiting_review=True),
+            "viewer · run list, text search": lambda: views.listing(limit=200, text="no such text"),
         }
         samples = {name: [timed(job) for _ in range(repeats)] for name, job in work.items()}
     rows = [Row(f"{name} ({count:,} runs)", median_ms(times), unit="ms") for name, times in samples.items()]

@@ -54,6 +54,13 @@ def _row(header: RunHeader) -> tuple[object, ...]:
     )
 
 
+def _where(**equal: object) -> tuple[str, list[object]]:
+    """A WHERE clause for the columns given a value (None: any), and its parameters."""
+    given = {column: value for column, value in equal.items() if value is not None}
+    clause = " WHERE " + " AND ".join(f"{column} = ?" for column in given) if given else ""
+    return clause, list(given.values())
+
+
 def _is_corrupt(exc: sqlite3.DatabaseError) -> bool:
     code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # the primary code, without the extended bits
     return code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
@@ -106,18 +113,21 @@ class RunIndex:
     ) -> list[RunHeader]:
         """Headers as stored, newest first, optionally only of one status, one task, one batch and one of its rows,
         at most `limit`."""
-        where: list[str] = []
-        params: list[object] = []
-        filters = (("status", status), ("task", task), ("batch_id", batch_id), ("batch_row", batch_row))
-        for column, value in filters:
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        sql = "SELECT header FROM runs" + (" WHERE " + " AND ".join(where) if where else "")
-        sql += " ORDER BY started DESC, run_id DESC LIMIT ?"
+        where, params = _where(status=status, task=task, batch_id=batch_id, batch_row=batch_row)
+        sql = "SELECT header FROM runs" + where + " ORDER BY started DESC, run_id DESC LIMIT ?"
         params.append(-1 if limit is None else limit)  # SQLite reads a negative limit as none
         rows = self._use(lambda conn: conn.execute(sql, params).fetchall())
         return [RunHeader.model_validate_json(header) for (header,) in rows]
+
+    def count(self, *, status: str | None = None, task: str | None = None) -> int:
+        """How many runs the index holds, optionally only of one status and one task."""
+        where, params = _where(status=status, task=task)
+        return int(self._use(lambda conn: conn.execute("SELECT COUNT(*) FROM runs" + where, params).fetchone()[0]))
+
+    def tasks(self) -> list[str]:
+        """The names of the tasks of every run, sorted."""
+        rows = self._use(lambda conn: conn.execute("SELECT DISTINCT task FROM runs ORDER BY task").fetchall())
+        return [task for (task,) in rows]
 
     def _use(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work` in one transaction; an index found corrupt is deleted and the work done on a fresh one."""
