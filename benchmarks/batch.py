@@ -60,19 +60,38 @@ def as_batch(runs: int, concurrency: int, on: str, root: Path) -> float:
     return took
 
 
+class Progress:
+    """A line on stderr as each phase ends: its time, and the runs done of all the benchmark's runs so far."""
+
+    def __init__(self, total: int) -> None:
+        """`total` runs in all phases."""
+        self.total, self.done, self.started = total, 0, time.perf_counter()
+
+    def phase(self, name: str, runs: int, seconds: float) -> None:
+        """Say that the phase `name` ran `runs` runs in `seconds`."""
+        self.done += runs
+        elapsed = time.perf_counter() - self.started
+        left = elapsed / self.done * (self.total - self.done)
+        line = f"  batch · {name}: {runs} runs in {seconds:.0f} s; {self.done}/{self.total} runs done"
+        print(f"{line}, {elapsed / 60:.1f} min so far, about {left / 60:.0f} min left", file=sys.stderr, flush=True)
+
+
 def throughput(runs: int, concurrency: tuple[int, ...], ray: bool) -> tuple[list[Row], dict[str, Any]]:
     """Rows per placement and concurrency: seconds per run against one by one, and runs per minute."""
     raw: dict[str, Any] = {"runs": runs}
     rows: list[Row] = []
+    places = ["local"] + (["ray"] if ray else [])
+    progress = Progress(runs * (1 + len(places) * len(concurrency)))
     with tempfile.TemporaryDirectory(prefix="interns-bench-batch-") as scratch:
         alone = one_by_one(runs, Path(scratch) / "alone") / runs
+        progress.phase("one by one", runs, alone * runs)
         raw["one_by_one_s_per_run"] = alone
-        places = ["local"] + (["ray"] if ray else [])
         cluster = _cluster() if ray else None
         try:
             for on in places:
                 for c in concurrency:
                     wall = as_batch(runs, c, on, Path(scratch) / f"{on}-{c}")
+                    progress.phase(f"{on} · concurrency={c}", runs, wall)
                     raw[f"{on}_concurrency_{c}_s"] = wall
                     row = Row(f"batch · {on} · concurrency={c}", wall / runs, unit="s", other=alone,
                               other_label="one by one")  # fmt: skip
