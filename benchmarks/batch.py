@@ -146,19 +146,23 @@ def store_figures(count: int, repeats: int = 5) -> tuple[list[Row], dict[str, An
         made = time.perf_counter()
         batch_id = many_runs(count, root)
         made = time.perf_counter() - made
-        store, batches = RunStore(root), BatchStore(root)
-        views = RunViews(store)  # as the viewer's server keeps it between requests
+        print(f"  batch · {count:,} runs written and indexed in {made:.0f} s", file=sys.stderr, flush=True)
+        batches = BatchStore(root)
+        views = RunViews(RunStore(root))  # as the viewer's server keeps it between requests
         batch = batches.load(batch_id)
-        work: dict[str, Callable[[], object]] = {
-            "run store · newest 50": lambda: store.list(limit=50),
-            "batch · states of 1,000 rows": lambda: batches.states(batch),
+        work: dict[str, Callable[[], object]] = {  # a fresh store is what each `interns` command starts with
+            "run store · newest 50": lambda: RunStore(root).list(limit=50),
+            "batch · states of 1,000 rows": lambda: BatchStore(root).states(batch),
             "batch · each of 1,000 rows as it ends": lambda: [batches.state(batch, i) for i in range(len(batch.rows))],
             "viewer · run list, first 200, fresh server": lambda: RunViews(RunStore(root)).listing(limit=200),
             "viewer · run list, first 200, again": lambda: views.listing(limit=200),
             "viewer · run list, awaiting review": lambda: views.listing(limit=200, awaiting_review=True),
             "viewer · run list, text search": lambda: views.listing(limit=200, text="no such text"),
         }
-        samples = {name: [timed(job) for _ in range(repeats)] for name, job in work.items()}
+        samples = {}
+        for name, job in work.items():
+            samples[name] = [timed(job) for _ in range(repeats)]
+            print(f"  {name}: {median_ms(samples[name]):,.1f} ms", file=sys.stderr, flush=True)
     rows = [Row(f"{name} ({count:,} runs)", median_ms(times), unit="ms") for name, times in samples.items()]
     return rows, {"runs": count, "make_s": made, "samples_s": samples}
 
