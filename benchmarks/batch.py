@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.stats import median_ms, timed
-from benchmarks.table import BenchResult, Row
+from benchmarks.table import BenchResult, Row, at_most
 from interns.agents.batch import Executor, LocalExecutor, new_batch, run_batch
 from interns.journal import BatchLink, RunHeader, RunIndex, RunStore
 from interns.journal.batches import BatchRow, BatchStore
@@ -26,6 +26,8 @@ from interns.journal.viewer.views import RunViews
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "fix-failing-test"
 MODEL = f"scripted:{EXAMPLE / 'script.yaml'}"
+FIRST_SCREEN_MS = 2000
+"""The viewer's first-screen target, which its run list's first page is held to as well."""
 
 
 def one_by_one(runs: int, root: Path) -> float:
@@ -164,6 +166,9 @@ def store_figures(count: int, repeats: int = 5) -> tuple[list[Row], dict[str, An
             samples[name] = [timed(job) for _ in range(repeats)]
             print(f"  {name}: {median_ms(samples[name]):,.1f} ms", file=sys.stderr, flush=True)
     rows = [Row(f"{name} ({count:,} runs)", median_ms(times), unit="ms") for name, times in samples.items()]
+    for row in rows:
+        if "first 200" in row.benchmark:  # the viewer's first screen
+            row.target, row.met = f"< {FIRST_SCREEN_MS:,} ms", at_most(row.ours, FIRST_SCREEN_MS)
     return rows, {"runs": count, "make_s": made, "samples_s": samples}
 
 
