@@ -160,5 +160,9 @@ class BatchStore:
                 runs.setdefault(header.batch.row, []).append(header)
         return [RowState(index, row, runs.get(index, [])) for index, row in enumerate(batch.rows)]
 
+    def state(self, batch: BatchSpec, index: int) -> RowState:
+        """One row with its runs, oldest first, read from the index by row: its cost does not grow with the batch."""
+        return RowState(index, batch.rows[index], self.runs.batch_runs(batch.batch_id, row=index))
+
     def _read(self, batch_id: str) -> BatchSpec:
         return BatchSpec.model_validate_json((self.dir / batch_id / BATCH_FILE).read_bytes())

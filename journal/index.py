@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from interns.journal.header import RunHeader
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Kept in SQLite's `user_version`; an index of another schema is dropped and rebuilt, never migrated."""
 
 _SCHEMA = (
@@ -24,15 +24,16 @@ _SCHEMA = (
         cost_usd REAL,
         total_tokens INTEGER NOT NULL,
         header TEXT NOT NULL,
-        batch_id TEXT
+        batch_id TEXT,
+        batch_row INTEGER
     )""",
     "CREATE INDEX runs_by_started ON runs (started DESC, run_id DESC)",
     "CREATE INDEX runs_by_task ON runs (task, started DESC)",
     "CREATE INDEX runs_by_status ON runs (status, started DESC)",
-    "CREATE INDEX runs_by_batch ON runs (batch_id, started)",
+    "CREATE INDEX runs_by_batch ON runs (batch_id, batch_row, started)",
     f"PRAGMA user_version = {SCHEMA_VERSION}",
 )
-_UPSERT = "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_UPSERT = "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 T = TypeVar("T")
 
@@ -49,7 +50,15 @@ def _row(header: RunHeader) -> tuple[object, ...]:
         header.usage.total_tokens,
         header.model_dump_json(),
         header.batch.batch_id if header.batch is not None else None,
+        header.batch.row if header.batch is not None else None,
     )
+
+
+def _where(**equal: object) -> tuple[str, list[object]]:
+    """A WHERE clause for the columns given a value (None: any), and its parameters."""
+    given = {column: value for column, value in equal.items() if value is not None}
+    clause = " WHERE " + " AND ".join(f"{column} = ?" for column in given) if given else ""
+    return clause, list(given.values())
 
 
 def _is_corrupt(exc: sqlite3.DatabaseError) -> bool:
@@ -100,19 +109,25 @@ class RunIndex:
         task: str | None = None,
         limit: int | None = None,
         batch_id: str | None = None,
+        batch_row: int | None = None,
     ) -> list[RunHeader]:
-        """Headers as stored, newest first, optionally only of one status, one task and one batch, at most `limit`."""
-        where: list[str] = []
-        params: list[object] = []
-        for column, value in (("status", status), ("task", task), ("batch_id", batch_id)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        sql = "SELECT header FROM runs" + (" WHERE " + " AND ".join(where) if where else "")
-        sql += " ORDER BY started DESC, run_id DESC LIMIT ?"
+        """Headers as stored, newest first, optionally only of one status, one task, one batch and one of its rows,
+        at most `limit`."""
+        where, params = _where(status=status, task=task, batch_id=batch_id, batch_row=batch_row)
+        sql = "SELECT header FROM runs" + where + " ORDER BY started DESC, run_id DESC LIMIT ?"
         params.append(-1 if limit is None else limit)  # SQLite reads a negative limit as none
         rows = self._use(lambda conn: conn.execute(sql, params).fetchall())
         return [RunHeader.model_validate_json(header) for (header,) in rows]
+
+    def count(self, *, status: str | None = None, task: str | None = None) -> int:
+        """How many runs the index holds, optionally only of one status and one task."""
+        where, params = _where(status=status, task=task)
+        return int(self._use(lambda conn: conn.execute("SELECT COUNT(*) FROM runs" + where, params).fetchone()[0]))
+
+    def tasks(self) -> list[str]:
+        """The names of the tasks of every run, sorted."""
+        rows = self._use(lambda conn: conn.execute("SELECT DISTINCT task FROM runs ORDER BY task").fetchall())
+        return [task for (task,) in rows]
 
     def _use(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work` in one transaction; an index found corrupt is deleted and the work done on a fresh one."""

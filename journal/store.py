@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from interns.journal.events import Event, UnknownEvent
 
 LATEST_REFS = ("last", "latest")
+LIVE = ("running", "interrupted")
+"""Statuses the index cannot count: a run written as running may have lost its writer (then it is interrupted)."""
 
 
 class RunLookupError(RunError, LookupError):
@@ -48,6 +50,8 @@ class RunStore:
         self.root = root
         self.runs_dir = root / RUNS_DIR
         self.index = RunIndex(root / INDEX_FILE)
+        self._in_step: tuple[int, int, int] | None = None
+        """The run folder's mtime and the index file's inode and ctime when the two last held the same runs."""
 
     def list(
         self, status: RunStatus | None = None, task: str | None = None, limit: int | None = None
@@ -65,12 +69,28 @@ class RunStore:
             headers = [header for header in headers if header.status == status][:limit]
         return headers
 
-    def batch_runs(self, batch_id: str) -> builtins.list[RunHeader]:
-        """The runs of one batch (or eval), oldest first, a "running" one whose writer is gone read as "interrupted"."""
+    def page(
+        self, status: RunStatus | None = None, task: str | None = None, limit: int = 200
+    ) -> tuple[builtins.list[RunHeader], int]:
+        """The newest `limit` run headers as `list` gives them, and how many runs it would give without a limit,
+        counted in the index rather than read: the first screen of 100,000 runs reads 200 headers, not all."""
+        headers = self.list(status=status, task=task, limit=None if status in LIVE else limit)
+        if status in LIVE:  # judged run by run on reading; few runs are ever marked running
+            return headers[:limit], len(headers)
+        return headers, self.index.count(status=status, task=task)
+
+    def batch_runs(self, batch_id: str, row: int | None = None) -> builtins.list[RunHeader]:
+        """The runs of one batch (or eval), or of one of its rows, oldest first, a "running" one whose writer is gone
+        read as "interrupted".
+
+        One row's runs are read from the index alone, as their writers put them there: a batch asks after each row
+        as it ends, and looking through every run directory each time would make a batch quadratic.
+        """
         if not self.runs_dir.is_dir():
             return []
-        self._sync_index()
-        headers = self.index.query(batch_id=batch_id)
+        if row is None:
+            self._sync_index()
+        headers = self.index.query(batch_id=batch_id, batch_row=row)
         return [self._refresh(header) if header.status == "running" else header for header in reversed(headers)]
 
     def rebuild_index(self) -> int:
@@ -145,12 +165,29 @@ class RunStore:
                 continue  # not a run (yet): a directory being created, or a stray one
 
     def _sync_index(self) -> None:
-        """Add runs the index lacks and drop those whose directories are gone (a missing index is made anew)."""
+        """Add runs the index lacks and drop those whose directories are gone (a missing index is made anew).
+
+        Skipped while neither the run folder (a run added or removed) nor the index file (deleted, rebuilt) changed
+        since they last held the same runs: comparing 100,000 run ids costs more than the page a viewer asks for.
+        """
+        marks = self._marks()
+        if marks is not None and marks == self._in_step:
+            return
         on_disk, indexed = self._run_ids_on_disk(), self.index.run_ids()
         if indexed - on_disk:
             self.index.delete(indexed - on_disk)
-        if on_disk - indexed:
-            self.index.upsert(self._read_headers(on_disk - indexed))
+        missing = on_disk - indexed
+        headers = builtins.list(self._read_headers(missing)) if missing else []
+        if headers:
+            self.index.upsert(headers)
+        self._in_step = marks if len(headers) == len(missing) else None  # a run without its header yet: look again
+
+    def _marks(self) -> tuple[int, int, int] | None:
+        try:
+            index = self.index.path.stat()  # a file made anew may get the inode of the one deleted, not its ctime
+            return self.runs_dir.stat().st_mtime_ns, index.st_ino, index.st_ctime_ns
+        except OSError:
+            return None
 
     def _refresh(self, header: RunHeader) -> RunHeader:
         """A header the index shows as running, re-read from its directory: finished since, or interrupted."""

@@ -44,18 +44,14 @@ async def run_batch(
             else:
                 await executor.run_row(batch, state.index)
         if on_row is not None:
-            on_row(_state_of(store, batch, state.index))
+            on_row(store.state(batch, state.index))
 
     await asyncio.gather(*(one(state) for state in store.states(batch) if not state.done))
     return store.states(batch)
 
 
-def _state_of(store: BatchStore, batch: BatchSpec, index: int) -> RowState:
-    return store.states(batch)[index]
-
-
 async def _wait_while_running(store: BatchStore, batch: BatchSpec, index: int) -> None:
-    while _state_of(store, batch, index).status == "running":
+    while store.state(batch, index).status == "running":
         await asyncio.sleep(POLL_SECONDS)
 
 

@@ -8,16 +8,20 @@ of that row's next try; when no node is left, the row does not run, and its log 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib.util
 import logging
 import threading
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from interns import tasks
 from interns.agents.batch.local import run_args
-from interns.agents.cluster.messages import Chunk, Ended, Refused, Started
-from interns.agents.cluster.node import stream_row
+from interns.agents.cluster.messages import Chunk, Ended, Message, Refused, Started
+from interns.agents.cluster.node import POLL_SECONDS, RowActor, stream_row
 from interns.agents.cluster.sink import JournalSink
 from interns.errors import EnvironmentProblem
 from interns.journal.batches import BatchSpec
@@ -28,6 +32,10 @@ MAX_ATTEMPTS = 3
 """How many times a row is started on the cluster when its node dies under it."""
 
 _connected = threading.Lock()
+CLIENT_TRIES = 3
+SERVER_START_FAILED = "Starting Ray client server failed"
+"""What the head's Ray Client server says when the server process it starts for a driver dies on the way up,
+now and then on a loaded machine; a new connection gets a new one."""
 
 
 class RayUnavailable(EnvironmentProblem):
@@ -40,12 +48,17 @@ def connect(on: str) -> Any:
         import ray
     except ImportError:
         raise RayUnavailable("--on ray needs Ray: pip install 'interns[ray]'") from None
+    if on.startswith("ray://") and importlib.util.find_spec("grpc") is None:
+        raise RayUnavailable(f"--on {on} needs Ray Client: pip install 'interns[ray]' (or 'ray[client]')")
     with _connected:
-        if not ray.is_initialized():
-            address = None if on == "ray" else on
+        for attempt in range(CLIENT_TRIES):
+            if ray.is_initialized():
+                break
             try:
-                ray.init(address=address or "auto", log_to_driver=False, logging_level=logging.WARNING)
+                ray.init(address="auto" if on == "ray" else on, log_to_driver=False, logging_level=logging.WARNING)
             except (ConnectionError, RuntimeError, ValueError) as exc:
+                if SERVER_START_FAILED in str(exc) and attempt + 1 < CLIENT_TRIES:
+                    continue
                 raise RayUnavailable(f"cannot reach the Ray cluster ({on}): {exc}") from None
     return ray
 
@@ -56,6 +69,8 @@ class RayExecutor:
     def __init__(self, on: str, runs_dir: Path, logs: Path, concurrency: int = 64) -> None:
         """Rows run on the cluster `on` names; their journals land under `runs_dir`, their logs in `logs`."""
         self.ray = connect(on)
+        self.client = on.startswith("ray://")
+        """Connected through Ray Client, which has no generator tasks."""
         self.sink = JournalSink(runs_dir)
         self.logs = logs
         self.threads = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="interns-ray-row")
@@ -95,11 +110,9 @@ class RayExecutor:
             from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
             options["scheduling_strategy"] = NodeAffinitySchedulingStrategy(others[index % len(others)], soft=False)
-        task = self.ray.remote(stream_row).options(**options)
         run_id = ""
         try:
-            for ref in task.remote(run_args(batch, index), backend, image):
-                message = self.ray.get(ref)
+            for message in self._messages(options, run_args(batch, index), backend, image):
                 if isinstance(message, Chunk):
                     self.sink.write(message)
                 elif isinstance(message, Started):
@@ -111,6 +124,11 @@ class RayExecutor:
                     return "refused"
                 elif isinstance(message, Ended):
                     print(message.log_tail, file=log, flush=True)
+        except self.ray.exceptions.RayTaskError as exc:  # the node's code failed: running it again fails again
+            print(f"run {run_id or '(not started)'}: the node's side failed: {exc}", file=log, flush=True)
+            if run_id:
+                self.sink.interrupt(run_id, f"the node's side failed ({type(exc).__name__})")
+            return "done"
         except self.ray.exceptions.RayError as exc:
             reason = f"the node running it stopped ({type(exc).__name__}); the row runs again elsewhere"
             print(f"run {run_id or '(not started)'}: {reason}", file=log, flush=True)
@@ -118,6 +136,28 @@ class RayExecutor:
                 self.sink.interrupt(run_id, reason)
             return "died"
         return "done"
+
+    def _messages(self, options: dict[str, Any], args: list[str], backend: str, image: str | None) -> Iterator[Message]:
+        """What the node sends while it runs the row: through a generator task, or, over Ray Client (which has no
+        generator tasks), by asking a `RowActor` for what is new."""
+        if not self.client:
+            for ref in self.ray.remote(stream_row).options(**options).remote(args, backend, image):
+                yield self.ray.get(ref)
+            return
+        placement = {key: value for key, value in options.items() if key != "max_retries"}  # an actor restarts none
+        actor = self.ray.remote(RowActor).options(**placement).remote(args, backend, image)
+        try:
+            while True:
+                new, ended = self.ray.get(actor.look.remote())
+                yield from new
+                if ended:
+                    return
+                time.sleep(POLL_SECONDS)
+        finally:
+            with contextlib.suppress(Exception):  # its node may be gone, which is why we are here
+                self.ray.get(actor.close.remote(), timeout=30)
+            with contextlib.suppress(Exception):
+                self.ray.kill(actor)
 
     def _nodes(self) -> list[str]:
         """The ids of the cluster's live nodes."""

@@ -20,6 +20,11 @@ __all__ = ["LocalCluster"]
 RAY = Path(sys.executable).with_name("ray")
 """The `ray` command of this environment, so every node runs the same Python and the same interns."""
 
+NO_TOKEN = {"RAY_AUTH_MODE": "disabled"}
+"""Said outright: a `ray start` that finds a token in ~/.ray/auth_token (which any plain `ray.init()` on the machine
+leaves there) turns token authentication on, while a driver that connects by address does not use it and is turned
+away. A cluster of this machine's processes, for trying and testing, goes without, as a driver expects."""
+
 
 def _free_port() -> int:
     with socket.socket() as probe:
@@ -34,6 +39,8 @@ class LocalCluster:
     temp: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="ray-")))
     """Ray's session folder; short, since a Unix socket path has at most 108 bytes."""
     address: str = ""
+    client_address: str = ""
+    """The head's Ray Client server, `ray://127.0.0.1:PORT` (`--on ray://...` from a driver off the cluster)."""
     nodes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def start_node(self, *, head: bool = False, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
@@ -43,12 +50,14 @@ class LocalCluster:
         argv += [f"--metrics-export-port={_free_port()}"]
         if head:
             self.address = f"127.0.0.1:{_free_port()}"
+            self.client_address = f"ray://127.0.0.1:{_free_port()}"
             argv += ["--head", f"--port={self.address.rsplit(':', 1)[1]}", "--include-dashboard=false"]
+            argv += [f"--ray-client-server-port={self.client_address.rsplit(':', 1)[1]}"]
             argv += [f"--temp-dir={self.temp}"]
         else:
             argv += [f"--address={self.address}"]
         with (self.temp / f"node-{len(self.nodes)}.log").open("wb") as log:
-            environ = {**os.environ, **(env or {})}
+            environ = {**os.environ, **NO_TOKEN, **(env or {})}
             node = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True, env=environ)
         self.nodes.append(node)
         self.wait_for_nodes(len([n for n in self.nodes if n.poll() is None]))
@@ -60,7 +69,8 @@ class LocalCluster:
             "import ray, sys; ray.init(address=sys.argv[1], logging_level='ERROR');"
             "print(sum(1 for n in ray.nodes() if n['Alive']))"
         )
-        done = subprocess.run([sys.executable, "-c", script, self.address], capture_output=True, text=True, timeout=120)
+        argv, environ = [sys.executable, "-c", script, self.address], {**os.environ, **NO_TOKEN}
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=environ)
         return int(done.stdout.strip() or 0)
 
     def wait_for_nodes(self, count: int, timeout: float = 180) -> None:

@@ -100,24 +100,36 @@ class RunViews:
         awaiting_review: bool = False,
         limit: int = 200,
     ) -> dict[str, Any]:
-        """Runs newest first, filtered by status, task, text in their names and outcome, and waiting for review."""
-        headers = self.store.list(status=cast(RunStatus | None, status), task=task)
+        """Runs newest first, filtered by status, task, text in their names and outcome, and waiting for review.
+
+        Without text or the review filter, a page is read from the run index (its headers only, the total counted
+        there); those two filters look at every run of the status and task asked for, and its review.
+        """
+        limit = max(limit, 0)
         needle = text.strip().lower()
+        if not needle and not awaiting_review:
+            headers, total = self.store.page(status=cast(RunStatus | None, status), task=task, limit=limit)
+            return {
+                "runs": [self._row(header, review_of(self.store.runs_dir / header.run_id)) for header in headers],
+                "total": total,
+                "tasks": self.store.index.tasks(),
+            }
+        if awaiting_review:  # only a run that succeeded can wait for a person's review
+            if status not in (None, "succeeded"):
+                return {"runs": [], "total": 0, "tasks": self.store.index.tasks()}
+            status = "succeeded"
         rows = []
-        for header in headers:
-            run_dir = self.store.runs_dir / header.run_id
-            review = review_of(run_dir)
+        for header in self.store.list(status=cast(RunStatus | None, status), task=task):
+            review = review_of(self.store.runs_dir / header.run_id)
             if awaiting_review and not awaits_review(header, review):
                 continue
             if needle and needle not in _searchable(header, review):
                 continue
             rows.append((header, review))
-        shown = [self._row(header, review) for header, review in rows[: max(limit, 0)]]
-        tasks = sorted({header.task for header in self.store.list()}) if task or status else None
         return {
-            "runs": shown,
+            "runs": [self._row(header, review) for header, review in rows[:limit]],
             "total": len(rows),
-            "tasks": tasks if tasks is not None else sorted({header.task for header in headers}),
+            "tasks": self.store.index.tasks(),
         }
 
     def _row(self, header: RunHeader, review: dict[str, Any] | None) -> dict[str, Any]:

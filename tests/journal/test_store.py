@@ -14,6 +14,7 @@ from interns.journal import (
     Journal,
     ModelResponse,
     Notice,
+    RunIndex,
     RunNotFound,
     RunStore,
     UnknownEvent,
@@ -53,8 +54,13 @@ def test_an_empty_root_lists_nothing(root: Path) -> None:
 def test_the_index_is_rebuilt_when_deleted_or_corrupt(start_run: StartRun, root: Path) -> None:
     ids = [finished(start_run(task=f"t{n}")).run_id for n in range(3)]
     store = RunStore(root)
+    assert [h.run_id for h in store.list()] == ids[::-1]  # the store now knows the index holds every run
 
     (root / "index.db").unlink()
+    assert [h.run_id for h in store.list()] == ids[::-1]
+    for path in root.glob("index.db*"):
+        path.unlink()
+    assert RunIndex(root / "index.db").run_ids() == set()  # made anew, empty, by another process
     assert [h.run_id for h in store.list()] == ids[::-1]
 
     for path in root.glob("index.db*"):

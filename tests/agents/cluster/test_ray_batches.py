@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from interns.agents.cluster.local import LocalCluster
 from interns.journal import RunFinished, RunStore
 from interns.journal.batches import BatchStore
@@ -12,13 +14,26 @@ from tests.agents.processes import wait_for
 
 __all__ = ["notes_batch"]  # the fixture, shared with the local batch tests
 
+THROUGH = ["ray", "ray-client"]
+"""How a driver reaches the cluster: as a process of a node (`--on ray`, RAY_ADDRESS), or from off the cluster
+through the head's Ray Client server (`--on ray://HOST:PORT`), where Ray has no generator tasks."""
 
+
+def _where(cluster: LocalCluster, through: str) -> tuple[list[str], dict[str, str]]:
+    """The `--on` arguments and the environment that reach the cluster `through` one way."""
+    if through == "ray":
+        return ["--on", "ray"], {"RAY_ADDRESS": cluster.address}
+    return ["--on", cluster.client_address], {"RAY_ADDRESS": ""}
+
+
+@pytest.mark.parametrize("through", THROUGH)
 def test_a_batch_on_the_cluster_lands_its_journals_and_can_be_accepted(
-    ray_cluster: LocalCluster, notes_batch: NotesBatch
+    ray_cluster: LocalCluster, notes_batch: NotesBatch, through: str
 ) -> None:
     weeks = notes_batch.weeks("ok\n", "bad\n", "ok\n")
-    args = ["batch", "task.yaml", "--each", "notes/*", "-m", "scripted:script.yaml", "-j", "2", "--on", "ray"]
-    ran = notes_batch.interns(*args, env={"RAY_ADDRESS": ray_cluster.address})
+    on, env = _where(ray_cluster, through)
+    args = ["batch", "task.yaml", "--each", "notes/*", "-m", "scripted:script.yaml", "-j", "2", *on]
+    ran = notes_batch.interns(*args, env=env)
     assert ran.returncode == 1, ran.stdout + ran.stderr
     assert "2 of 3 rows passed, 3 done" in ran.stdout
     store = RunStore(notes_batch.runs)
@@ -70,14 +85,15 @@ def test_a_node_killed_mid_run_leaves_its_run_interrupted_and_the_row_runs_elsew
     assert figures["run_ids"] == [s.runs[-1].run_id for s in states]
 
 
+@pytest.mark.parametrize("through", THROUGH)
 def test_nodes_without_the_tasks_sandbox_refuse_the_row_and_nothing_runs_unsandboxed(
-    ray_cluster: LocalCluster, notes_batch: NotesBatch
+    ray_cluster: LocalCluster, notes_batch: NotesBatch, through: str
 ) -> None:
     notes_batch.weeks("ok\n")
     task = notes_batch.task.read_text().replace("sandbox: bubblewrap", 'sandbox: docker, image: "interns-no-such:0"')
     notes_batch.task.write_text(task)
-    args = ["batch", "task.yaml", "--each", "notes/*", "-m", "scripted:script.yaml", "--on", "ray"]
-    ran = notes_batch.interns(*args, env={"RAY_ADDRESS": ray_cluster.address})
+    on, env = _where(ray_cluster, through)
+    ran = notes_batch.interns("batch", "task.yaml", "--each", "notes/*", "-m", "scripted:script.yaml", *on, env=env)
     assert ran.returncode == 1, ran.stdout + ran.stderr
     assert "0 of 1 rows passed, 0 done" in ran.stdout
     refusal = ran.stderr.replace("\n", " ")
