@@ -18,6 +18,11 @@ from interns.journal.usage import RunStatus
 __all__ = ["RUN_STATUSES", "list_runs"]
 
 RUN_STATUSES: tuple[str, ...] = get_args(RunStatus)
+STATUS_WIDTH = max(len(s) for s in RUN_STATUSES)
+"""The status column is as wide as the longest status, so the list does not shift as runs end."""
+COLUMNS = ("run", "status", "review", "started", "took", "tokens", "cost", "model")
+RIGHT = frozenset({"took", "tokens", "cost"})
+"""Columns of numbers, aligned on the right."""
 
 
 def list_runs(
@@ -50,17 +55,12 @@ def list_runs(
         for h in headers
     ]
     widths = [max(len(cell) for cell in column) for column in zip(COLUMNS, *rows, strict=True)]
-    widths[1] = max(widths[1], *(len(s) for s in RUN_STATUSES))
+    widths[1] = max(widths[1], STATUS_WIDTH)
     if out.is_terminal and sum(widths) + 2 * (len(widths) - 1) > out.width:
         out.print(_folding_table(rows))  # a narrow terminal: rich folds the model's column instead of the line
         return
     listing = Text("\n").join([Text(_line(COLUMNS, widths)), *(_styled(row, widths) for row in rows)])
     out.print(listing)
-
-
-COLUMNS = ("run", "status", "review", "started", "took", "tokens", "cost", "model")
-RIGHT = frozenset({"took", "tokens", "cost"})
-"""Columns of numbers, aligned on the right."""
 
 
 def _line(cells: tuple[str, ...], widths: list[int]) -> str:
@@ -81,7 +81,7 @@ def _folding_table(rows: list[tuple[str, ...]]) -> Table:
     table = Table(box=None, pad_edge=False)
     for column in COLUMNS:
         whole = column in ("run", "status", "started")  # never cut
-        width = max(len(s) for s in RUN_STATUSES) if column == "status" else None
+        width = STATUS_WIDTH if column == "status" else None
         justify: Literal["left", "right"] = "right" if column in RIGHT else "left"
         table.add_column(column, justify=justify, no_wrap=whole, min_width=width, overflow="fold")
     for row in rows:

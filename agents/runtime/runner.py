@@ -133,7 +133,6 @@ class Runner:
         source = TaskSource(task_file.read_text(encoding="utf-8"), task_file.resolve())
         begun: Journal | None = None
         if isinstance(start, Fresh):
-            choice = replace(choice, task_settings=spec.model_settings)
             begun = begin_run(spec, choice, source, self.runs_dir.absolute(), start, self.on_event)
         try:
             from interns.agents.runtime.supervisor import Supervisor
