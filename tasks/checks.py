@@ -30,7 +30,7 @@ FactKind = Literal["numbers", "names", "urls", "quotes"]
 class _Check(BaseModel):
     """A built-in check: strict about keys, its field docstrings are schema descriptions, shown by `describe()`."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     def describe(self) -> str:
         """The check in a few words, for plans, prompts and the journal."""

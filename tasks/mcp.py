@@ -57,7 +57,7 @@ DEFAULT_ASK: tuple[str, ...] = (
 class _Model(BaseModel):
     """Strict, like the rest of the task file: unknown keys are errors, field docstrings describe the schema."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class McpToolRules(_Model):

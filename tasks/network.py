@@ -58,7 +58,7 @@ HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|
 class NetworkRules(BaseModel):
     """Only these hosts, through a proxy on the host that is the sandbox's one way out; everything else is refused."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     allow: list[HostPattern]
     """Hosts the sandbox may reach: names (`pypi.org`), `*.` a domain (its subdomains), `*` (any name), or an IP
@@ -97,7 +97,7 @@ class CredentialRule(BaseModel):
     host with a certificate authority of the sandbox's own, which the sandbox trusts.
     """
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     env: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
     """The host environment variable holding the secret."""

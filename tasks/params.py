@@ -34,7 +34,7 @@ _TRUE, _FALSE = {"true", "yes", "1", "on"}, {"false", "no", "0", "off"}
 class Param(BaseModel):
     """One parameter a task takes, given with `-p NAME=VALUE` and used as `{{ NAME }}` in the file's text."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     type: ParamType = "str"
     """How the value is read: `str`, `int`, `float`, `bool` or `path` (`~` expanded, relative to where you run)."""

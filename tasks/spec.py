@@ -37,7 +37,7 @@ MAX_RETRIES = 10
 class _Model(BaseModel):
     """Strict base: unknown keys are errors, and field docstrings become schema descriptions."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class RepoWorkspace(_Model):
