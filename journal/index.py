@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from interns.journal.header import RunHeader
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Kept in SQLite's `user_version`; an index of another schema is dropped and rebuilt, never migrated."""
 
 _SCHEMA = (
@@ -31,6 +31,8 @@ _SCHEMA = (
     "CREATE INDEX runs_by_task ON runs (task, started DESC)",
     "CREATE INDEX runs_by_status ON runs (status, started DESC)",
     "CREATE INDEX runs_by_batch ON runs (batch_id, batch_row, started)",
+    # The run folder's mtime when the index last held exactly its runs: a new process lists without a folder scan.
+    "CREATE TABLE synced (folder_mtime_ns INTEGER NOT NULL)",
     f"PRAGMA user_version = {SCHEMA_VERSION}",
 )
 _UPSERT = "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -93,10 +95,25 @@ class RunIndex:
 
         def replace(conn: sqlite3.Connection) -> None:
             conn.execute("DELETE FROM runs")
+            conn.execute("DELETE FROM synced")
             conn.executemany(_UPSERT, rows)
 
         self._use(replace)
         return len(rows)
+
+    def synced_with(self) -> int | None:
+        """The run folder's mtime (ns) when the index last held exactly its runs, if it was marked."""
+        row = self._use(lambda conn: conn.execute("SELECT folder_mtime_ns FROM synced").fetchone())
+        return None if row is None else int(row[0])
+
+    def mark_synced(self, folder_mtime_ns: int) -> None:
+        """Record that the index holds exactly the runs of the folder as it was at `folder_mtime_ns`."""
+
+        def mark(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM synced")
+            conn.execute("INSERT INTO synced VALUES (?)", (folder_mtime_ns,))
+
+        self._use(mark)
 
     def run_ids(self) -> set[str]:
         """The ids of every run in the index."""
@@ -165,6 +182,7 @@ class RunIndex:
         conn.execute("BEGIN IMMEDIATE")  # the write lock first, then look again: another process may have just done it
         if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
             conn.execute("DROP TABLE IF EXISTS runs")
+            conn.execute("DROP TABLE IF EXISTS synced")
             for statement in _SCHEMA:
                 conn.execute(statement)
         conn.execute("COMMIT")

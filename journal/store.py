@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import json
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +23,11 @@ if TYPE_CHECKING:
 LATEST_REFS = ("last", "latest")
 LIVE = ("running", "interrupted")
 """Statuses the index cannot count: a run written as running may have lost its writer (then it is interrupted)."""
+
+
+SETTLED_NS = 3_000_000_000
+"""How long the run folder must have gone unchanged before the index records its mtime as synced: a run added within
+a coarse clock tick of the scan could otherwise leave the folder's mtime as it was (some file systems keep seconds)."""
 
 
 class RunLookupError(RunError, LookupError):
@@ -169,9 +175,13 @@ class RunStore:
 
         Skipped while neither the run folder (a run added or removed) nor the index file (deleted, rebuilt) changed
         since they last held the same runs: comparing 100,000 run ids costs more than the page a viewer asks for.
+        A new process (each `interns runs`) skips it too when the folder's mtime is the one the index recorded.
         """
         marks = self._marks()
         if marks is not None and marks == self._in_step:
+            return
+        if marks is not None and self._in_step is None and self.index.synced_with() == marks[0]:
+            self._in_step = marks
             return
         on_disk, indexed = self._run_ids_on_disk(), self.index.run_ids()
         if indexed - on_disk:
@@ -180,7 +190,12 @@ class RunStore:
         headers = builtins.list(self._read_headers(missing)) if missing else []
         if headers:
             self.index.upsert(headers)
-        self._in_step = marks if len(headers) == len(missing) else None  # a run without its header yet: look again
+        if len(headers) != len(missing):  # a run without its header yet: look again
+            self._in_step = None
+            return
+        self._in_step = marks
+        if marks is not None and time.time_ns() - marks[0] > SETTLED_NS:
+            self.index.mark_synced(marks[0])
 
     def _marks(self) -> tuple[int, int, int] | None:
         try:

@@ -1,6 +1,7 @@
 """Reading runs back: listing through the index, finding one run, streaming events, and older formats."""
 
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -82,6 +83,55 @@ def test_runs_added_or_removed_behind_the_index_are_noticed(start_run: StartRun,
     shutil.move(elsewhere, root / "runs" / copied.run_id)
 
     assert [h.run_id for h in store.list()] == [copied.run_id, kept.run_id]
+
+
+def settle(folder: Path) -> int:
+    """Date the run folder's last change a minute back, as a folder nobody has touched lately; its new mtime."""
+    then = time.time_ns() - 60 * 10**9
+    os.utime(folder, ns=(then, then))
+    return folder.stat().st_mtime_ns
+
+
+def test_a_new_process_lists_a_settled_folder_from_the_index_alone(
+    start_run: StartRun, root: Path, tmp_path: Path
+) -> None:
+    kept = finished(start_run(task="kept"))
+    hidden = finished(start_run(task="hidden"))
+    shutil.move(hidden.dir, tmp_path / "hidden")
+    mtime = settle(root / "runs")
+    assert [h.run_id for h in RunStore(root).list()] == [kept.run_id]
+    assert RunIndex(root / "index.db").synced_with() == mtime
+
+    # A run folder slipped in with the folder's mtime put back is not looked for: the listing trusts the mark.
+    shutil.move(tmp_path / "hidden", root / "runs" / hidden.run_id)
+    os.utime(root / "runs", ns=(mtime, mtime))
+    assert [h.run_id for h in RunStore(root).list()] == [kept.run_id]
+
+    # Any real change to the folder moves its mtime, and the next process looks again.
+    (root / "runs" / "stray").mkdir()
+    assert [h.run_id for h in RunStore(root).list()] == [hidden.run_id, kept.run_id]
+
+
+def test_a_folder_changed_moments_ago_is_scanned_by_every_new_process(start_run: StartRun, root: Path) -> None:
+    first = finished(start_run(task="first"))
+    assert [h.run_id for h in RunStore(root).list()] == [first.run_id]
+    assert RunIndex(root / "index.db").synced_with() is None  # a run may still land in the same clock tick
+
+    second = finished(start_run(task="second"))
+    RunIndex(root / "index.db").delete([second.run_id])  # as if its writer never reached the index
+
+    assert [h.run_id for h in RunStore(root).list()] == [second.run_id, first.run_id]
+
+
+def test_a_rebuilt_index_forgets_its_mark(start_run: StartRun, root: Path) -> None:
+    finished(start_run())
+    settle(root / "runs")
+    store = RunStore(root)
+    store.list()
+
+    store.rebuild_index()
+
+    assert store.index.synced_with() is None
 
 
 def test_a_finish_the_index_missed_is_picked_up_from_run_json(start_run: StartRun, root: Path) -> None:
