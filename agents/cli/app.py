@@ -8,6 +8,7 @@ must act.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 from typing import Annotated, Any
@@ -105,6 +106,9 @@ def _options(
 def main() -> None:
     """Entry point of the `interns` console script."""
     os.environ.setdefault("PYDANTIC_AI_NO_BANNER", "1")  # our timeline is the output; no library banners in it
+    # pydantic reads every installed distribution's entry points for plugins when it makes its first validator, a
+    # tenth of a command's start; the CLI uses none. A person's own PYDANTIC_DISABLE_PLUGINS (even empty) wins.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     setup_tracing(os.environ)  # only where OTEL_EXPORTER_OTLP_ENDPOINT names a collector
     try:
         app()
@@ -113,3 +117,7 @@ def main() -> None:
         raise SystemExit(exit_code_of(error)) from None
     finally:
         shutdown_tracing()
+        # The command is done; the interpreter's exit would now walk every object it made (a quarter of a second
+        # after a run) to collect cycles. Frozen, they are left to the process's end: files and sandboxes are closed
+        # by then, and atexit handlers still run.
+        gc.freeze()

@@ -5,16 +5,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
-from rich.console import Console
 
 from interns.agents.gate.visible import visible
 from interns.errors import EnvironmentProblem, InternsError, TaskError
-from interns.journal.store import RunLookupError
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.live import Live
 
     from interns.agents.gate.approval import Answer, Asker
@@ -23,7 +22,8 @@ if TYPE_CHECKING:
     from interns.journal import Event
 
 # Every command imports this module: what only showing a run needs (the timeline, the event models, rich's live
-# display) is imported where it is used, so `interns runs` stays quick.
+# display) is imported where it is used, so `interns runs` stays quick; rich itself and pydantic load on first use,
+# so `interns run` journals its start before them.
 
 __all__ = [
     "DEFAULT_RUNS_DIR",
@@ -51,9 +51,35 @@ EXIT_FAILED, EXIT_BAD_INPUT, EXIT_AWAITING_APPROVAL, EXIT_CANCELLED = 1, 2, 3, 1
 PROG = sys.argv[0] if Path(sys.argv[0]).name == "interns" else "interns"
 """How the person started us, so the commands we suggest work as typed (`.venv/bin/interns ...`)."""
 
+
+class _ConsoleOnFirstUse:
+    """A rich Console made the first time it is used, so a command loads rich only once it prints."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def made(self) -> Console:
+        """The console, made now if it was not yet."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.made(), name)
+
+    def __enter__(self) -> Console:  # rich's live display holds its console as a context
+        return self.made().__enter__()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.made().__exit__(*exc_info)
+
+
 # Piped or saved output is never cut at 80 columns: a review's diff must stay whole.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 400)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = cast("Console", _ConsoleOnFirstUse(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 400))
+err = cast("Console", _ConsoleOnFirstUse(stderr=True, highlight=False, soft_wrap=True))
 
 RunsDir = Annotated[
     Path,
@@ -87,6 +113,8 @@ RunRef = Annotated[str, typer.Argument(metavar="RUN", help="A run id, a unique p
 def exit_code_of(error: InternsError) -> int:
     """The exit code of an error, by who must act: the person (task file, run reference) or the environment 2,
     the run itself 1."""
+    from interns.journal.store import RunLookupError
+
     if isinstance(error, TaskError | EnvironmentProblem | RunLookupError):
         return EXIT_BAD_INPUT
     return EXIT_FAILED

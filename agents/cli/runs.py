@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, cast, get_args
+import os
+import sys
+from typing import TYPE_CHECKING, Annotated, Literal, cast, get_args
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from interns.agents.cli.common import DEFAULT_RUNS_DIR, RunsDir, err, fail, out
 from interns.agents.cli.styles import STATUS_STYLE
@@ -14,6 +14,10 @@ from interns.agents.gate.review import decision_of
 from interns.agents.gate.visible import visible
 from interns.journal.store import RunStore
 from interns.journal.usage import RunStatus
+
+if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
 
 __all__ = ["RUN_STATUSES", "list_runs"]
 
@@ -56,6 +60,13 @@ def list_runs(
     ]
     widths = [max(len(cell) for cell in column) for column in zip(COLUMNS, *rows, strict=True)]
     widths[1] = max(widths[1], STATUS_WIDTH)
+    if not sys.stdout.isatty() and not os.environ.get("FORCE_COLOR"):
+        # Piped or saved, the list has no colours and nothing to fold: plain lines, without loading rich (a tenth of
+        # the command's time).
+        sys.stdout.write("".join(_line(row, widths) + "\n" for row in (COLUMNS, *rows)))
+        return
+    from rich.text import Text
+
     if out.is_terminal and sum(widths) + 2 * (len(widths) - 1) > out.width:
         out.print(_folding_table(rows))  # a narrow terminal: rich folds the model's column instead of the line
         return
@@ -71,6 +82,8 @@ def _line(cells: tuple[str, ...], widths: list[int]) -> str:
 
 def _styled(row: tuple[str, ...], widths: list[int]) -> Text:
     """A run's line with its status coloured."""
+    from rich.text import Text
+
     line, start = Text(_line(row, widths)), widths[0] + 2
     line.stylize(STATUS_STYLE.get(row[1], "default"), start, start + len(row[1]))
     return line
@@ -78,6 +91,9 @@ def _styled(row: tuple[str, ...], widths: list[int]) -> Text:
 
 def _folding_table(rows: list[tuple[str, ...]]) -> Table:
     """The list as a rich table, which folds the model's column on a terminal too narrow for the whole line."""
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(box=None, pad_edge=False)
     for column in COLUMNS:
         whole = column in ("run", "status", "started")  # never cut

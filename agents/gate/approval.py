@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from interns.agents.gate.visible import visible
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["Answer", "Asker", "NoOneToAsk", "TerminalAsker", "default_asker", "shown_detail"]
 
@@ -55,10 +57,16 @@ class TerminalAsker:
     def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
         self._stdin = stdin or sys.stdin
         self._stdout = stdout or sys.stdout
-        self._lock = asyncio.Lock()
+        self._lock: asyncio.Lock | None = (
+            None  # made on the first question: a run journals its start before asyncio loads
+        )
 
     async def ask(self, question: str, detail: str, argv: Sequence[str] = ()) -> Answer:
         """Print the question and the detail (or the command's arguments, one a line), and read y/N."""
+        import asyncio
+
+        if self._lock is None:
+            self._lock = asyncio.Lock()
         async with self._lock:
             loop = asyncio.get_running_loop()
             answer: asyncio.Future[Answer] = loop.create_future()

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 
-from rich.markup import escape
-
 __all__ = ["visible", "visible_json", "visible_markup"]
 
 _C0 = "\x00-\x08\x0b-\x1f"
@@ -36,6 +34,8 @@ def visible(text: str, *, one_line: bool = False) -> str:
 
 def visible_markup(text: str) -> str:
     """`text` made visible and escaped for rich markup, to put into a string that rich renders as markup."""
+    from rich.markup import escape  # rich loads where output is drawn, not for every command's start
+
     return escape(visible(text))
 
 

@@ -7,14 +7,12 @@ rule examples hold, and the workspace and the sandbox backend are there.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from interns import tasks
-from interns.agents.gate.approval import Asker
 from interns.agents.policy.rule_examples import example_problems
 from interns.agents.runtime.opening import TaskSource, abandon, begin_run
 from interns.agents.runtime.preflight import PreflightError, preflight
@@ -24,6 +22,7 @@ from interns.journal import BatchLink, Event, Journal, RunStore
 from interns.tasks.spec import SandboxKind
 
 if TYPE_CHECKING:
+    from interns.agents.gate.approval import Asker
     from interns.agents.runtime.supervisor import RunResult, Supervisor
 
 # The supervisor (and with it pydantic-ai, the sandboxes and git) is imported once a new run's first events are
@@ -195,6 +194,8 @@ def run_task(
 ) -> RunResult:
     """Run a task file to its end with no one to ask (a call that needs a person's yes pauses the run);
     `params` are the task's parameter values as `-p` gives them."""
+    import asyncio
+
     return asyncio.run(Runner(Path(runs_dir)).start(Path(task_file), model=model, params=params).run())
 
 
@@ -202,6 +203,8 @@ def retry_run(
     run_ref: str, note: str, *, model: str | None = None, runs_dir: Path | str = DEFAULT_RUNS_DIR
 ) -> RunResult:
     """Run an earlier run's task again with a person's note to its workers."""
+    import asyncio
+
     return asyncio.run(Runner(Path(runs_dir)).retry(run_ref, note, model=model).run())
 
 
@@ -209,4 +212,6 @@ def resume_run(
     run_ref: str, *, from_step: str | None = None, model: str | None = None, runs_dir: Path | str = DEFAULT_RUNS_DIR
 ) -> RunResult:
     """Go on with a run that paused, was interrupted or was cancelled (or from `from_step`)."""
+    import asyncio
+
     return asyncio.run(Runner(Path(runs_dir)).resume(run_ref, from_step=from_step, model=model).run())

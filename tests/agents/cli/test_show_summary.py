@@ -137,3 +137,42 @@ def test_the_timeline_of_a_failed_run_ends_with_its_failing_check(tmp_path: Path
 
     tail = shown[shown.index("the check that failed in fix") :]
     assert "E       assert 1 == 2" in tail and "next: interns review" in tail
+
+
+def runs_on_a_terminal(root: Path, columns: int) -> str:
+    """`interns runs` on a terminal `columns` wide: what the screen got, colour codes and all."""
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k != "NO_COLOR"}
+    env |= {"COLUMNS": str(columns), "LINES": "50", "TERM": "xterm"}
+    command = [sys.executable, "-m", "interns", "runs", "--runs-dir", str(root)]
+    with subprocess.Popen(command, stdin=follower, stdout=follower, stderr=follower, env=env) as child:
+        os.close(follower)
+        screen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            screen += chunk
+        child.wait(timeout=60)
+    os.close(leader)
+    return screen.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def test_runs_piped_and_on_a_terminal_list_the_same_lines_only_the_terminal_coloured(tmp_path: Path) -> None:
+    record_demo_run(start(tmp_path / "runs", model="anthropic:evil\x1b]0;pwned\x07"))
+    paused = record_demo_run(start(tmp_path / "runs"), finish=False)
+    paused.finish("awaiting_approval", "waits")
+
+    piped = interns("runs", "--runs-dir", str(tmp_path / "runs"), cwd=tmp_path)
+    screen = runs_on_a_terminal(tmp_path / "runs", columns=200)
+
+    assert piped.returncode == 0, piped.stderr
+    lines = piped.stdout.splitlines()
+    assert lines[0].split() == ["run", "status", "review", "started", "took", "tokens", "cost", "model"]
+    assert "\x1b" not in piped.stdout and "anthropic:evil\\x1b]0;pwned\\x07" in piped.stdout
+    assert [line.index("status") for line in lines[:1]] == [line.index(" awaiting_approval") + 1 for line in lines[1:2]]
+    assert "\x1b[" in screen and "\x1b]0;" not in screen, "the terminal gets colours and nothing else"
+    assert plain(screen).splitlines() == lines

@@ -4,8 +4,10 @@ a run is on record before pydantic-ai and the sandboxes load."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +15,7 @@ from interns.journal import RunStore
 from tests.agents.conftest import TaskDir
 
 HEAVY = ("anthropic", "openai", "docker", "opentelemetry", "interns.journal.viewer", "git", "interns.tasks")
-BEFORE_THE_FIRST_EVENT = ("pydantic_ai", "docker", "git", "interns.sandbox.bubblewrap.backend")
+BEFORE_THE_FIRST_EVENT = ("pydantic_ai", "docker", "git", "interns.sandbox.bubblewrap.backend", "asyncio", "rich")
 """What a new run does not need to load to journal its start."""
 
 
@@ -30,6 +32,10 @@ def loaded_after(*modules: str, among: tuple[str, ...] = HEAVY) -> set[str]:
 
 def test_the_command_line_loads_no_provider_sdk_tracing_viewer_git_or_task_model() -> None:
     assert loaded_after("interns.agents.cli.app") == set()
+
+
+def test_the_command_line_loads_no_pydantic_rich_or_asyncio_before_a_command_is_chosen() -> None:
+    assert loaded_after("interns.agents.cli.app", among=("pydantic", "rich", "asyncio")) == set()
 
 
 def test_listing_runs_builds_no_event_model_and_loads_no_runtime() -> None:
@@ -75,6 +81,69 @@ def test_a_new_run_journals_its_start_before_pydantic_ai_and_the_sandboxes_load(
     assert shown[-1][0] == "run_finished" and "pydantic_ai" in shown[-1][1], "the worker still ran on pydantic-ai"
     [header] = RunStore(task_dir.runs).list()
     assert header.status == "succeeded"
+
+
+def test_interns_run_journals_its_start_before_rich_asyncio_and_pydantic_ai_load(task_dir: TaskDir) -> None:
+    task = task_dir.write({"steps": [{"id": "work", "instructions": "Say done."}], "guardrails": {"sandbox": "local"}},
+                          {"work": [{"final": "done"}]})  # fmt: skip
+    code = (
+        "import json, sys\n"
+        "from interns.journal import run\n"
+        "record = run.Journal.record\n"
+        "def record_and_tell(journal, event):\n"
+        f"    loaded = sorted(h for h in {list(BEFORE_THE_FIRST_EVENT)!r} if h in sys.modules)\n"
+        "    print(json.dumps([event.type, loaded]), file=sys.stderr, flush=True)\n"
+        "    return record(journal, event)\n"
+        "run.Journal.record = record_and_tell\n"
+        "from interns.agents.cli.app import main\n"
+        f"sys.argv = ['interns', 'run', {str(task)!r}, '--model', 'scripted:{task_dir.root / 'script.yaml'}',"
+        f" '--runs-dir', {str(task_dir.runs)!r}]\n"
+        "main()\n"
+    )
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr
+    told = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("[")]
+    assert told[0] == ["run_started", []], told
+    assert told[-1][0] == "run_finished" and {"asyncio", "pydantic_ai", "rich"} <= set(told[-1][1]), told
+
+
+PLUGIN_DISTRIBUTION = {
+    "noisy_plugin-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: noisy-plugin\nVersion: 1.0\n",
+    "noisy_plugin-1.0.dist-info/entry_points.txt": "[pydantic]\nnoisy = noisy_plugin:plugin\n",
+    "noisy_plugin.py": (
+        "import os, pathlib\n"
+        "pathlib.Path(os.environ['PLUGIN_LOADED_MARK']).write_text('loaded')\n"
+        "class Plugin:\n"
+        "    def new_schema_validator(self, *args, **kwargs):\n"
+        "        return None, None, None\n"
+        "plugin = Plugin()\n"
+    ),
+}
+
+
+@pytest.mark.parametrize(("setting", "loaded"), [(None, False), ("", True)])
+def test_the_command_line_loads_no_pydantic_plugin_unless_told_to(
+    tmp_path: Path, setting: str | None, loaded: bool
+) -> None:
+    """pydantic would read every installed distribution's entry points for plugins on each command's start."""
+    site = tmp_path / "site"
+    for name, text in PLUGIN_DISTRIBUTION.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text)
+    mark = tmp_path / "loaded"
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    env |= {"PYTHONPATH": str(site), "PLUGIN_LOADED_MARK": str(mark)}
+    if setting is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = setting  # a person's own setting, even empty, is kept
+
+    done = subprocess.run(
+        [sys.executable, "-m", "interns", "schema"], capture_output=True, text=True, env=env, timeout=60
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert mark.exists() is loaded
 
 
 BROKEN_SUPERVISOR = (
