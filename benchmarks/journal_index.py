@@ -183,8 +183,12 @@ def measure_runs(count: int = 10_000, rounds: int = 5, cli: bool = True) -> tupl
         ),
         Row(f"runs · rebuild the index ({count:,} runs)", ms["rebuild"]),
     ]
+    # The target, as issue 18 set it: under 200 ms over the interpreter's own start (`python -c pass`, interleaved).
+    python = ms["python_start"]
     for row in rows[:3]:
-        row.target, row.met = f"< {LIST_TARGET_MS:g} ms", at_most(row.ours, LIST_TARGET_MS)
+        over = None if row.ours is None or python is None else row.ours - python
+        row.target, row.met = f"≤ python + {LIST_TARGET_MS:g} ms", at_most(over, LIST_TARGET_MS)
+        row.note = f"python -c pass: {python:.1f} ms" if python is not None else ""
     return raw, rows
 
 
