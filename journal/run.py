@@ -19,7 +19,7 @@ from typing import Any, get_args
 
 from interns.errors import RunError
 from interns.journal._files import atomic_write, process_start_ticks
-from interns.journal.events import Event, EventAdapter, FinalStatus, ModelResponse, Usage, now
+from interns.journal.events import Event, FinalStatus, ModelResponse, Usage, now
 from interns.journal.header import BatchLink, ParamValue, RunHeader, write_header
 from interns.journal.index import RunIndex
 from interns.journal.layout import (  # where a run's files are; named here too, as they always were
@@ -102,7 +102,8 @@ class Journal:
             self._events.flush()
             if isinstance(event, ModelResponse):
                 self._header.usage = self._header.usage + event.usage
-        return EventAdapter.validate_python(data)
+        # The event's own class reads it back: the union of every event would be built whole on a run's first line.
+        return type(event).model_validate(data)
 
     def save_messages(self, agent: str, data: bytes) -> Path:
         """Write an agent's message history (JSON, e.g. pydantic-ai's) to `messages/<agent>.json`, redacted."""
