@@ -1,7 +1,5 @@
 """Typed run events: one discriminated union, one JSON object per line of `events.jsonl`."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 

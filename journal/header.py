@@ -1,7 +1,5 @@
 """A run's header, `run.json`: what ran, on what, how it ended and what it cost, readable without the events."""
 
-from __future__ import annotations
-
 import json
 import socket
 from datetime import datetime

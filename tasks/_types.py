@@ -1,7 +1,5 @@
 """String types shared by the task-file models: non-empty text and workspace globs."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints

@@ -6,8 +6,6 @@ A check is a plain string (a shell command that must exit 0) or a mapping whose 
 long run of words taken verbatim from an exemplar) and `rubric` (the supervisor model judges the output).
 """
 
-from __future__ import annotations
-
 import difflib
 import json
 from collections.abc import Mapping

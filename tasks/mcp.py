@@ -7,8 +7,6 @@ sends, posts, publishes, uploads, deletes, writes or otherwise changes something
 person's yes.
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -88,7 +86,7 @@ class McpServer(_Model):
     """Which of the server's tools run, which need a person's yes, which never run."""
 
     @model_validator(mode="after")
-    def _one_transport(self) -> McpServer:
+    def _one_transport(self) -> "McpServer":
         if (self.command is None) == (self.url is None):
             raise PydanticCustomError(
                 "mcp_server", "an MCP server needs either `command` (a stdio server) or `url` (an HTTP server)"
@@ -97,7 +95,7 @@ class McpServer(_Model):
             raise PydanticCustomError("mcp_server", "`env` is for a `command` server; an HTTP server gets none")
         return self
 
-    def resolved_from(self, folder: Path) -> McpServer:
+    def resolved_from(self, folder: Path) -> "McpServer":
         """This server with `cwd`, and a program path with a '/' in it, made absolute from `folder` (`~` expanded).
 
         Symbolic links are kept: a virtual environment's `bin/python` is a link whose own path selects the environment.

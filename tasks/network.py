@@ -1,7 +1,5 @@
 """What a task's sandboxes may reach on the network: off, on, or only named hosts through the run's proxy."""
 
-from __future__ import annotations
-
 import ipaddress
 import re
 from typing import Annotated, Any

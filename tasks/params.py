@@ -5,8 +5,6 @@ out takes its default. The values are put into the file's data before it is vali
 like any field, with the line of the text that uses it.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Mapping
 from pathlib import Path

@@ -1,7 +1,5 @@
 """The task file, format version 1, as pydantic models: the source of truth for its schema."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -106,7 +104,7 @@ class ModelSettingsSpec(_Model):
     timeout: float | None = Field(None, gt=0, strict=True, allow_inf_nan=False)
     """Seconds one request may take."""
 
-    def merged(self, over: ModelSettingsSpec | None) -> ModelSettingsSpec:
+    def merged(self, over: "ModelSettingsSpec | None") -> "ModelSettingsSpec":
         """These settings with those `over` sets taking their place."""
         if over is None:
             return self
@@ -270,7 +268,7 @@ class Guardrails(_Model):
     """The container image commands run in with `sandbox: docker`; default: the kit's own (`interns sandbox build`)."""
 
     @model_validator(mode="after")
-    def _network_fits(self) -> Guardrails:
+    def _network_fits(self) -> "Guardrails":
         """An allowlist needs an isolating sandbox; credentials need an allowlist naming their host, and stay out of
         the sandbox's environment."""
         if self.sandbox == "local" and isinstance(self.network, NetworkRules):
@@ -298,7 +296,7 @@ class Guardrails(_Model):
         """The tools a step's worker gets: its own, less any the task's guardrails leave out."""
         return [tool for tool in step.tools if tool in self.tools]
 
-    def for_step(self, step: Step) -> Guardrails:
+    def for_step(self, step: Step) -> "Guardrails":
         """The guardrails one step works under: these, with its own network and write paths where it sets them."""
         update: dict[str, object] = {}
         if step.network is not None:

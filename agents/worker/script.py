@@ -16,8 +16,6 @@ fix it on the second. A script that runs out answers with a final text saying so
 summarized, `<step>.summary` plays the summaries, if the script has any; else the summarized calls are listed.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +49,7 @@ class Turn(BaseModel):
     `tool_use`, a turn that finished."""
 
     @model_validator(mode="after")
-    def _one_kind(self) -> Turn:
+    def _one_kind(self) -> "Turn":
         tool_calls = self.all_calls()
         if self.final is not None and tool_calls:
             raise ValueError("a turn has either tool calls or a final answer, not both")
