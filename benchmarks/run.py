@@ -198,6 +198,19 @@ def machine() -> dict[str, Any]:
     }
 
 
+def compile_the_kit() -> None:
+    """Write the kit's bytecode before anything is timed, as installing a package does: an editable checkout gets it on
+    first import, never under PYTHONDONTWRITEBYTECODE, and each fresh `interns` would then compile what changed."""
+    import compileall
+
+    import interns
+
+    package = Path(interns.__file__).resolve().parent.parent  # the checkout (editable) or site-packages (installed)
+    for folder in ("interns", "agents", "tasks", "sandbox", "journal", "prompts"):
+        if (package / folder).is_dir():
+            compileall.compile_dir(package / folder, quiet=2)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmarks asked for, print the table, write the JSON."""
     args = parse(argv)
@@ -206,6 +219,7 @@ def main(argv: list[str] | None = None) -> None:
     unknown = [name for name in args.only if name not in chosen]
     if unknown:
         raise SystemExit(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(chosen)}")
+    compile_the_kit()
     report: dict[str, Any] = {"machine": machine(), "sizes": {k: getattr(args, k) for k in DEFAULTS}, "results": {}}
     rows: list[Row] = []
     for name, measure in chosen.items():
