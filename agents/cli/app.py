@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 from typer.main import get_command_from_info
 from typer.models import CommandInfo
 
+from interns.agents.cli import collector
 from interns.agents.cli.common import err, exit_code_of, out
 from interns.agents.gate.visible import visible
 from interns.agents.tracing.spans import setup_tracing, shutdown_tracing
@@ -110,6 +111,7 @@ def main() -> None:
     # tenth of a command's start; the CLI uses none. A person's own PYDANTIC_DISABLE_PLUGINS (even empty) wins.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     setup_tracing(os.environ)  # only where OTEL_EXPORTER_OTLP_ENDPOINT names a collector
+    collector.hold_back()  # until the command's work begins: its start makes objects that are never garbage
     try:
         app()
     except InternsError as error:  # every error raised on purpose ends here, with its exit code and no traceback

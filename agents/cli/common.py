@@ -141,8 +141,10 @@ def run_with_progress(supervisor: Supervisor) -> RunResult:
 
     from rich.live import Live
 
+    from interns.agents.cli import collector
     from interns.agents.cli.progress import RunProgress
 
+    collector.work_begins()  # the runtime is loaded and the run begun: what the start made stays
     if not out.is_terminal:
         return asyncio.run(supervisor.run())
     progress = RunProgress()

@@ -174,3 +174,35 @@ def test_a_run_whose_runtime_cannot_load_ends_its_begun_journal(
     assert header.status == status, "a begun run never stays 'running' when its runtime does not load"
     last = list(RunStore(task_dir.runs).events(header.run_id))[-1]
     assert last.type == "run_finished" and reason in getattr(last, "reason", ""), last
+
+
+def test_interns_run_starts_without_collecting_garbage_and_collects_once_its_work_begins(task_dir: TaskDir) -> None:
+    """The start makes objects that live as long as the process: walking them to find no garbage only slows it."""
+    task = task_dir.write({"steps": [{"id": "work", "instructions": "Say done."}], "guardrails": {"sandbox": "local"}},
+                          {"work": [{"final": "done"}]})  # fmt: skip
+    code = (
+        "import gc, json, sys\n"
+        "default = gc.get_threshold()\n"
+        "collections = []\n"
+        "gc.callbacks.append(lambda phase, info: phase == 'stop' and collections.append(info['generation']))\n"
+        "from interns.agents.cli.app import main\n"
+        "from interns.journal import run\n"
+        "record = run.Journal.record\n"
+        "before_main = len(collections)\n"
+        "def record_and_tell(journal, event):\n"
+        "    told = [event.type, len(collections) - before_main, gc.get_freeze_count() > 0,\n"
+        "            gc.get_threshold() == default]\n"
+        "    print(json.dumps(told), file=sys.stderr, flush=True)\n"
+        "    return record(journal, event)\n"
+        "run.Journal.record = record_and_tell\n"
+        f"sys.argv = ['interns', 'run', {str(task)!r}, '--model', 'scripted:{task_dir.root / 'script.yaml'}',"
+        f" '--runs-dir', {str(task_dir.runs)!r}]\n"
+        "main()\n"
+    )
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr
+    told = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("[")]
+    assert told[0] == ["run_started", 0, False, False], "no collection while the run starts"
+    assert told[-1][0] == "run_finished" and told[-1][2:] == [True, True], "the start's objects frozen, then as usual"
