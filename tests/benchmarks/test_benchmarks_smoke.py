@@ -89,6 +89,8 @@ def test_long_run() -> None:
     result = long_run.measure(rounds=1, tool_turns=30, budget=2_000)
     assert_shape(result, "long_run")
     assert len(result.raw["start"]["samples_s"]["ours"]) == 1
+    stack = next(row for row in result.rows if row.benchmark.startswith("start · typer"))
+    assert stack.ours is not None and stack.other is not None and stack.ours > stack.other, "the stack costs something"
     context = result.raw["context"]
     assert context["compactions"] >= 1 and context["summary_requests"] == context["compactions"]
     assert len(context["input_tokens"]) == 31  # thirty tool turns, then the answer
