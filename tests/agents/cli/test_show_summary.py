@@ -91,12 +91,10 @@ def test_follow_shows_the_runs_token_total_as_it_grows(tmp_path: Path) -> None:
     assert [total.split(" tokens")[0] for total in totals] == ["110", "220", "330", "440"]
 
 
-def on_a_terminal(root: Path, *args: str, paged_to: Path, height: int) -> str:
-    """`interns show ARGS` on a terminal `height` lines high, its pager writing to `paged_to`; what the screen got."""
+def on_a_pty(args: list[str], env: dict[str, str]) -> str:
+    """`interns ARGS` with a terminal for its input and output: what the screen got, colour codes and all."""
     leader, follower = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-    env |= {"PAGER": f"cat > '{paged_to}'", "LINES": str(height), "COLUMNS": "120", "TERM": "xterm"}
-    command = [sys.executable, "-m", "interns", "show", *args, "--runs-dir", str(root)]
+    command = [sys.executable, "-m", "interns", *args]
     with subprocess.Popen(command, stdin=follower, stdout=follower, stderr=follower, env=env) as child:
         os.close(follower)
         screen = b""
@@ -110,7 +108,14 @@ def on_a_terminal(root: Path, *args: str, paged_to: Path, height: int) -> str:
             screen += chunk
         child.wait(timeout=60)
     os.close(leader)
-    return plain(screen.decode("utf-8", "replace"))
+    return screen.decode("utf-8", "replace")
+
+
+def on_a_terminal(root: Path, *args: str, paged_to: Path, height: int) -> str:
+    """`interns show ARGS` on a terminal `height` lines high, its pager writing to `paged_to`; what the screen got."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env |= {"PAGER": f"cat > '{paged_to}'", "LINES": str(height), "COLUMNS": "120", "TERM": "xterm"}
+    return plain(on_a_pty(["show", *args, "--runs-dir", str(root)], env))
 
 
 def plain(text: str) -> str:
@@ -141,24 +146,9 @@ def test_the_timeline_of_a_failed_run_ends_with_its_failing_check(tmp_path: Path
 
 def runs_on_a_terminal(root: Path, columns: int) -> str:
     """`interns runs` on a terminal `columns` wide: what the screen got, colour codes and all."""
-    leader, follower = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k != "NO_COLOR"}
     env |= {"COLUMNS": str(columns), "LINES": "50", "TERM": "xterm"}
-    command = [sys.executable, "-m", "interns", "runs", "--runs-dir", str(root)]
-    with subprocess.Popen(command, stdin=follower, stdout=follower, stderr=follower, env=env) as child:
-        os.close(follower)
-        screen = b""
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            screen += chunk
-        child.wait(timeout=60)
-    os.close(leader)
-    return screen.decode("utf-8", "replace").replace("\r\n", "\n")
+    return on_a_pty(["runs", "--runs-dir", str(root)], env).replace("\r\n", "\n")
 
 
 def test_runs_piped_and_on_a_terminal_list_the_same_lines_only_the_terminal_coloured(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,28 +84,36 @@ def test_a_new_run_journals_its_start_before_pydantic_ai_and_the_sandboxes_load(
     assert header.status == "succeeded"
 
 
-def test_interns_run_journals_its_start_before_rich_asyncio_and_pydantic_ai_load(task_dir: TaskDir) -> None:
-    task = task_dir.write({"steps": [{"id": "work", "instructions": "Say done."}], "guardrails": {"sandbox": "local"}},
-                          {"work": [{"final": "done"}]})  # fmt: skip
+def told_by_interns_run(task_dir: TaskDir, tell: str, just_before_main: str = "") -> list[list[Any]]:
+    """Run the task dir's task and script through the CLI's `main` in a new interpreter; for each event as it is
+    journaled, what the expression `tell` (with `event` in scope) was then."""
     code = (
         "import json, sys\n"
+        "from interns.agents.cli.app import main\n"
         "from interns.journal import run\n"
         "record = run.Journal.record\n"
         "def record_and_tell(journal, event):\n"
-        f"    loaded = sorted(h for h in {list(BEFORE_THE_FIRST_EVENT)!r} if h in sys.modules)\n"
-        "    print(json.dumps([event.type, loaded]), file=sys.stderr, flush=True)\n"
+        f"    print(json.dumps({tell}), file=sys.stderr, flush=True)\n"
         "    return record(journal, event)\n"
         "run.Journal.record = record_and_tell\n"
-        "from interns.agents.cli.app import main\n"
-        f"sys.argv = ['interns', 'run', {str(task)!r}, '--model', 'scripted:{task_dir.root / 'script.yaml'}',"
-        f" '--runs-dir', {str(task_dir.runs)!r}]\n"
+        f"{just_before_main}\n"
+        f"sys.argv = ['interns', 'run', {str(task_dir.root / 'task.yaml')!r},"
+        f" '--model', 'scripted:{task_dir.root / 'script.yaml'}', '--runs-dir', {str(task_dir.runs)!r}]\n"
         "main()\n"
     )
-
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-
     assert done.returncode == 0, done.stderr
-    told = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("[")]
+    return [json.loads(line) for line in done.stderr.splitlines() if line.startswith("[")]
+
+
+def test_interns_run_journals_its_start_before_rich_asyncio_and_pydantic_ai_load(task_dir: TaskDir) -> None:
+    task_dir.write({"steps": [{"id": "work", "instructions": "Say done."}], "guardrails": {"sandbox": "local"}},
+                   {"work": [{"final": "done"}]})  # fmt: skip
+
+    told = told_by_interns_run(
+        task_dir, f"[event.type, sorted(h for h in {list(BEFORE_THE_FIRST_EVENT)!r} if h in sys.modules)]"
+    )
+
     assert told[0] == ["run_started", []], told
     assert told[-1][0] == "run_finished" and {"asyncio", "pydantic_ai", "rich"} <= set(told[-1][1]), told
 
@@ -178,31 +187,16 @@ def test_a_run_whose_runtime_cannot_load_ends_its_begun_journal(
 
 def test_interns_run_starts_without_collecting_garbage_and_collects_once_its_work_begins(task_dir: TaskDir) -> None:
     """The start makes objects that live as long as the process: walking them to find no garbage only slows it."""
-    task = task_dir.write({"steps": [{"id": "work", "instructions": "Say done."}], "guardrails": {"sandbox": "local"}},
-                          {"work": [{"final": "done"}]})  # fmt: skip
-    code = (
-        "import gc, json, sys\n"
-        "default = gc.get_threshold()\n"
-        "collections = []\n"
+    task_dir.write({"steps": [{"id": "work", "instructions": "Say done."}], "guardrails": {"sandbox": "local"}},
+                   {"work": [{"final": "done"}]})  # fmt: skip
+    counting = (
+        "import gc\n"
+        "default, collections = gc.get_threshold(), []\n"
         "gc.callbacks.append(lambda phase, info: phase == 'stop' and collections.append(info['generation']))\n"
-        "from interns.agents.cli.app import main\n"
-        "from interns.journal import run\n"
-        "record = run.Journal.record\n"
-        "before_main = len(collections)\n"
-        "def record_and_tell(journal, event):\n"
-        "    told = [event.type, len(collections) - before_main, gc.get_freeze_count() > 0,\n"
-        "            gc.get_threshold() == default]\n"
-        "    print(json.dumps(told), file=sys.stderr, flush=True)\n"
-        "    return record(journal, event)\n"
-        "run.Journal.record = record_and_tell\n"
-        f"sys.argv = ['interns', 'run', {str(task)!r}, '--model', 'scripted:{task_dir.root / 'script.yaml'}',"
-        f" '--runs-dir', {str(task_dir.runs)!r}]\n"
-        "main()\n"
     )
+    state = "[event.type, len(collections), gc.get_freeze_count() > 0, gc.get_threshold() == default]"
 
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    told = told_by_interns_run(task_dir, state, just_before_main=counting)
 
-    assert done.returncode == 0, done.stderr
-    told = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("[")]
     assert told[0] == ["run_started", 0, False, False], "no collection while the run starts"
     assert told[-1][0] == "run_finished" and told[-1][2:] == [True, True], "the start's objects frozen, then as usual"
