@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from interns.agents.cli import collector
 from interns.agents.cli.common import DEFAULT_RUNS_DIR, EXIT_FAILED, Params, RunsDir, err, fail, given_params, out
 from interns.agents.cli.styles import STATUS_STYLE
 from interns.agents.gate.visible import visible, visible_markup
@@ -123,6 +124,7 @@ def run_rows(store: BatchStore, spec: BatchSpec) -> list[RowState]:
     from interns.agents.batch import run_batch
 
     total = len(spec.rows)
+    collector.work_begins()
     try:
         return asyncio.run(run_batch(store, spec, _executor(store, spec), lambda s: print_row(s, total, spec.kind)))
     except KeyboardInterrupt:

@@ -5,7 +5,8 @@ pydantic's validators). With the default threshold the collector walks them some
 run's first event (2% of the instructions it takes), and finds next to no garbage. So the CLI raises the threshold
 while a command starts, and a command whose work begins moves everything made so far out of the collector's reach
 (`gc.freeze`; the few cycles of garbage the imports left among it stay until the process ends) and brings the
-threshold back. A command that never says its work began still collects, less often.
+threshold back: `run`, `resume`, `replay` and a review's retry once the run is begun, `batch` and `eval` before their
+rows, `view` before it serves. A command that never says its work began (a short one) still collects, less often.
 """
 
 import gc

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from interns.agents.cli import collector
 from interns.agents.cli.common import (
     DEFAULT_RUNS_DIR,
     EXIT_FAILED,
@@ -108,6 +109,7 @@ def _retry(header: RunHeader, note: str, model: str | None, runs_dir: Path) -> s
     runner = runner_for(runs_dir)
     supervisor = runner.retry(header.run_id, note, model=model)
     print_warnings(runner)
+    collector.work_begins()
     result = asyncio.run(supervisor.run())
     out.print(f"\nretry {result.run_id} {result.status}; review it with: interns review {result.run_id}", markup=False)
     return result.run_id

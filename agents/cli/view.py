@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from interns.agents.cli import collector
 from interns.agents.cli.common import DEFAULT_RUNS_DIR, EXIT_FAILED, RunsDir, err, fail, out
 from interns.agents.gate import review as review_gate
 from interns.agents.gate.approvals import answer_requests, ready_to_resume
@@ -152,6 +153,7 @@ def view(
     out.print(f"viewing the runs in {runs_dir.resolve()}", markup=False)
     out.print(f"open {server.sign_in_url}   (Ctrl-C to stop)", markup=False)
     out.print("that link signs in one browser, once: keep it to yourself", markup=False)
+    collector.work_begins()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

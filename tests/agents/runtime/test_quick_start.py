@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from interns.journal import RunStore
+from tests.agents.batch.conftest import NOTES_TASK, SCRIPT
 from tests.agents.conftest import TaskDir
 
 HEAVY = ("anthropic", "openai", "docker", "opentelemetry", "interns.journal.viewer", "git", "interns.tasks")
@@ -84,9 +86,11 @@ def test_a_new_run_journals_its_start_before_pydantic_ai_and_the_sandboxes_load(
     assert header.status == "succeeded"
 
 
-def told_by_interns_run(task_dir: TaskDir, tell: str, just_before_main: str = "") -> list[list[Any]]:
-    """Run the task dir's task and script through the CLI's `main` in a new interpreter; for each event as it is
-    journaled, what the expression `tell` (with `event` in scope) was then."""
+def told_by_interns_run(task_dir: TaskDir, tell: str, *command: str, just_before_main: str = "") -> list[list[Any]]:
+    """Run `interns COMMAND` (by default the task dir's task with its script) through the CLI's `main` in a new
+    interpreter; for each event as it is journaled, what the expression `tell` (with `event` in scope) was then."""
+    script = f"scripted:{task_dir.root / 'script.yaml'}"
+    argv = ["interns", *(command or ("run", str(task_dir.root / "task.yaml"), "--model", script))]
     code = (
         "import json, sys\n"
         "from interns.agents.cli.app import main\n"
@@ -97,8 +101,7 @@ def told_by_interns_run(task_dir: TaskDir, tell: str, just_before_main: str = ""
         "    return record(journal, event)\n"
         "run.Journal.record = record_and_tell\n"
         f"{just_before_main}\n"
-        f"sys.argv = ['interns', 'run', {str(task_dir.root / 'task.yaml')!r},"
-        f" '--model', 'scripted:{task_dir.root / 'script.yaml'}', '--runs-dir', {str(task_dir.runs)!r}]\n"
+        f"sys.argv = {[*argv, '--runs-dir', str(task_dir.runs)]!r}\n"
         "main()\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -185,18 +188,82 @@ def test_a_run_whose_runtime_cannot_load_ends_its_begun_journal(
     assert last.type == "run_finished" and reason in getattr(last, "reason", ""), last
 
 
+COUNTING_COLLECTIONS = (
+    "import gc\n"
+    "default, collections = gc.get_threshold(), []\n"
+    "gc.callbacks.append(lambda phase, info: phase == 'stop' and collections.append(info['generation']))\n"
+)
+COLLECTOR_STATE = "[event.type, len(collections), gc.get_freeze_count() > 0, gc.get_threshold() == default]"
+"""Each event's type, the collections since `main` began, whether the start is frozen, whether the thresholds are
+Python's own again."""
+
+
 def test_interns_run_starts_without_collecting_garbage_and_collects_once_its_work_begins(task_dir: TaskDir) -> None:
     """The start makes objects that live as long as the process: walking them to find no garbage only slows it."""
     task_dir.write({"steps": [{"id": "work", "instructions": "Say done."}], "guardrails": {"sandbox": "local"}},
                    {"work": [{"final": "done"}]})  # fmt: skip
-    counting = (
-        "import gc\n"
-        "default, collections = gc.get_threshold(), []\n"
-        "gc.callbacks.append(lambda phase, info: phase == 'stop' and collections.append(info['generation']))\n"
-    )
-    state = "[event.type, len(collections), gc.get_freeze_count() > 0, gc.get_threshold() == default]"
 
-    told = told_by_interns_run(task_dir, state, just_before_main=counting)
+    told = told_by_interns_run(task_dir, COLLECTOR_STATE, just_before_main=COUNTING_COLLECTIONS)
 
     assert told[0] == ["run_started", 0, False, False], "no collection while the run starts"
     assert told[-1][0] == "run_finished" and told[-1][2:] == [True, True], "the start's objects frozen, then as usual"
+
+
+def test_a_retry_from_review_collects_as_usual_once_its_run_begins(task_dir: TaskDir) -> None:
+    """A retry runs a whole run in the review command's process, as long as any run."""
+    task_dir.write({"steps": [{"id": "work", "instructions": "Say done."}], "guardrails": {"sandbox": "local"}},
+                   {"work": [{"final": "done"}]})  # fmt: skip
+    told_by_interns_run(task_dir, "event.type")
+    [first] = RunStore(task_dir.runs).list()
+
+    told = told_by_interns_run(
+        task_dir, COLLECTOR_STATE, "review", first.run_id, "--retry", "again", just_before_main=COUNTING_COLLECTIONS
+    )
+
+    assert told[0][0] == "run_started" and told[0][2:] == [False, False], "held back while the retry starts"
+    assert told[-1][0] == "run_finished" and told[-1][2:] == [True, True], "the start's objects frozen, then as usual"
+
+
+def collector_when(
+    module: str, attribute: str, argv: list[str], cwd: Path, env: dict[str, str], *, call_through: bool = True
+) -> list[bool]:
+    """Run `interns ARGV` through the CLI's `main` in a new interpreter, with `module`'s `attribute` (a function, or
+    a class's method as `Class.method`) wrapped to say, when called, whether the start is frozen and the collector's
+    thresholds are Python's own again; without `call_through` the wrapper returns at once (a server's loop)."""
+    owner, _, name = attribute.rpartition(".")
+    code = (
+        "import gc, importlib, json, sys\n"
+        "default = gc.get_threshold()\n"
+        f"holder = importlib.import_module({module!r})\n"
+        f"target = getattr(holder, {owner!r}) if {owner!r} else holder\n"
+        f"real = getattr(target, {name!r})\n"
+        "def wrapped(*args, **kwargs):\n"
+        "    state = [gc.get_freeze_count() > 0, gc.get_threshold() == default]\n"
+        "    print(json.dumps(state), file=sys.stderr, flush=True)\n"
+        f"    return real(*args, **kwargs) if {call_through!r} else None\n"
+        f"setattr(target, {name!r}, wrapped)\n"
+        "from interns.agents.cli.app import main\n"
+        f"sys.argv = {['interns', *argv]!r}\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return next(json.loads(line) for line in done.stderr.splitlines() if line.startswith("["))
+
+
+def test_a_batch_and_the_viewer_collect_as_usual_once_their_work_begins(tmp_path: Path) -> None:
+    """Both go on for as long as their rows run or the person reviews: they collect like any long-lived process."""
+    (tmp_path / "task.yaml").write_text(NOTES_TASK)
+    (tmp_path / "script.yaml").write_text(yaml.safe_dump(SCRIPT))
+    (tmp_path / "notes" / "week-1").mkdir(parents=True)
+    (tmp_path / "notes" / "week-1" / "notes.txt").write_text("all ok\n")
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")} | {"INTERNS_HOME": str(tmp_path / "j")}
+    batch = ["batch", "task.yaml", "--each", "notes/*", "-m", "scripted:script.yaml"]
+
+    batch_rows = collector_when("interns.agents.batch", "run_batch", batch, tmp_path, env)
+    viewer = ["view", "--runs-dir", str(tmp_path / "j")]
+    viewer_loop = collector_when(
+        "interns.journal.viewer", "ViewerServer.serve_forever", viewer, tmp_path, env, call_through=False
+    )
+
+    assert batch_rows == [True, True] and viewer_loop == [True, True]
